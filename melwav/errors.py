@@ -1,0 +1,65 @@
+"""The exceptions melwav raises.
+
+Every failure a person can cause (a bad file, a bad setting, a params file that does not fit) is a
+:class:`MelwavError`, whose message is one readable sentence, so the CLI and the app can show it as is.
+"""
+
+from __future__ import annotations
+
+
+class MelwavError(Exception):
+    """Base class: a problem with what the user gave melwav, explained in the message."""
+
+
+class ParameterError(MelwavError, ValueError):
+    """A setting is out of range or of the wrong type; the message names it and its allowed range."""
+
+
+class AudioError(MelwavError):
+    """An input file is not usable audio (unreadable, empty, silent, too long, ...)."""
+
+
+class RecordError(MelwavError):
+    """A params/record file is malformed or does not fit the clip it is replayed on."""
+
+
+def check_int(name: str, value, *, low: int | None = None, high: int | None = None) -> int:
+    """Return ``value`` as an int, or raise :class:`ParameterError` naming ``name`` and its range."""
+    if isinstance(value, bool) or not _is_integral(value):
+        raise ParameterError(f"{name} must be a whole number{_range_text(low, high)}, got {value!r}")
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ParameterError(f"{name} must be{_range_text(low, high)}, got {value}")
+    return value
+
+
+def check_float(name: str, value, *, low: float | None = None, high: float | None = None) -> float:
+    """Return ``value`` as a finite float, or raise :class:`ParameterError` naming ``name`` and its range."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a number{_range_text(low, high)}, got {value!r}") from None
+    if out != out or out in (float("inf"), float("-inf")):
+        raise ParameterError(f"{name} must be a finite number, got {value!r}")
+    if (low is not None and out < low) or (high is not None and out > high):
+        raise ParameterError(f"{name} must be{_range_text(low, high)}, got {out:g}")
+    return out
+
+
+def _is_integral(value) -> bool:
+    try:
+        return float(value) == int(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def _range_text(low, high) -> str:
+    if low is not None and high is not None:
+        return f" between {low:g} and {high:g}"
+    if low is not None:
+        return f" >= {low:g}"
+    if high is not None:
+        return f" <= {high:g}"
+    return ""

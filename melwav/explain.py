@@ -1,0 +1,140 @@
+"""Plain words for what was drawn: a one-line summary and a short description in seconds, Hz and paper units."""
+
+from __future__ import annotations
+
+from .augment import AugmentRecord, Policy, SpecAugmentConfig
+from .features import MelSettings
+
+
+def _s(frames: float, settings: MelSettings) -> str:
+    return f"{frames * settings.hop_length / settings.sr:.2f} s"
+
+
+def band_hz(start: int, width: int, settings: MelSettings) -> tuple[float, float]:
+    """The frequency range (Hz) covered by mel bands ``[start, start + width)``."""
+    edges = settings.band_edges_hz()
+    return float(edges[start]), float(edges[min(start + width, len(edges) - 1)])
+
+
+def _hz(f: float) -> str:
+    return f"{f / 1000:.2f} kHz" if f >= 1000 else f"{f:.0f} Hz"
+
+
+def summary_line(record: AugmentRecord, *, settings: MelSettings) -> str:
+    """One line: what the draw did, in frames/bands and seconds."""
+    parts = []
+    if record.warp is not None:
+        w = record.warp
+        parts.append(f"warp frame {w.center}->{w.destination} ({w.distance:+d} fr, {w.distance * settings.hop_ms:+.0f} ms)")
+    else:
+        parts.append("no warp")
+    if record.freq_masks:
+        spans = ", ".join(f"{m.start}-{m.stop}" for m in record.freq_masks)
+        parts.append(f"{len(record.freq_masks)} freq mask(s) [bands {spans}]")
+    else:
+        parts.append("no freq masks")
+    if record.time_masks:
+        spans = ", ".join(f"{m.start}-{m.stop}" for m in record.time_masks)
+        parts.append(f"{len(record.time_masks)} time mask(s) [frames {spans}]")
+    else:
+        parts.append("no time masks")
+    text = "; ".join(parts)
+    if record.convention != "melwav":
+        text += f" ({record.convention} rules)"
+    return text
+
+
+def describe(
+    record: AugmentRecord,
+    *,
+    settings: MelSettings,
+    fill_db: float | None = None,
+    policy: Policy | None = None,
+) -> str:
+    """A short Markdown description of the draw for a person: seconds, Hz, and (with ``policy``) paper units.
+
+    Parameters
+    ----------
+    record : AugmentRecord
+    settings : MelSettings
+    fill_db : float, optional
+        The resolved fill value, to say what the masks were filled with.
+    policy : Policy, optional
+        When a paper preset is active, also give each number in its units (10 ms frames, channels of an
+        80-channel filter bank).
+    """
+    hop_ms = settings.hop_ms
+    paper = None
+    if policy is not None and policy.name != "none":
+        paper = policy
+
+    def frames_txt(n: float) -> str:
+        text = f"{n:g} frame{'s' if n != 1 else ''} = {n * hop_ms / 1000:.2f} s"
+        if paper:
+            text += f" (= {n * hop_ms / paper.frame_ms:.0f} of the paper's {paper.frame_ms:g} ms frames)"
+        return text
+
+    def bands_txt(start: int, width: int) -> str:
+        lo, hi = band_hz(start, width, settings)
+        text = f"bands {start}-{start + width - 1} ({_hz(lo)} to {_hz(hi)}, {width} of {settings.n_mels} bands)"
+        if paper:
+            text += f" (= {width * paper.n_channels / settings.n_mels:.1f} of the paper's {paper.n_channels} channels)"
+        return text
+
+    lines = []
+    if record.warp is not None and record.warp.distance != 0:
+        w = record.warp
+        direction = "later" if w.distance > 0 else "earlier"
+        lines.append(
+            f"- **Time warp**: the point at {_s(w.center, settings)} was moved {abs(w.distance) * hop_ms / 1000:.2f} s "
+            f"{direction} (to {_s(w.destination, settings)}); audio before it is stretched or squeezed to fit, "
+            f"the start and end stay put. Distance: {frames_txt(abs(w.distance))}."
+        )
+    elif record.warp is not None:
+        lines.append(f"- **Time warp**: drawn at {_s(record.warp.center, settings)} with distance 0, so nothing moved.")
+    else:
+        lines.append("- **Time warp**: none.")
+    freq = [m for m in record.freq_masks if m.width]
+    if freq:
+        lines.append(f"- **Frequency masks** ({len(freq)} of {len(record.freq_masks)} drawn with width > 0):")
+        lines += [f"  - {bands_txt(m.start, m.width)}" for m in freq]
+    else:
+        lines.append(f"- **Frequency masks**: {'all drawn with width 0' if record.freq_masks else 'none'}.")
+    time = [m for m in record.time_masks if m.width]
+    if time:
+        lines.append(f"- **Time masks** ({len(time)} of {len(record.time_masks)} drawn with width > 0):")
+        lines += [f"  - {_s(m.start, settings)} to {_s(m.stop, settings)}: {frames_txt(m.width)}" for m in time]
+    else:
+        lines.append(f"- **Time masks**: {'all drawn with width 0' if record.time_masks else 'none'}.")
+    fill_txt = {"mean": "the clip's mean level (the paper's choice: normalised features masked to 0)",
+                "stage_mean": "the mean level, recomputed before each mask stage",
+                "floor": "the clip's quietest level (silence)",
+                "value": "a fixed level"}[record.fill]
+    if fill_db is not None:
+        fill_txt += f", {fill_db:.1f} dB re. peak"
+    lines.append(f"- **Masked cells** were filled with {fill_txt}.")
+    if record.convention != "melwav":
+        lines.append(f"- Drawn with **{record.convention}**'s rules.")
+    for note in record.notes:
+        lines.append(f"- Note: {note}.")
+    return "\n".join(lines)
+
+
+def describe_config(config: SpecAugmentConfig, *, settings: MelSettings) -> str:
+    """The configured bounds in frames/bands and in ms/Hz, one line each."""
+    hop = settings.hop_ms
+    edges = settings.band_edges_hz()
+    f_hz = edges[min(config.freq_mask_bands, settings.n_mels)] - edges[0]
+    lines = [
+        f"W = {config.warp_frames} frames ({config.warp_frames * hop:.0f} ms)",
+        f"F = {config.freq_mask_bands} bands (up to {config.freq_mask_bands / settings.n_mels:.0%} of the bands; "
+        f"{_hz(f_hz)} wide at the bottom of the scale) x {config.n_freq_masks}",
+    ]
+    if config.width_ratio > 0:
+        lines.append(f"T = {config.width_ratio:g} x clip length (adaptive) x {config.n_time_masks}")
+    else:
+        lines.append(f"T = {config.time_mask_frames} frames ({config.time_mask_frames * hop:.0f} ms) x {config.n_time_masks}")
+    lines.append(f"p = {config.max_time_ratio:g}")
+    if config.masks_per_frame > 0:
+        lines.append(f"pM = {config.masks_per_frame:g} masks per frame (capped at {config.n_time_masks})")
+    return "; ".join(lines)

@@ -1,0 +1,341 @@
+"""The whole path, clip -> log-mel -> SpecAugment -> audio, and the params file that replays it.
+
+Data flows one way: :mod:`melwav.audio` -> :mod:`melwav.features` -> :mod:`melwav.augment` ->
+:mod:`melwav.reconstruct`. This module strings them together for the CLI and the app, keeps the
+per-clip work that augmentation settings do not change (analysis and the rebuild of the original mel)
+in a small cache, and reads and writes the params JSON.
+
+Determinism: the draw comes from ``np.random.default_rng(seed)``; the original mel is rebuilt from a
+fixed seed; the augmented mel is rebuilt starting from the phase of that original rebuild (a warm start
+that uses only the mel, never the original audio's phase). So the same clip, settings and seed give
+the same audio bit for bit, in the app and on the command line.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import hashlib
+import json
+import threading
+
+import numpy as np
+
+from . import __version__
+from .audio import LoadedAudio, atomic_write, load_audio
+from .augment import AugmentRecord, SpecAugmentConfig, apply, draw
+from .errors import MelwavError, ParameterError, RecordError, check_int
+from .features import MelSettings, logmel_to_power, mel_power, power_to_logmel
+from .reconstruct import DEFAULT_METHOD, Reconstruction, reconstruct
+
+PARAMS_FORMAT = "melwav-params"
+PARAMS_VERSION = 1
+MAX_SEED = 2**32 - 1
+#: Seed of the original mel's rebuild: fixed, so it is shared by every draw on the clip.
+ORIGINAL_SEED = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Analysis:
+    """A clip and its mel analysis.
+
+    Attributes
+    ----------
+    y : np.ndarray [shape=(n,)], float32
+    settings : MelSettings
+    S : np.ndarray [shape=(n_mels, t)], power mel
+    L : np.ndarray [shape=(n_mels, t)], log-mel in dB re. ``ref``
+    ref : float
+    name : str
+    notes : tuple[str, ...]
+        What loading changed (resampled, mixed down, trimmed, ...).
+    key : str
+        Fingerprint of the samples and settings, for caches.
+    """
+
+    y: np.ndarray
+    settings: MelSettings
+    S: np.ndarray
+    L: np.ndarray
+    ref: float
+    name: str = ""
+    notes: tuple[str, ...] = ()
+    key: str = ""
+
+    @property
+    def n_mels(self) -> int:
+        return self.L.shape[0]
+
+    @property
+    def n_frames(self) -> int:
+        return self.L.shape[1]
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.y)
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.y) / self.settings.sr
+
+
+def analyse(y: np.ndarray, *, settings: MelSettings, name: str = "", notes=()) -> Analysis:
+    """Mel analysis of a mono waveform at ``settings.sr``."""
+    y = np.ascontiguousarray(y, dtype=np.float32)
+    if y.ndim != 1 or y.size == 0:
+        raise ParameterError(f"y must be a non-empty mono waveform, got shape {y.shape}")
+    S = mel_power(y, settings=settings)
+    L, ref = power_to_logmel(S)
+    digest = hashlib.sha1(y.tobytes())
+    digest.update(json.dumps(settings.to_dict(), sort_keys=True).encode())
+    return Analysis(y, settings, S, L, ref, name=name, notes=tuple(notes), key=digest.hexdigest())
+
+
+def load_and_analyse(path, *, settings: MelSettings | None = None, max_duration_s: float = 30.0,
+                     trim: bool = False) -> Analysis:
+    """:func:`melwav.audio.load_audio` then :func:`analyse`."""
+    settings = settings or MelSettings()
+    audio: LoadedAudio = load_audio(path, sr=settings.sr, max_duration_s=max_duration_s, trim=trim)
+    return analyse(audio.y, settings=settings, name=audio.name, notes=audio.notes)
+
+
+@dataclasses.dataclass(frozen=True)
+class Rendered:
+    """One augmentation of a clip, rebuilt as audio."""
+
+    config: SpecAugmentConfig
+    seed: int
+    record: AugmentRecord
+    L_aug: np.ndarray
+    rebuilt: Reconstruction
+    method: str
+    n_iter: int | None
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.rebuilt.y
+
+
+def check_seed(seed) -> int:
+    return check_int("seed", seed, low=0, high=MAX_SEED)
+
+
+class _LRU:
+    """A small thread-safe LRU cache: per-clip results shared between requests."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: collections.OrderedDict = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        return None
+
+    def put(self, key, value):
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._data.clear()
+
+
+_ORIGINAL_REBUILDS = _LRU(8)
+
+
+def rebuild_original(analysis: Analysis, *, method: str = DEFAULT_METHOD, n_iter: int | None = None) -> Reconstruction:
+    """The unaugmented mel rebuilt as audio (reconstruction artefacts only); cached per clip and method."""
+    key = (analysis.key, method, n_iter)
+    cached = _ORIGINAL_REBUILDS.get(key)
+    if cached is None:
+        cached = reconstruct(analysis.S, settings=analysis.settings, method=method, n_iter=n_iter,
+                             length=analysis.n_samples, seed=ORIGINAL_SEED)
+        _ORIGINAL_REBUILDS.put(key, cached)
+    return cached
+
+
+def render(
+    analysis: Analysis,
+    config: SpecAugmentConfig,
+    *,
+    seed: int = 0,
+    method: str = DEFAULT_METHOD,
+    n_iter: int | None = None,
+    record: AugmentRecord | None = None,
+) -> Rendered:
+    """Draw (or replay ``record``), apply, and rebuild the augmented mel as audio.
+
+    Parameters
+    ----------
+    analysis : Analysis
+    config : SpecAugmentConfig
+        Used for the draw; ignored for drawing when ``record`` is given.
+    seed : int
+        Seeds the draw and the reconstruction.
+    method, n_iter
+        Reconstruction method and iterations (see :func:`melwav.reconstruct.reconstruct`).
+    record : AugmentRecord, optional
+        Replay this draw instead of drawing.
+
+    Returns
+    -------
+    Rendered
+    """
+    seed = check_seed(seed)
+    if record is None:
+        record = draw(config, n_mels=analysis.n_mels, n_frames=analysis.n_frames, rng=np.random.default_rng(seed))
+    L_aug = apply(analysis.L, record)
+    original = rebuild_original(analysis, method=method, n_iter=n_iter)
+    rebuilt = reconstruct(
+        logmel_to_power(L_aug, ref=analysis.ref), settings=analysis.settings, method=method, n_iter=n_iter,
+        length=analysis.n_samples, seed=seed, init_phase=original.phase,
+    )
+    return Rendered(config, seed, record, L_aug, rebuilt, method, n_iter)
+
+
+def rebuilt_logmel(y: np.ndarray, *, analysis: Analysis) -> np.ndarray:
+    """Log-mel of rebuilt audio on the original's dB reference (for the third plot panel)."""
+    return power_to_logmel(mel_power(y, settings=analysis.settings), ref=analysis.ref)[0]
+
+
+# -------------------------------------------------------------------------------------------- params
+
+
+@dataclasses.dataclass(frozen=True)
+class Params:
+    """Everything needed to replay a rendering: analysis, augmentation, draw and reconstruction."""
+
+    settings: MelSettings
+    config: SpecAugmentConfig
+    record: AugmentRecord
+    seed: int
+    method: str
+    n_iter: int | None
+    clip: dict
+    policy: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "format": PARAMS_FORMAT,
+            "version": PARAMS_VERSION,
+            "melwav": __version__,
+            "clip": dict(self.clip),
+            "analysis": self.settings.to_dict(),
+            "policy": self.policy,
+            "augment": self.config.to_dict(),
+            "seed": self.seed,
+            "record": self.record.to_dict(),
+            "reconstruction": {"method": self.method, "n_iter": self.n_iter},
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+def params_for(analysis: Analysis, rendered: Rendered, *, policy: str | None = None) -> Params:
+    clip = {"name": analysis.name, "n_samples": analysis.n_samples, "duration_s": round(analysis.duration_s, 4),
+            "n_frames": analysis.n_frames}
+    return Params(analysis.settings, rendered.config, rendered.record, rendered.seed, rendered.method,
+                  rendered.n_iter, clip, policy)
+
+
+_PARAMS_KEYS = {"format", "version", "melwav", "clip", "analysis", "policy", "augment", "seed", "record",
+                "reconstruction"}
+
+
+def parse_params(data) -> Params:
+    """Check and read a params mapping (from JSON); raises :class:`RecordError` naming what is wrong."""
+    if not isinstance(data, dict):
+        raise RecordError("a params file must hold a JSON object")
+    if data.get("format") != PARAMS_FORMAT:
+        raise RecordError(f"not a melwav params file (its 'format' is not {PARAMS_FORMAT!r})")
+    unknown = set(data) - _PARAMS_KEYS
+    if unknown:
+        raise RecordError(f"unknown key(s) in the params file: {', '.join(sorted(unknown))}")
+    if data.get("version") != PARAMS_VERSION:
+        raise RecordError(f"params file version {data.get('version')!r} is not supported (expected {PARAMS_VERSION})")
+    for key in ("analysis", "augment", "record", "seed", "reconstruction", "clip"):
+        if key not in data:
+            raise RecordError(f"the params file has no {key!r}")
+    try:
+        if not isinstance(data["analysis"], dict):
+            raise RecordError("'analysis' must be an object")
+        settings = MelSettings.from_dict(data["analysis"])
+        config = SpecAugmentConfig.from_dict(data["augment"])
+        seed = check_seed(data["seed"])
+        recon = data["reconstruction"]
+        if not isinstance(recon, dict) or set(recon) - {"method", "n_iter"}:
+            raise RecordError("'reconstruction' must be an object with 'method' and 'n_iter'")
+        method = recon.get("method", DEFAULT_METHOD)
+        if not isinstance(method, str):
+            raise RecordError("'reconstruction.method' must be a string")
+        n_iter = recon.get("n_iter")
+        if n_iter is not None:
+            n_iter = check_int("reconstruction.n_iter", n_iter, low=0, high=10_000)
+        clip = data["clip"]
+        if not isinstance(clip, dict):
+            raise RecordError("'clip' must be an object")
+        policy = data.get("policy")
+        if policy is not None and not isinstance(policy, str):
+            raise RecordError("'policy' must be a string or null")
+    except ParameterError as exc:
+        raise RecordError(f"params file: {exc}") from None
+    record = AugmentRecord.from_dict(data["record"])
+    return Params(settings, config, record, seed, method, n_iter, clip, policy)
+
+
+def read_params(path) -> Params:
+    """Read a params JSON file (see :func:`parse_params`)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise RecordError(f"no such params file: {path}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecordError(f"the params file is not valid JSON ({exc})") from None
+    return parse_params(data)
+
+
+def write_params(path, params: Params):
+    text = params.to_json()
+    return atomic_write(path, lambda f: f.write(text), mode="w")
+
+
+def check_fits(params: Params, analysis: Analysis) -> None:
+    """Raise :class:`RecordError` saying what differs when ``params`` was made for another clip or analysis."""
+    if params.settings != analysis.settings:
+        diff = [f"{k} {v} (clip analysed with {getattr(analysis.settings, k)})"
+                for k, v in params.settings.to_dict().items() if getattr(analysis.settings, k) != v]
+        raise RecordError("the params were made with other analysis settings: " + "; ".join(diff))
+    want = params.clip.get("n_samples")
+    if want is not None and want != analysis.n_samples:
+        raise RecordError(
+            f"the params were made for a clip of {want} samples ({want / analysis.settings.sr:.2f} s); "
+            f"this clip has {analysis.n_samples} samples ({analysis.duration_s:.2f} s)"
+        )
+    rec = params.record
+    if (rec.n_mels, rec.n_frames) != (analysis.n_mels, analysis.n_frames):
+        raise RecordError(
+            f"the draw was made for {rec.n_mels} mel bands x {rec.n_frames} frames; "
+            f"this clip has {analysis.n_mels} x {analysis.n_frames}"
+        )
+
+
+def replay(analysis: Analysis, params: Params) -> Rendered:
+    """Render exactly the draw stored in ``params`` on ``analysis`` (checked with :func:`check_fits`)."""
+    check_fits(params, analysis)
+    return render(analysis, params.config, seed=params.seed, method=params.method, n_iter=params.n_iter,
+                  record=params.record)
+
+
+__all__ = [
+    "Analysis", "Rendered", "Params", "MelwavError", "analyse", "load_and_analyse", "render", "rebuild_original",
+    "rebuilt_logmel", "params_for", "parse_params", "read_params", "write_params", "check_fits", "replay",
+]
