@@ -2,7 +2,7 @@
 
 The stages, one module each, data flowing one way:
 :mod:`melwav.audio` (files in and out) -> :mod:`melwav.features` (mel analysis) ->
-:mod:`melwav.augment` (SpecAugment, draw and apply) -> :mod:`melwav.reconstruct` (mel back to audio);
+:mod:`melwav.augment` (SpecAugment, draw and apply) -> :mod:`melwav.reconstruction` (mel back to audio);
 :mod:`melwav.plot` draws, :mod:`melwav.pipeline` strings the stages together and reads/writes params
 files, :mod:`melwav.cli` is the command line. melwav never imports gradio.
 """
@@ -40,7 +40,7 @@ from .pipeline import (  # noqa: E402
     write_params,
 )
 from .plot import plot_comparison  # noqa: E402
-from .reconstruct import METHODS, Reconstruction, reconstruct, spectral_convergence_db  # noqa: E402
+from .reconstruction import METHODS, Reconstruction, reconstruct, spectral_convergence_db  # noqa: E402
 
 __all__ = [
     "__version__", "LoadedAudio", "load_audio", "write_wav", "POLICIES", "AugmentRecord", "MaskDraw", "Policy",

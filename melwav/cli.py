@@ -13,7 +13,7 @@ from .augment import FILL_MODES, POLICIES, SpecAugmentConfig, frames_from_ms, po
 from .errors import MelwavError, ParameterError
 from .explain import summary_line
 from .features import MelSettings
-from .reconstruct import DEFAULT_METHOD, METHODS
+from .reconstruction import DEFAULT_METHOD, METHODS
 
 EPILOG = """\
 examples:

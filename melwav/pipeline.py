@@ -1,7 +1,7 @@
 """The whole path, clip -> log-mel -> SpecAugment -> audio, and the params file that replays it.
 
 Data flows one way: :mod:`melwav.audio` -> :mod:`melwav.features` -> :mod:`melwav.augment` ->
-:mod:`melwav.reconstruct`. This module strings them together for the CLI and the app, keeps the
+:mod:`melwav.reconstruction`. This module strings them together for the CLI and the app, keeps the
 per-clip work that augmentation settings do not change (analysis and the rebuild of the original mel)
 in a small cache, and reads and writes the params JSON.
 
@@ -26,7 +26,7 @@ from .audio import LoadedAudio, atomic_write, load_audio
 from .augment import AugmentRecord, SpecAugmentConfig, apply, draw
 from .errors import MelwavError, ParameterError, RecordError, check_int
 from .features import MelSettings, logmel_to_power, mel_power, power_to_logmel
-from .reconstruct import DEFAULT_METHOD, Reconstruction, reconstruct
+from .reconstruction import DEFAULT_METHOD, METHODS, Reconstruction, reconstruct
 
 PARAMS_FORMAT = "melwav-params"
 PARAMS_VERSION = 1
@@ -157,6 +157,10 @@ def rebuild_original(analysis: Analysis, *, method: str = DEFAULT_METHOD, n_iter
     if cached is None:
         cached = reconstruct(analysis.S, settings=analysis.settings, method=method, n_iter=n_iter,
                              length=analysis.n_samples, seed=ORIGINAL_SEED)
+        # Shared between callers (and threads): read-only, so no caller can alter another's copy.
+        for array in (cached.y, cached.phase):
+            if array is not None:
+                array.setflags(write=False)
         _ORIGINAL_REBUILDS.put(key, cached)
     return cached
 
@@ -180,7 +184,7 @@ def render(
     seed : int
         Seeds the draw and the reconstruction.
     method, n_iter
-        Reconstruction method and iterations (see :func:`melwav.reconstruct.reconstruct`).
+        Reconstruction method and iterations (see :func:`melwav.reconstruction.reconstruct`).
     record : AugmentRecord, optional
         Replay this draw instead of drawing.
 
@@ -274,14 +278,16 @@ def parse_params(data) -> Params:
         if not isinstance(recon, dict) or set(recon) - {"method", "n_iter"}:
             raise RecordError("'reconstruction' must be an object with 'method' and 'n_iter'")
         method = recon.get("method", DEFAULT_METHOD)
-        if not isinstance(method, str):
-            raise RecordError("'reconstruction.method' must be a string")
+        if not isinstance(method, str) or method not in METHODS:
+            raise RecordError(f"'reconstruction.method' must be one of {', '.join(METHODS)}, got {method!r}")
         n_iter = recon.get("n_iter")
         if n_iter is not None:
             n_iter = check_int("reconstruction.n_iter", n_iter, low=0, high=10_000)
         clip = data["clip"]
         if not isinstance(clip, dict):
             raise RecordError("'clip' must be an object")
+        if clip.get("n_samples") is not None:
+            clip = dict(clip, n_samples=check_int("clip.n_samples", clip["n_samples"], low=1))
         policy = data.get("policy")
         if policy is not None and not isinstance(policy, str):
             raise RecordError("'policy' must be a string or null")

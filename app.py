@@ -1,0 +1,325 @@
+"""melwav in the browser: hear what SpecAugment does, side by side (Gradio).
+
+This file only wires widgets to :mod:`melwav` and turns its errors into messages on the page; the
+signal processing, caching and files live in the package (mostly :mod:`melwav.lab`).
+Run: ``python app.py`` (or as a Hugging Face Space).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import pathlib
+import random
+
+import gradio as gr
+
+from melwav import lab, pipeline
+from melwav.augment import FILL_MODES, POLICIES, conventions
+from melwav.errors import MelwavError
+from melwav.features import MelSettings
+from melwav.plot import figure_png
+from melwav.reconstruction import DEFAULT_METHOD, METHODS
+
+HERE = pathlib.Path(__file__).resolve().parent
+EXAMPLES = [[str(HERE / "assets" / "speech.wav")], [str(HERE / "assets" / "music.wav")]]
+MAX_DURATION_S = float(os.environ.get("MELWAV_MAX_DURATION_S", "30"))
+MAX_FILE_SIZE = os.environ.get("MELWAV_MAX_FILE_SIZE", "25mb")
+VARIETY_N = 8
+log = logging.getLogger("melwav.app")
+
+ABOUT = (HERE / "melwav" / "about.md").read_text(encoding="utf-8") if (HERE / "melwav" / "about.md").exists() else ""
+
+
+def friendly(fn):
+    """Show melwav's own errors as a message in the page; never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except MelwavError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        except MemoryError:
+            raise gr.Error("That needs more memory than this server has; try a shorter clip.") from None
+        except Exception as exc:  # a bug: log it for us, say something useful to the person
+            log.exception("unexpected error in %s", fn.__name__)
+            raise gr.Error(f"Something went wrong inside melwav ({type(exc).__name__}); try other settings.") from None
+
+    return wrapper
+
+
+def _settings(sr, n_fft, hop, n_mels) -> MelSettings:
+    return MelSettings(sr=int(sr), n_fft=int(n_fft), hop_length=int(hop), n_mels=int(n_mels))
+
+
+def _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention):
+    return lab.config_from_units(
+        settings, warp_ms=warp_ms, freq_mask_bands=freq_bands, n_freq_masks=n_freq, time_mask_ms=time_ms,
+        n_time_masks=n_time, max_time_ratio=p, width_ratio=width_ratio, masks_per_frame=per_frame, fill=fill,
+        fill_db=fill_db, convention=convention,
+    )
+
+
+def _n_iter(value):
+    return None if value is None or int(value) < 0 else int(value)
+
+
+@friendly
+def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
+           convention, method, n_iter, seed, keep, sr, n_fft, hop, n_mels, show_rebuilt, held,
+           progress=gr.Progress()):
+    """Augment the clip's log-mel and rebuild audio from the original and the augmented mel."""
+    settings = _settings(sr, n_fft, hop, n_mels)
+    progress(0.05, desc="analysing the clip")
+    analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
+    config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
+                     fill_db, convention)
+    seed = lab.parse_seed(seed)
+    record = None
+    if keep and held and held.get("record"):
+        record = pipeline.AugmentRecord.from_dict(held["record"])
+        if (record.n_mels, record.n_frames) != (analysis.n_mels, analysis.n_frames):
+            gr.Warning("The kept draw was made for another clip or analysis; drawing anew.")
+            record = None
+        else:
+            seed = int(held.get("seed", seed))
+    progress(0.2, desc="rebuilding audio from the mel spectrograms")
+    view = lab.render_view(analysis, config, seed=seed, method=method, n_iter=_n_iter(n_iter), record=record,
+                           policy_name=lab.matching_policy(config, settings), show_rebuilt_mel=bool(show_rebuilt))
+    for note in view.notes:
+        gr.Info(note)
+    held = {"record": view.record.to_dict(), "seed": view.seed, "clip": analysis.key}
+    return (
+        view.figure,
+        view.description,
+        view.bounds,
+        gr.update(value=str(view.original_wav)),
+        gr.update(value=str(view.original_rebuilt_wav),
+                  label=f"2 · original mel rebuilt · SC {view.original_sc_db:.1f} dB"),
+        gr.update(value=str(view.augmented_wav),
+                  label=f"3 · augmented mel rebuilt · SC {view.augmented_sc_db:.1f} dB"),
+        [str(p) for p in view.downloads],
+        held,
+    )
+
+
+@friendly
+def fill_policy(name, sr, n_fft, hop, n_mels):
+    """Set the sliders to a preset, converted to the current hop and number of mel bands."""
+    settings = _settings(sr, n_fft, hop, n_mels)
+    u = lab.policy_units(name, settings)
+    return (u["warp_ms"], u["n_freq_masks"], u["freq_mask_bands"], u["n_time_masks"], u["time_mask_ms"],
+            u["max_time_ratio"], u["width_ratio"], u["masks_per_frame"])
+
+
+def new_seed():
+    return random.randint(0, 999_999)
+
+
+@friendly
+def solo(audio, sr, n_fft, hop, n_mels, method, n_iter, held):
+    """The current draw's time warp, frequency masks and time masks, each heard on its own."""
+    if not held or not held.get("record"):
+        raise gr.Error("Render a draw first (pick an example or upload a clip).")
+    settings = _settings(sr, n_fft, hop, n_mels)
+    analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
+    record = pipeline.AugmentRecord.from_dict(held["record"])
+    if (record.n_mels, record.n_frames) != (analysis.n_mels, analysis.n_frames):
+        raise gr.Error("The current draw belongs to another clip; render this clip first.")
+    outs, mels = [], []
+    for op in ("warp", "freq", "time"):
+        wav, mel, sc = lab.render_solo(analysis, record, op, seed=int(held.get("seed", 0)), method=method,
+                                       n_iter=_n_iter(n_iter))
+        outs.append(gr.update(value=str(wav), label=f"{_SOLO_LABEL[op]} · SC {sc:.1f} dB"))
+        mels.append(str(mel))
+    return (*outs, mels)
+
+
+_SOLO_LABEL = {"warp": "time warp only", "freq": "frequency masks only", "time": "time masks only"}
+
+
+@friendly
+def variety(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
+            convention, seed, sr, n_fft, hop, n_mels):
+    """Eight draws of the current settings, to see the variety of a policy."""
+    settings = _settings(sr, n_fft, hop, n_mels)
+    analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
+    config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
+                     fill_db, convention)
+    base = lab.parse_seed(seed)
+    seeds = [(base + i) % (pipeline.MAX_SEED + 1) for i in range(VARIETY_N)]
+    out_dir = lab.new_output_dir()
+    items = []
+    for fig, s, _ in lab.variety(analysis, config, seeds=seeds):
+        path = out_dir / f"seed{s}.png"
+        path.write_bytes(figure_png(fig, dpi=80))
+        items.append((str(path), f"seed {s}"))
+    return items, seeds
+
+
+def pick_draw(seeds, evt: gr.SelectData):
+    """Clicking a thumbnail makes its seed the current draw."""
+    if not seeds or evt.index is None:
+        raise gr.Error("Make a grid of draws first.")
+    index = evt.index if isinstance(evt.index, int) else evt.index[0]
+    return seeds[index], False
+
+
+@friendly
+def load_params(file, audio, sr, n_fft, hop, n_mels):
+    """Restore settings and the exact draw from a params JSON exported by the app or the command line."""
+    if file is None:
+        raise gr.Error("Choose a params .json file first.")
+    params = pipeline.read_params(file)
+    settings = params.settings
+    analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
+    pipeline.check_fits(params, analysis)
+    u = lab.units_from_config(params.config, settings)
+    held = {"record": params.record.to_dict(), "seed": params.seed, "clip": analysis.key}
+    policy_name = params.policy if params.policy in POLICIES else "custom"
+    return (
+        policy_name, u["warp_ms"], u["n_freq_masks"], u["freq_mask_bands"], u["n_time_masks"], u["time_mask_ms"],
+        u["max_time_ratio"], u["width_ratio"], u["masks_per_frame"], u["fill"], u["fill_db"], params.config.convention,
+        params.method, params.n_iter if params.n_iter is not None else -1, params.seed, True,
+        settings.sr, settings.n_fft, settings.hop_length, settings.n_mels, held,
+    )
+
+
+def build() -> gr.Blocks:
+    with gr.Blocks(title="melwav: hear SpecAugment", delete_cache=(600, 3600)) as demo:
+        gr.Markdown(
+            "# melwav · hear what SpecAugment does\n"
+            "Pick an example, upload or record a clip, move the sliders. Left: the clip's log-mel spectrogram; "
+            "right: after SpecAugment (time warp, frequency masks, time masks), with the draw marked in cyan and green. "
+            "Then listen: the original, its mel rebuilt (what reconstruction alone does), and the augmented mel rebuilt."
+        )
+        start = lab.policy_units("LD", MelSettings())
+        held = gr.State({})
+        grid_seeds = gr.State([])
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                audio = gr.Audio(value=EXAMPLES[0][0], label="Your clip (upload, record, or pick an example below)", type="filepath",
+                                 sources=["upload", "microphone"])
+            with gr.Column(scale=2):
+                policy = gr.Dropdown(["custom", *POLICIES], value="LD", label="Policy preset (fills the sliders)",
+                                     info="Park et al. 2019: LB, LD, SM, SS; 'adaptive': Park et al. 2020")
+                with gr.Row():
+                    seed = gr.Number(value=7, precision=0, label="Seed", info="same seed + settings = same draw")
+                    reroll = gr.Button("New draw (new seed)", variant="primary")
+                keep = gr.Checkbox(value=False, label="Keep this draw",
+                                   info="hold the current masks and warp while you change fill or reconstruction")
+        gr.Examples(EXAMPLES, inputs=[audio], label="Bundled examples (speech by espeak-ng, synthesised music; CC0)")
+        plot = gr.Plot(label="Log-mel spectrograms: original | augmented", format="png", show_label=False)
+        with gr.Row():
+            a_orig = gr.Audio(label="1 · original clip", type="filepath", interactive=False)
+            a_orig_rebuilt = gr.Audio(label="2 · original mel rebuilt", type="filepath",
+                                      interactive=False)
+            a_aug = gr.Audio(label="3 · augmented mel rebuilt", type="filepath",
+                             interactive=False)
+        with gr.Row():
+            with gr.Column():
+                gr.Markdown("### Time warp")
+                warp_ms = gr.Slider(0, 2000, value=start["warp_ms"], step=10, label="W: largest warp shift (ms)")
+                gr.Markdown("### Frequency masks")
+                n_freq = gr.Slider(0, 20, value=start["n_freq_masks"], step=1, label="mF: number of frequency masks")
+                freq_bands = gr.Slider(0, 128, value=start["freq_mask_bands"], step=1, label="F: largest width (mel bands)")
+            with gr.Column():
+                gr.Markdown("### Time masks")
+                n_time = gr.Slider(0, 40, value=start["n_time_masks"], step=1, label="mT: number of time masks")
+                time_ms = gr.Slider(0, 3000, value=start["time_mask_ms"], step=10, label="T: largest width (ms)")
+                p = gr.Slider(0, 1, value=1.0, step=0.05, label="p: a mask is at most p × clip length")
+                with gr.Row():
+                    width_ratio = gr.Slider(0, 0.3, value=0.0, step=0.01, label="pS: adaptive width (× length, 0 = off)")
+                    per_frame = gr.Slider(0, 0.1, value=0.0, step=0.005, label="pM: adaptive masks per frame (0 = off)")
+            with gr.Column():
+                gr.Markdown("### Fill and reconstruction")
+                fill = gr.Dropdown(list(FILL_MODES), value="mean", label="Masked cells become",
+                                   info="mean: the paper's choice · floor: silence · value: the level below")
+                fill_db = gr.Slider(-120, 0, value=-60, step=1, label="Fill level (dB re. peak, for 'value')")
+                convention = gr.Dropdown(list(conventions()), value="melwav", label="Draw rules",
+                                         info="melwav = the papers'; or a training framework's")
+                method = gr.Dropdown(list(METHODS), value=DEFAULT_METHOD, label="Reconstruction method")
+                n_iter = gr.Slider(-1, 200, value=-1, step=1, label="Iterations (-1 = the method's default)")
+        with gr.Row():
+            with gr.Column(scale=3):
+                gr.Markdown("### What was drawn")
+                drawn = gr.Markdown(label="What was drawn")
+            with gr.Column(scale=2):
+                gr.Markdown("### Bounds in frames and milliseconds")
+                bounds = gr.Markdown()
+        with gr.Accordion("Downloads: augmented WAV, mel (.npy), figure (.png), params (.json)", open=False):
+            files = gr.File(label="Files", file_count="multiple", interactive=False)
+            gr.Markdown("Replay the exact draw from the command line: "
+                        "`python -m melwav your_clip.wav -o same.wav --params <downloaded>.json`")
+        with gr.Accordion("Analysis settings", open=False):
+            with gr.Row():
+                sr = gr.Dropdown([16000, 22050, 44100], value=22050, label="Sample rate (Hz)")
+                n_fft = gr.Dropdown([512, 1024, 2048, 4096], value=2048, label="FFT size")
+                hop = gr.Dropdown([128, 160, 256, 320, 512, 1024], value=512, label="Hop (samples)")
+                n_mels = gr.Dropdown([40, 64, 80, 128], value=128, label="Mel bands")
+        with gr.Accordion("For teaching: each operation alone, variety of draws, replay a prepared demo", open=False):
+            with gr.Row():
+                solo_btn = gr.Button("Hear each operation of this draw on its own")
+                show_rebuilt = gr.Checkbox(False, label="Also plot the mel of the rebuilt augmented audio")
+            with gr.Row():
+                a_warp = gr.Audio(label="time warp only", type="filepath", interactive=False)
+                a_freq = gr.Audio(label="frequency masks only", type="filepath", interactive=False)
+                a_time = gr.Audio(label="time masks only", type="filepath", interactive=False)
+            solo_mels = gr.File(label="Their mel spectrograms (.npy: warp, frequency, time)", file_count="multiple",
+                                interactive=False)
+            variety_btn = gr.Button("Show 8 draws of these settings (click one to make it current)")
+            gallery = gr.Gallery(label="Draws (seed under each)", columns=4, height="auto", allow_preview=False)
+            params_file = gr.File(label="Load a params .json (from the app or the command line)",
+                                  file_types=[".json"], type="filepath")
+        if ABOUT:
+            with gr.Accordion("About: what SpecAugment does and how the audio is rebuilt", open=False):
+                gr.Markdown(ABOUT)
+
+        aug_inputs = [warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention]
+        analysis_inputs = [sr, n_fft, hop, n_mels]
+        render_inputs = [audio, *aug_inputs, method, n_iter, seed, keep, *analysis_inputs, show_rebuilt, held]
+        render_outputs = [plot, drawn, bounds, a_orig, a_orig_rebuilt, a_aug, files, held]
+        heavy = dict(fn=render, inputs=render_inputs, outputs=render_outputs, concurrency_limit=2,
+                     concurrency_id="render")
+        policy_sliders = [warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame]
+
+        private = dict(heavy, api_visibility="private")
+        audio.change(api_name="render", trigger_mode="always_last", **heavy)
+        demo.load(**private)
+        for ctl in [*aug_inputs, method, n_iter, keep, show_rebuilt]:
+            ctl.input(trigger_mode="always_last", show_progress="minimal", **private)
+        seed.submit(**private)
+        for ctl in analysis_inputs:
+            ctl.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_visibility="private").then(**private)
+        policy.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_name="policy").then(**private)
+        reroll.click(new_seed, None, seed, api_visibility="private").then(
+            lambda: False, None, keep, api_visibility="private").then(**private)
+        solo_btn.click(solo, [audio, *analysis_inputs, method, n_iter, held], [a_warp, a_freq, a_time, solo_mels],
+                       api_name="solo", concurrency_limit=2, concurrency_id="render")
+        variety_btn.click(variety, [audio, *aug_inputs, seed, *analysis_inputs], [gallery, grid_seeds],
+                          api_name="variety", concurrency_limit=2, concurrency_id="render")
+        gallery.select(pick_draw, [grid_seeds], [seed, keep], api_visibility="private").then(**private)
+        params_file.upload(
+            load_params, [params_file, audio, *analysis_inputs],
+            [policy, *aug_inputs, method, n_iter, seed, keep, *analysis_inputs, held], api_name="load_params",
+        ).then(**private)
+    return demo
+
+
+demo = build()
+demo.queue(max_size=int(os.environ.get("MELWAV_QUEUE_SIZE", "32")), default_concurrency_limit=2)
+
+LAUNCH_KWARGS = dict(
+    max_file_size=MAX_FILE_SIZE,
+    enable_monitoring=False,
+    show_error=True,
+    theme=gr.themes.Soft(),
+)
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    demo.launch(**LAUNCH_KWARGS)

@@ -1,0 +1,302 @@
+"""The app as people reach it: gradio_client against a launched app, and a real headless browser.
+
+One app is launched for the module (``prevent_thread_lock=True``) on a free loopback port.
+Screenshots go to ``test-artifacts/`` (kept by CI as evidence; look at them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import shutil
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SPEECH = ROOT / "assets" / "speech.wav"
+MUSIC = ROOT / "assets" / "music.wav"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--disable-quic"]
+
+pytestmark = pytest.mark.app
+
+# Default slider values: the LD preset at the default analysis (22050 Hz, hop 512, 128 mels).
+LD = dict(warp_ms=789, n_freq=2, freq_bands=43, n_time=2, time_ms=998, p=1.0, width_ratio=0.0, per_frame=0.0,
+          fill="mean", fill_db=-60, convention="melwav", method="fgla-mel", n_iter=-1, seed=7, keep=False,
+          sr=22050, n_fft=2048, hop=512, n_mels=128, show_rebuilt=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    os.environ["MELWAV_WORK_DIR"] = str(tmp_path_factory.mktemp("melwav-work"))
+    sys.path.insert(0, str(ROOT))
+    import app as app_module
+
+    port = _free_port()
+    app_module.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                           **app_module.LAUNCH_KWARGS)
+    yield f"http://127.0.0.1:{port}/"
+    app_module.demo.close()
+
+
+@pytest.fixture()
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False, download_files=str(ARTIFACTS / "downloads"))
+
+
+def _render(client, audio, **overrides):
+    from gradio_client import handle_file
+
+    values = {**LD, **overrides}
+    return client.predict(handle_file(str(audio)), *values.values(), api_name="/render")
+
+
+def _path(value) -> str:
+    """A file output: a plain path, or the value of a component update."""
+    return value["value"] if isinstance(value, dict) else value
+
+
+def _analysis(path):
+    from melwav import MelSettings, load_and_analyse
+
+    return load_and_analyse(path, settings=MelSettings())
+
+
+def test_named_endpoints(client):
+    names = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
+    assert {"/render", "/policy", "/solo", "/variety", "/load_params"} <= names
+
+
+def test_render_returns_playable_files_and_replayable_params(client, tmp_path):
+    plot, drawn, bounds, orig, orig_rebuilt, aug, files = _render(client, SPEECH)
+    analysis = _analysis(SPEECH)
+    for player in (orig, orig_rebuilt, aug):
+        y, sr = sf.read(_path(player))
+        assert sr == 22050 and len(y) == analysis.n_samples
+        assert np.all(np.isfinite(y)) and np.max(np.abs(y)) <= 0.99
+    assert "Time warp" in drawn and "Frequency masks" in drawn and "Seed 7" in drawn
+    assert "34 frames" in bounds
+    by_suffix = {pathlib.Path(f).suffix: f for f in files}
+    assert set(by_suffix) == {".wav", ".npy", ".png", ".json"}
+    mel = np.load(by_suffix[".npy"])
+    assert mel.shape == (128, analysis.n_frames)
+    assert pathlib.Path(by_suffix[".png"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    params = json.loads(pathlib.Path(by_suffix[".json"]).read_text())
+    assert params["seed"] == 7 and params["policy"] == "LD"
+    # The JSON replays to the same audio, byte for byte, through the command line.
+    out = tmp_path / "replayed.wav"
+    proc = subprocess.run([sys.executable, "-m", "melwav", str(SPEECH), "-o", str(out), "--params", by_suffix[".json"]],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes() == pathlib.Path(by_suffix[".wav"]).read_bytes()
+
+
+def test_players_share_one_gain(client):
+    _, _, _, orig, orig_rebuilt, aug, files = _render(client, MUSIC, fill="floor")
+    a, _ = sf.read(_path(orig))
+    b, _ = sf.read(_path(orig_rebuilt))
+    src = _analysis(MUSIC).y
+    # The original player is the clip scaled by the common gain; the rebuilt original has similar loudness.
+    gain = np.max(np.abs(a)) / np.max(np.abs(src))
+    assert 0.5 < gain <= 1.0
+    rms = lambda x: np.sqrt(np.mean(np.square(x)))  # noqa: E731
+    assert abs(20 * np.log10(rms(b) / rms(a))) < 3.0
+
+
+def test_solo_operations_match_their_definitions(client):
+    _render(client, SPEECH, seed=11)
+    warp, freq, time, mels = client.predict(handle_file_(SPEECH), 22050, 2048, 512, 128, "fgla-mel", -1,
+                                            api_name="/solo")
+    analysis = _analysis(SPEECH)
+    for player in (warp, freq, time):
+        y, sr = sf.read(_path(player))
+        assert len(y) == analysis.n_samples
+    by_name = {pathlib.Path(m).name.split("_only")[0].rsplit("_", 1)[-1]: np.load(m) for m in mels}
+    L = analysis.L
+    warped, freq_only, time_only = by_name["warp"], by_name["freq"], by_name["time"]
+    # Warp only: nothing masked, ends kept.
+    assert np.array_equal(warped[:, 0], L[:, 0]) and np.array_equal(warped[:, -1], L[:, -1])
+    assert not np.array_equal(warped, L)
+    # Frequency masks only: rows differ only inside whole masked bands (constant rows).
+    changed_rows = np.where(np.any(freq_only != L, axis=1))[0]
+    assert changed_rows.size > 0
+    assert np.all(np.ptp(freq_only[changed_rows], axis=1) == 0)
+    assert np.array_equal(freq_only[~np.isin(np.arange(L.shape[0]), changed_rows)],
+                          L[~np.isin(np.arange(L.shape[0]), changed_rows)])
+    # Time masks only: columns differ only inside masked frames.
+    changed_cols = np.where(np.any(time_only != L, axis=0))[0]
+    assert changed_cols.size > 0
+    assert np.all(np.ptp(time_only[:, changed_cols], axis=0) == 0)
+    keep = ~np.isin(np.arange(L.shape[1]), changed_cols)
+    assert np.array_equal(time_only[:, keep], L[:, keep])
+
+
+def handle_file_(path):
+    from gradio_client import handle_file
+
+    return handle_file(str(path))
+
+
+def test_variety_gives_eight_draws(client):
+    values = {k: v for k, v in LD.items() if k not in ("method", "n_iter", "keep", "show_rebuilt")}
+    seed = values.pop("seed")
+    analysis_keys = ("sr", "n_fft", "hop", "n_mels")
+    aug = [values[k] for k in values if k not in analysis_keys]
+    gallery = client.predict(handle_file_(SPEECH), *aug, seed, 22050, 2048, 512, 128, api_name="/variety")
+    assert len(gallery) == 8
+    captions = [item["caption"] for item in gallery]
+    assert captions == [f"seed {seed + i}" for i in range(8)]
+    images = [pathlib.Path(item["image"]).read_bytes() for item in gallery]
+    assert len(set(images)) == 8  # different draws look different
+
+
+def test_load_params_restores_the_exact_draw(client, tmp_path):
+    files = _render(client, SPEECH, seed=99, n_time=4)[6]
+    params_path = next(f for f in files if f.endswith(".json"))
+    from gradio_client import handle_file
+
+    restored = client.predict(handle_file(params_path), handle_file_(SPEECH), 22050, 2048, 512, 128,
+                              api_name="/load_params")
+    assert restored[0] == "LD" or restored[0] == "custom"
+    assert restored[4] == 4 and restored[14] == 99 and restored[15] is True
+    # Render with the restored values and "keep this draw": same audio as the CLI's replay of the JSON.
+    names = ["warp_ms", "n_freq", "freq_bands", "n_time", "time_ms", "p", "width_ratio", "per_frame", "fill",
+             "fill_db", "convention", "method", "n_iter", "seed", "keep", "sr", "n_fft", "hop", "n_mels"]
+    values = dict(zip(names, restored[1:], strict=True))
+    files2 = _render(client, SPEECH, **values)[6]
+    wav = next(f for f in files2 if f.endswith(".wav"))
+    out = tmp_path / "cli.wav"
+    proc = subprocess.run([sys.executable, "-m", "melwav", str(SPEECH), "-o", str(out), "--params", params_path],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes() == pathlib.Path(wav).read_bytes()
+
+
+def test_params_for_another_clip_get_a_clear_message(client):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    files = _render(client, SPEECH)[6]
+    params_path = next(f for f in files if f.endswith(".json"))
+    with pytest.raises(AppError, match="made for a clip of"):
+        client.predict(handle_file(params_path), handle_file_(MUSIC), 22050, 2048, 512, 128, api_name="/load_params")
+    # The app still works afterwards.
+    assert _render(client, MUSIC)[5]
+
+
+def test_bad_audio_gets_a_readable_message(client, tmp_path):
+    from gradio_client.exceptions import AppError
+
+    fake = tmp_path / "notes.wav"
+    fake.write_text("this is not audio\n" * 50)
+    with pytest.raises(AppError, match="not an audio file"):
+        _render(client, fake)
+    silent = tmp_path / "silent.wav"
+    sf.write(silent, np.zeros(22050, dtype=np.float32), 22050)
+    with pytest.raises(AppError, match="silent"):
+        _render(client, silent)
+    with pytest.raises(AppError, match="seed"):
+        _render(client, SPEECH, seed=-3)
+
+
+# ------------------------------------------------------------------------------------------ browser
+
+needs_chromium = pytest.mark.skipif(
+    not pathlib.Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium not installed"
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _plot_src(page) -> str:
+    img = page.locator("img[src^='data:image/png']").first
+    img.wait_for(timeout=60_000)
+    return img.get_attribute("src")
+
+
+def _wait_plot_change(page, old: str, timeout_s: float = 60) -> str:
+    page.wait_for_function(
+        "old => { const i = document.querySelector(\"img[src^='data:image/png']\"); return i && i.src !== old; }",
+        arg=old, timeout=timeout_s * 1000)
+    return _plot_src(page)
+
+
+@pytest.mark.browser
+@needs_chromium
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_browser_page_example_slider_and_teaching(app_url, browser, theme):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{app_url}?__theme={theme}")
+    first = _plot_src(page)  # the page renders the default example on load
+    page.get_by_text("What was drawn").first.wait_for()
+    # Pick the other bundled example: the plot changes.
+    page.get_by_role("button", name="music.wav").first.click()
+    after_example = _wait_plot_change(page, first)
+    # Move a slider from the keyboard: the plot updates.
+    slider = page.get_by_role("slider", name="mT: number of time masks")
+    slider.focus()
+    slider.press("ArrowRight")
+    slider.press("ArrowRight")
+    after_slider = _wait_plot_change(page, after_example)
+    assert after_slider != after_example
+    # Three playable clips with sources.
+    page.wait_for_function(
+        "() => document.querySelectorAll('audio[src], audio source[src]').length >= 3 || "
+        "Array.from(document.querySelectorAll('[data-testid=\"waveform-1 · original clip\"], .component-wrapper'))"
+        ".length >= 3", timeout=60_000)
+    for label in ("1 · original clip", "2 · original mel rebuilt", "3 · augmented mel rebuilt"):
+        assert page.get_by_text(label).first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / f"page-{theme}.png"), full_page=False)
+    page.screenshot(path=str(ARTIFACTS / f"page-{theme}-full.png"), full_page=True)
+    # Teaching: the grid of draws appears; picking one makes it current (plot and text change).
+    page.get_by_text("For teaching").first.click()
+    page.get_by_role("button", name="Show 8 draws of these settings").click()
+    thumbs = page.locator("[data-testid='gallery'] img, .gallery img, button.thumbnail-item img")
+    thumbs.nth(7).wait_for(timeout=60_000)
+    assert thumbs.count() >= 8
+    drawn_seed = page.locator("strong", has_text=re.compile(r"^Seed \d+$")).first
+    text_before = drawn_seed.inner_text()
+    plot_before = _plot_src(page)
+    thumbs.nth(3).click()
+    _wait_plot_change(page, plot_before)
+    page.wait_for_function(
+        "t => Array.from(document.querySelectorAll('strong')).some(s => /^Seed \\d+$/.test(s.innerText) && s.innerText !== t)",
+        arg=text_before, timeout=60_000)
+    assert drawn_seed.inner_text() != text_before
+    page.get_by_text("About: what SpecAugment does").first.click()
+    page.get_by_text("How the audio is rebuilt").first.wait_for(timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / f"teaching-{theme}.png"), full_page=True)
+    assert not errors, errors
+    page.close()
+
+
+def teardown_module(module):
+    shutil.rmtree(ARTIFACTS / "downloads", ignore_errors=True)
