@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pathlib
+import re
 import tempfile
 
 import numpy as np
@@ -107,6 +108,12 @@ def load_audio(
         raise AudioError(f"{name} holds no audio samples")
     source_duration = info.frames / info.samplerate
     notes = []
+    declared = _declared_frames(info)
+    if declared is not None:
+        notes.append(
+            f"the file is truncated: its header announces {_fmt_duration(declared / info.samplerate)}, "
+            f"only {_fmt_duration(source_duration)} is there"
+        )
     frames = -1
     trimmed = False
     if source_duration > max_duration_s + 1e-9:
@@ -124,6 +131,12 @@ def load_audio(
         raise AudioError(f"{name} could not be decoded ({_short(exc)}); is it truncated?") from None
     if data.shape[0] == 0:
         raise AudioError(f"{name} holds no audio samples")
+    expected = info.frames if frames < 0 else frames
+    if declared is None and data.shape[0] < expected:
+        notes.append(
+            f"the file ends early (truncated?): {_fmt_duration(data.shape[0] / file_sr)} decoded of the "
+            f"{_fmt_duration(expected / file_sr)} its header announces"
+        )
     channels = data.shape[1]
     finite = np.isfinite(data)
     if not finite.all():
@@ -215,6 +228,8 @@ def atomic_write(path, write, *, mode: str = "wb") -> pathlib.Path:
         raise ParameterError(f"output folder does not exist: {directory}")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
     try:
+        # mkstemp creates the file private (0600); give it the mode a plain open() would.
+        os.chmod(tmp, _new_file_mode())
         with os.fdopen(fd, mode) as f:
             write(f)
         os.replace(tmp, path)
@@ -225,6 +240,34 @@ def atomic_write(path, write, *, mode: str = "wb") -> pathlib.Path:
             pass
         raise
     return path
+
+
+def _new_file_mode() -> int:
+    """``0o666`` minus the process umask (read without changing it where the OS allows)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_DATA_CHUNK = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+
+
+def _declared_frames(info) -> int | None:
+    """Frames a WAV-like header announces when libsndfile found fewer (it then reads what is there)."""
+    match = _DATA_CHUNK.search(getattr(info, "extra_info", "") or "")
+    if not match:
+        return None
+    declared, actual = int(match.group(1)), int(match.group(2))
+    if not 0 < actual < declared < 0xFFFFFFFF:  # 0 / 0xFFFFFFFF: a streamed file that never got its size
+        return None
+    return int(round(info.frames * declared / actual))
 
 
 def _short(exc: BaseException) -> str:

@@ -25,7 +25,8 @@ class RecordError(MelwavError):
 
 def check_int(name: str, value, *, low: int | None = None, high: int | None = None) -> int:
     """Return ``value`` as an int, or raise :class:`ParameterError` naming ``name`` and its range."""
-    if isinstance(value, bool) or not _is_integral(value):
+    # bool is an int and a string like "7" converts, but neither is a number a person meant.
+    if isinstance(value, (bool, str, bytes)) or not _is_integral(value):
         raise ParameterError(f"{name} must be a whole number{_range_text(low, high)}, got {value!r}")
     value = int(value)
     if (low is not None and value < low) or (high is not None and value > high):
@@ -36,7 +37,7 @@ def check_int(name: str, value, *, low: int | None = None, high: int | None = No
 def check_float(name: str, value, *, low: float | None = None, high: float | None = None) -> float:
     """Return ``value`` as a finite float, or raise :class:`ParameterError` naming ``name`` and its range."""
     try:
-        if isinstance(value, bool):
+        if isinstance(value, (bool, str, bytes)):
             raise TypeError
         out = float(value)
     except (TypeError, ValueError):

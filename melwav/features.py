@@ -91,7 +91,7 @@ class MelSettings:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "MelSettings":
+    def from_dict(cls, data: dict) -> MelSettings:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - known
         if unknown:

@@ -1,0 +1,66 @@
+"""Shared fixtures: small analysis settings and a writer of synthetic test clips (numpy + soundfile only)."""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from melwav.features import MelSettings
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+ASSETS = REPO / "assets"
+
+#: Small, fast analysis: 8 kHz, 256-point FFT, hop 64 (8 ms), 32 mel bands.
+SMALL = MelSettings(sr=8000, n_fft=256, hop_length=64, n_mels=32)
+
+
+def tone_noise(duration_s: float, sr: int, *, channels: int = 1, amp: float = 0.5, freq: float = 440.0,
+               seed: int = 0) -> np.ndarray:
+    """A tone plus a little noise, float32, shape (n,) or (n, channels); channel k has amplitude amp / (k + 1)."""
+    n = int(round(duration_s * sr))
+    t = np.arange(n) / sr
+    rng = np.random.default_rng(seed)
+    cols = []
+    for k in range(channels):
+        x = np.sin(2 * np.pi * freq * (k + 1) * t) + 0.05 * rng.standard_normal(n)
+        cols.append(amp / (k + 1) * x / max(1.0, np.max(np.abs(x)) if n else 1.0))
+    data = np.stack(cols, axis=1).astype(np.float32)
+    return data[:, 0] if channels == 1 else data
+
+
+@pytest.fixture
+def small_settings() -> MelSettings:
+    return SMALL
+
+
+@pytest.fixture
+def write_clip(tmp_path):
+    """``write_clip(name, duration_s=0.5, sr=8000, channels=1, subtype="PCM_16", format=None, data=None)``.
+
+    Writes a tone+noise clip (or ``data``) into ``tmp_path`` and returns ``(path, data_written)``.
+    """
+
+    def _write(name: str = "clip.wav", duration_s: float = 0.5, sr: int = 8000, *, channels: int = 1,
+               subtype: str | None = "PCM_16", format: str | None = None, data: np.ndarray | None = None,
+               amp: float = 0.5):
+        if data is None:
+            data = tone_noise(duration_s, sr, channels=channels, amp=amp)
+        path = tmp_path / name
+        sf.write(str(path), data, sr, subtype=subtype, format=format)
+        return path, data
+
+    return _write
+
+
+@pytest.fixture
+def logmel_array():
+    """A random log-mel-like array (dB, no two cells equal with overwhelming probability)."""
+
+    def _make(n_mels: int = 32, n_frames: int = 100, seed: int = 0) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        return (-80.0 * rng.random((n_mels, n_frames))).astype(np.float32)
+
+    return _make
