@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -42,7 +42,10 @@ from .features import MelSettings
 
 FILL_MODES = ("mean", "floor", "value", "stage_mean")
 OPERATIONS = ("warp", "freq", "time")
-WARP_INTERPOLATIONS = ("linear",)
+WARP_INTERPOLATIONS = ("linear", "espnet-bicubic", "lingvo-linear")
+# The framework warps (melwav.conventions) fix the end point ``n`` rather than ``n - 1``, so their
+# destination may reach ``n - 1``; melwav's own ("linear") stays within ``1..n-2``.
+_WARP_DEST_MARGIN = {"linear": 2, "espnet-bicubic": 1, "lingvo-linear": 1}
 
 # Bounds a person can reach with the CLI or the sliders; beyond them the request is refused, not clamped.
 MAX_MASKS = 100
@@ -119,14 +122,14 @@ class SpecAugmentConfig:
             and (self.n_time_masks == 0 or (self.time_mask_frames == 0 and self.width_ratio == 0))
         )
 
-    def replace(self, **changes) -> "SpecAugmentConfig":
+    def replace(self, **changes) -> SpecAugmentConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "SpecAugmentConfig":
+    def from_dict(cls, data: dict) -> SpecAugmentConfig:
         if not isinstance(data, dict):
             raise ParameterError(f"augmentation settings must be a mapping, got {type(data).__name__}")
         known = {f.name for f in dataclasses.fields(cls)}
@@ -179,7 +182,7 @@ class AugmentRecord:
     order: tuple[str, ...] = OPERATIONS
     notes: tuple[str, ...] = ()
 
-    def only(self, operation: str) -> "AugmentRecord":
+    def only(self, operation: str) -> AugmentRecord:
         """The same draw with every operation but ``operation`` ("warp", "freq" or "time") removed."""
         if operation not in OPERATIONS:
             raise ParameterError(f"operation must be one of {', '.join(OPERATIONS)}, got {operation!r}")
@@ -205,7 +208,7 @@ class AugmentRecord:
         }
 
     @classmethod
-    def from_dict(cls, data) -> "AugmentRecord":
+    def from_dict(cls, data) -> AugmentRecord:
         """Rebuild a record from :meth:`to_dict`'s output, checking every field (raises :class:`RecordError`)."""
         if not isinstance(data, dict):
             raise RecordError(f"the record must be a mapping, got {type(data).__name__}")
@@ -235,21 +238,23 @@ class AugmentRecord:
                         f"record warp interpolation must be one of {', '.join(WARP_INTERPOLATIONS)}, "
                         f"got {warp.interpolation!r}"
                     )
-                if not 1 <= warp.destination <= n_frames - 2:
+                dest_max = n_frames - _WARP_DEST_MARGIN[warp.interpolation]
+                if not 1 <= warp.destination <= dest_max:
                     raise RecordError(
-                        f"record warp moves frame {warp.center} to {warp.destination}, outside 1..{n_frames - 2}"
+                        f"record warp moves frame {warp.center} to {warp.destination}, outside 1..{dest_max}"
                     )
             freq = _masks_from(data.get("freq_masks", []), "freq_masks", n_mels)
             time = _masks_from(data.get("time_masks", []), "time_masks", n_frames)
             fill = data.get("fill", "mean")
             if fill not in FILL_MODES:
                 raise RecordError(f"record fill must be one of {', '.join(FILL_MODES)}, got {fill!r}")
-            fill_db = check_float("record fill_db", data.get("fill_db", -80.0), low=-400.0, high=400.0)
+            fill_db = check_float("record fill_db", data.get("fill_db", -80.0), low=-200.0, high=50.0)
             convention = data.get("convention", "melwav")
             if not isinstance(convention, str):
                 raise RecordError("record convention must be a string")
             order = data.get("order", list(OPERATIONS))
-            if not isinstance(order, (list, tuple)) or sorted(order) != sorted(OPERATIONS):
+            if (not isinstance(order, (list, tuple)) or not all(isinstance(o, str) for o in order)
+                    or sorted(order) != sorted(OPERATIONS)):
                 raise RecordError(f"record order must list each of {', '.join(OPERATIONS)} once, got {order!r}")
             notes = data.get("notes", [])
             if not isinstance(notes, (list, tuple)) or not all(isinstance(n, str) for n in notes):
@@ -389,10 +394,14 @@ def apply_time_warp(L: np.ndarray, warp: WarpDraw | None) -> np.ndarray:
     if warp is None or warp.distance == 0:
         return L.copy()
     n = L.shape[-1]
-    if not (1 <= warp.center <= n - 2 and 1 <= warp.destination <= n - 2):
-        raise RecordError(f"the warp (frame {warp.center} -> {warp.destination}) does not fit {n} frames")
     if warp.interpolation not in WARP_INTERPOLATIONS:
         raise RecordError(f"unknown warp interpolation {warp.interpolation!r}")
+    if not (1 <= warp.center <= n - 2 and 1 <= warp.destination <= n - _WARP_DEST_MARGIN[warp.interpolation]):
+        raise RecordError(f"the warp (frame {warp.center} -> {warp.destination}) does not fit {n} frames")
+    if warp.interpolation != "linear":
+        import importlib  # the framework warps live in melwav.conventions, which imports this module
+
+        return importlib.import_module(".conventions", __package__).apply_framework_warp(L, warp)
     src = warp_source_positions(n, warp)
     i0 = np.clip(np.floor(src).astype(np.intp), 0, n - 1)
     i1 = np.minimum(i0 + 1, n - 1)
