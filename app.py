@@ -16,7 +16,9 @@ import random
 import gradio as gr
 
 from melwav import lab, pipeline
+from melwav import recipes as melwav_recipes
 from melwav.augment import FILL_MODES, POLICIES, conventions
+from melwav.conventions import fill_explanation
 from melwav.errors import MelwavError
 from melwav.features import MelSettings
 from melwav.plot import figure_png
@@ -94,7 +96,7 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
         gr.Info(note)
     held = {"record": view.record.to_dict(), "seed": view.seed, "clip": analysis.key}
     return (
-        view.figure,
+        str(view.figure_png),
         view.description,
         view.bounds,
         gr.update(value=str(view.original_wav)),
@@ -189,6 +191,75 @@ def load_params(file, audio, sr, n_fft, hop, n_mels):
     )
 
 
+#: The sliders' upper ends; an imported recipe beyond one widens that slider instead of being cut.
+SLIDER_TOP = {"warp_ms": 2000, "n_freq_masks": 20, "freq_mask_bands": 128, "n_time_masks": 40,
+              "time_mask_ms": 3000, "max_time_ratio": 1, "width_ratio": 0.3, "masks_per_frame": 0.1}
+_IMPORT_ORDER = ("warp_ms", "n_freq_masks", "freq_mask_bands", "n_time_masks", "time_mask_ms", "max_time_ratio",
+                 "width_ratio", "masks_per_frame")
+RECIPE_EXAMPLE = """# ESPnet LibriSpeech conformer (hop_length 160 = 10 ms): replace with your own
+specaug_conf:
+    time_warp_window: 5
+    freq_mask_width_range: [0, 27]
+    num_freq_mask: 2
+    time_mask_width_ratio_range: [0., 0.05]
+    num_time_mask: 10
+"""
+
+
+def _framework_units(hop_ms, n_mels):
+    """Blank or 0 in the framework-unit boxes means "the config's, else the framework's default"."""
+    hop_ms = None if hop_ms in (None, "") or float(hop_ms) <= 0 else float(hop_ms)
+    n_mels = None if n_mels in (None, "") or int(n_mels) <= 0 else int(n_mels)
+    return hop_ms, n_mels
+
+
+def _slider(key, value):
+    top = SLIDER_TOP[key]
+    return gr.update(value=value, maximum=value) if value > top else value
+
+
+@friendly
+def import_recipe_handler(text, framework, fw_hop_ms, fw_n_mels, fill_db, sr, n_fft, hop, n_mels):
+    """Read a training config's SpecAugment settings and set the sliders to them (converted to this analysis).
+
+    Returns the policy ("custom"), the eight size sliders, fill, fill level, draw rules, and a Markdown report.
+    """
+    settings = _settings(sr, n_fft, hop, n_mels)
+    hop_ms, mels = _framework_units(fw_hop_ms, fw_n_mels)
+    recipe = melwav_recipes.import_recipe(text or "", framework=None if framework in (None, "", "auto") else framework,
+                                          hop_ms=hop_ms, n_mels=mels)
+    config = recipe.to_config(settings, fill_db=float(fill_db) if fill_db is not None else -80.0)
+    u = lab.units_from_config(config, settings)
+    lines = [f"**Imported: {recipe.framework}** (its frames: {recipe.hop_ms:g} ms, its mel channels: "
+             f"{recipe.n_mels}; here: {settings.hop_ms:.3g} ms frames, {settings.n_mels} bands). "
+             f"Draw rules set to *{config.convention}*.", ""]
+    lines += [f"- {line}" for line in recipe.describe(settings).splitlines()]
+    if config.width_ratio:
+        lines.append(f"- adaptive time-mask width: at most {config.width_ratio:g} × the clip's length")
+    lines += ["", f"**Fill:** {fill_explanation(config.convention, fill=config.fill, fill_db=config.fill_db)}"]
+    notes = recipe.config_notes()
+    if notes:
+        lines += ["", "**Notes:**", *[f"- {n}" for n in notes]]
+    sliders = [_slider(key, u[key]) for key in _IMPORT_ORDER]
+    return ("custom", *sliders, u["fill"], u["fill_db"], config.convention, "\n".join(lines))
+
+
+@friendly
+def export_recipe_handler(framework, fw_hop_ms, fw_n_mels, warp_ms, n_freq, freq_bands, n_time, time_ms, p,
+                          width_ratio, per_frame, fill, fill_db, convention, sr, n_fft, hop, n_mels):
+    """The current sliders as a training framework's SpecAugment fragment, and what it cannot express."""
+    settings = _settings(sr, n_fft, hop, n_mels)
+    config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
+                     fill_db, convention)
+    hop_ms, mels = _framework_units(fw_hop_ms, fw_n_mels)
+    text, notes = melwav_recipes.export_recipe(config, settings=settings, framework=framework, hop_ms=hop_ms,
+                                               n_mels=mels)
+    d_hop, d_mels = melwav_recipes.default_units(framework)
+    head = f"In {framework}'s units: frames of {hop_ms or d_hop:g} ms, {mels or d_mels} mel channels."
+    body = "\n".join(f"- {n}" for n in notes) if notes else f"- {framework} can express all of these settings."
+    return text, f"{head}\n\n**What {framework} cannot express or draws differently:**\n{body}"
+
+
 def build() -> gr.Blocks:
     with gr.Blocks(title="melwav: hear SpecAugment", delete_cache=(600, 3600)) as demo:
         gr.Markdown(
@@ -204,6 +275,8 @@ def build() -> gr.Blocks:
             with gr.Column(scale=3):
                 audio = gr.Audio(value=EXAMPLES[0][0], label="Your clip (upload, record, or pick an example below)", type="filepath",
                                  sources=["upload", "microphone"])
+                gr.Examples(EXAMPLES, inputs=[audio],
+                            label="Bundled examples (speech by espeak-ng, synthesised music; CC0)")
             with gr.Column(scale=2):
                 policy = gr.Dropdown(["custom", *POLICIES], value="LD", label="Policy preset (fills the sliders)",
                                      info="Park et al. 2019: LB, LD, SM, SS; 'adaptive': Park et al. 2020")
@@ -212,8 +285,9 @@ def build() -> gr.Blocks:
                     reroll = gr.Button("New draw (new seed)", variant="primary")
                 keep = gr.Checkbox(value=False, label="Keep this draw",
                                    info="hold the current masks and warp while you change fill or reconstruction")
-        gr.Examples(EXAMPLES, inputs=[audio], label="Bundled examples (speech by espeak-ng, synthesised music; CC0)")
-        plot = gr.Plot(label="Log-mel spectrograms: original | augmented", format="png", show_label=False)
+        # The figure is rendered once, to the PNG that is also offered for download.
+        plot = gr.Image(label="Log-mel spectrograms: original | augmented", type="filepath", show_label=False,
+                        interactive=False, elem_id="spectrograms", buttons=["download", "fullscreen"])
         with gr.Row():
             a_orig = gr.Audio(label="1 · original clip", type="filepath", interactive=False)
             a_orig_rebuilt = gr.Audio(label="2 · original mel rebuilt", type="filepath",
@@ -261,6 +335,34 @@ def build() -> gr.Blocks:
                 n_fft = gr.Dropdown([512, 1024, 2048, 4096], value=2048, label="FFT size")
                 hop = gr.Dropdown([128, 160, 256, 320, 512, 1024], value=512, label="Hop (samples)")
                 n_mels = gr.Dropdown([40, 64, 80, 128], value=128, label="Mel bands")
+        with gr.Accordion("Import / export a training recipe (torchaudio, ESPnet, NeMo, lingvo)", open=False):
+            gr.Markdown(
+                "Paste the SpecAugment part of a training config to hear it on this clip: an ESPnet "
+                "`specaug_conf` or NeMo `spec_augment` (YAML), a torchaudio `SpecAugment(...)` call, or lingvo "
+                "`p.name = value` lines. Nothing pasted is run. Sizes are converted by duration (ms) and by share "
+                "of the mel bank, and the masks are drawn by that framework's rules. Export goes the other way.\n\n"
+                "Examples: NeMo `spec_augment: {freq_masks: 2, freq_width: 27, time_masks: 10, time_width: 0.05}` · "
+                "torchaudio `SpecAugment(n_time_masks=2, time_mask_param=100, n_freq_masks=2, freq_mask_param=27)` · "
+                "lingvo `p.freq_mask_max_bins = 27`"
+            )
+            with gr.Row():
+                rec_framework = gr.Dropdown(["auto", *melwav_recipes.FRAMEWORKS], value="auto", label="Framework",
+                                            info="auto: guessed from the text")
+                rec_hop_ms = gr.Number(value=0, label="Its feature hop (ms)", minimum=0,
+                                       info="what one of its frames lasts; 0 = the config's, else the default (10)")
+                rec_n_mels = gr.Number(value=0, precision=0, minimum=0, label="Its mel channels",
+                                       info="0 = the config's, else the default (80)")
+            rec_text = gr.Code(language="yaml", lines=8, label="Training config (paste here)",
+                               value=RECIPE_EXAMPLE)
+            import_btn = gr.Button("Import: set the sliders and render", variant="primary")
+            rec_info = gr.Markdown()
+            with gr.Row():
+                exp_framework = gr.Dropdown(list(melwav_recipes.FRAMEWORKS), value="espnet",
+                                            label="Export the current sliders to")
+                export_btn = gr.Button("Export")
+            exp_text = gr.Code(language="python", lines=6, label="Fragment for your training config",
+                               interactive=False)
+            exp_notes = gr.Markdown()
         with gr.Accordion("For teaching: each operation alone, variety of draws, replay a prepared demo", open=False):
             with gr.Row():
                 solo_btn = gr.Button("Hear each operation of this draw on its own")
@@ -307,6 +409,12 @@ def build() -> gr.Blocks:
             load_params, [params_file, audio, *analysis_inputs],
             [policy, *aug_inputs, method, n_iter, seed, keep, *analysis_inputs, held], api_name="load_params",
         ).then(**private)
+        import_btn.click(
+            import_recipe_handler, [rec_text, rec_framework, rec_hop_ms, rec_n_mels, fill_db, *analysis_inputs],
+            [policy, *aug_inputs, rec_info], api_name="import_recipe",
+        ).then(**private)
+        export_btn.click(export_recipe_handler, [exp_framework, rec_hop_ms, rec_n_mels, *aug_inputs, *analysis_inputs],
+                         [exp_text, exp_notes], api_name="export_recipe")
     return demo
 
 

@@ -8,8 +8,10 @@ import sys
 import numpy as np
 
 from . import pipeline
+from . import recipes as _recipes
 from .audio import DEFAULT_MAX_DURATION_S, write_wav
 from .augment import FILL_MODES, POLICIES, SpecAugmentConfig, frames_from_ms, policy
+from .conventions import fill_explanation
 from .errors import MelwavError, ParameterError
 from .explain import summary_line
 from .features import MelSettings
@@ -20,9 +22,20 @@ examples:
   python -m melwav assets/speech.wav -o warped.wav --policy LD --seed 7
   python -m melwav assets/speech.wav -o out.wav --time-mask-ms 300 --n-time-masks 3 --fill floor
   python -m melwav assets/speech.wav -o same.wav --params warped.json     (replay a saved draw exactly)
+  python -m melwav assets/speech.wav -o espnet.wav --config specaug.yaml --framework-hop-ms 10
+                                          (hear the SpecAugment settings of your training config)
+  python -m melwav assets/speech.wav --policy LD --export nemo               (print LD as a NeMo section)
 
 Widths can be given in frames or in milliseconds / bands; explicit options override a --policy.
 The paper's presets are in 10 ms frames and 80 channels and are converted to the analysis used here.
+
+--config reads a training recipe's SpecAugment settings from a file: an ESPnet specaug_conf (YAML, alone
+or a whole training config), a NeMo spec_augment section (YAML), a torchaudio call such as
+SpecAugment(...) / FrequencyMasking(...) / TimeMasking(...), or lingvo "p.name = value" lines. Nothing in
+the file is ever run. Its frames and channels are converted to this analysis by duration and by share of
+the mel bank (the conversion is printed), and the clip is masked by that framework's drawing rules.
+--export prints the current settings as a framework's fragment, plus one line for each thing it cannot
+express; with no output option the clip is not even read.
 """
 
 
@@ -47,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     aug.add_argument("--policy", default="none", help=f"preset to start from: {', '.join(POLICIES)} (default none)")
     aug.add_argument("--seed", type=int, default=0, help="seed of the random draw (default 0)")
     aug.add_argument("--params", metavar="JSON", help="replay the settings and exact draw saved in this file")
-    for name, unit, help_ in (
+    for name, _unit, help_ in (
         ("warp", "frames", "time-warp W: largest shift of the warp point"),
         ("time-mask", "frames", "time-mask T: largest width"),
     ):
@@ -64,6 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
     aug.add_argument("--fill", choices=FILL_MODES, help="what masked cells become: mean (default), floor "
                      "(silence), value (--fill-db), stage_mean")
     aug.add_argument("--fill-db", type=float, metavar="DB", help="fill level in dB re. the clip's peak (--fill value)")
+
+    fw = p.add_argument_group("training recipes (torchaudio, ESPnet, NeMo, lingvo)")
+    fw.add_argument("--config", metavar="FILE",
+                    help="start from the SpecAugment settings in this training config (ESPnet/NeMo YAML, a "
+                    "torchaudio call, lingvo p.x = v lines); the options above still override single values")
+    fw.add_argument("--framework", metavar="NAME",
+                    help=f"what --config is: {', '.join(_recipes.FRAMEWORKS)} (default: guessed from the text)")
+    fw.add_argument("--framework-hop-ms", type=float, metavar="MS",
+                    help="hop of the framework's features in ms, i.e. what one of its frames lasts (default: "
+                    "what the config says, else the framework's usual value, e.g. 10)")
+    fw.add_argument("--framework-n-mels", type=int, metavar="N",
+                    help="mel channels of the framework's features (default: the config's, else usually 80)")
+    fw.add_argument("--export", metavar="NAME",
+                    help=f"print the settings as a {'/'.join(_recipes.FRAMEWORKS)} fragment on stdout "
+                    "(the --framework-* units apply)")
 
     ana = p.add_argument_group("analysis")
     ana.add_argument("--sr", type=int, default=22050, help="analysis sample rate (default 22050)")
@@ -82,10 +110,43 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def config_from_args(args, settings: MelSettings) -> tuple[SpecAugmentConfig, str]:
-    """The augmentation settings: the policy's, overridden by each option given."""
-    pol = policy(args.policy)
-    config = pol.to_config(settings)
+MAX_RECIPE_BYTES = 1_000_000
+
+
+def read_recipe(args) -> _recipes.Recipe:
+    """The training recipe named by ``--config`` (never executed: parsed as YAML / literals only)."""
+    with open(args.config, "rb") as f:
+        raw = f.read(MAX_RECIPE_BYTES + 1)
+    if len(raw) > MAX_RECIPE_BYTES:
+        raise ParameterError(f"--config {args.config} is larger than {MAX_RECIPE_BYTES // 1000} kB; "
+                             "paste only the SpecAugment part")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ParameterError(f"--config {args.config} is not a UTF-8 text file") from None
+    return _recipes.import_recipe(text, framework=args.framework, hop_ms=args.framework_hop_ms,
+                                  n_mels=args.framework_n_mels)
+
+
+def recipe_notes(recipe: _recipes.Recipe, config: SpecAugmentConfig, settings: MelSettings) -> list[str]:
+    """What the CLI says about an imported recipe: the unit conversion, what was left out, the fill."""
+    notes = [f"{recipe.framework} recipe in frames of {recipe.hop_ms:g} ms and {recipe.n_mels} mel channels; "
+             f"here frames of {settings.hop_ms:.3g} ms and {settings.n_mels} bands:"]
+    notes += [f"  {line}" for line in recipe.describe(settings).splitlines()]
+    notes += list(recipe.config_notes())
+    notes.append(fill_explanation(config.convention, fill=config.fill, fill_db=config.fill_db))
+    return notes
+
+
+def config_from_args(args, settings: MelSettings, recipe: _recipes.Recipe | None = None
+                     ) -> tuple[SpecAugmentConfig, str | None]:
+    """The augmentation settings: the policy's (or the recipe's), overridden by each option given."""
+    if recipe is not None:
+        config = recipe.to_config(settings, fill_db=args.fill_db if args.fill_db is not None else -80.0)
+        name = None
+    else:
+        pol = policy(args.policy)
+        config, name = pol.to_config(settings), pol.name
     changes = {}
     if args.warp_frames is not None:
         changes["warp_frames"] = args.warp_frames
@@ -103,7 +164,7 @@ def config_from_args(args, settings: MelSettings) -> tuple[SpecAugmentConfig, st
             changes[field] = value
     if args.fill_db is not None and args.fill is None:
         changes["fill"] = "value"
-    return config.replace(**changes), pol.name
+    return config.replace(**changes), name
 
 
 def _frames(option: str, ms: float, settings: MelSettings) -> int:
@@ -114,6 +175,19 @@ def _frames(option: str, ms: float, settings: MelSettings) -> int:
 
 def run(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if args.config and args.params:
+        raise ParameterError("--config and --params both set the settings; give one of them")
+    if args.config and args.policy != "none":
+        raise ParameterError("--config and --policy both set the settings; give one of them")
+    if args.export is not None:
+        _recipes.default_units(args.export)  # refuse an unknown name before any work
+    for option, value in (("--framework", args.framework), ("--framework-hop-ms", args.framework_hop_ms),
+                          ("--framework-n-mels", args.framework_n_mels)):
+        if option == "--framework" and value is not None:
+            _recipes.default_units(value)
+        if value is not None and not args.config and (option == "--framework" or args.export is None):
+            raise ParameterError(f"{option} describes a training recipe; use it with --config or --export")
+    recipe = read_recipe(args) if args.config else None
     params = pipeline.read_params(args.params) if args.params else None
     if params is not None:
         settings = params.settings
@@ -122,11 +196,23 @@ def run(argv=None) -> int:
     else:
         settings = MelSettings(sr=args.sr, n_fft=args.n_fft, hop_length=args.hop, n_mels=args.n_mels,
                                fmin=args.fmin, fmax=args.fmax)
-        config, policy_name = config_from_args(args, settings)
+        config, policy_name = config_from_args(args, settings, recipe)
         seed = pipeline.check_seed(args.seed)
         method, n_iter = args.method or DEFAULT_METHOD, args.n_iter
     if params is not None and (args.method or args.n_iter is not None):
         raise ParameterError("--method/--n-iter cannot change a replay; the params file fixes them")
+    if recipe is not None:
+        for note in recipe_notes(recipe, config, settings):
+            print(f"note: {note}", file=sys.stderr)
+    export = None
+    if args.export is not None:
+        # an export needs only the settings; the framework units go to the target's features
+        export = _recipes.export_recipe(config, settings=settings, framework=args.export,
+                                        hop_ms=args.framework_hop_ms, n_mels=args.framework_n_mels)
+        wanted = (args.output, args.save_original, args.save_mel, args.save_plot, args.save_params)
+        if not any(wanted):
+            _print_export(*export)
+            return 0
     analysis = pipeline.load_and_analyse(args.input, settings=settings, max_duration_s=args.max_duration,
                                          trim=args.trim)
     if params is not None:
@@ -153,15 +239,26 @@ def run(argv=None) -> int:
     if args.save_params:
         written.append(pipeline.write_params(args.save_params, pipeline.params_for(analysis, rendered,
                                                                                    policy=policy_name)))
-    head = f"{policy_name or 'custom'} seed {rendered.seed}"
+    name = f"{recipe.framework} recipe" if recipe is not None else (policy_name or "custom")
+    head = f"{name} seed {rendered.seed}"
     print(
         f"{analysis.name} ({analysis.duration_s:.2f} s) | {head} | {summary_line(rendered.record, settings=settings)} | "
         f"rebuilt: {rendered.rebuilt.method} x{rendered.rebuilt.n_iter}, SC {rendered.rebuilt.spectral_convergence_db:.1f} dB"
-        + (f" | wrote {', '.join(str(w) for w in written)}" if written else " | nothing written (use -o)")
+        + (f" | wrote {', '.join(str(w) for w in written)}" if written else " | nothing written (use -o)"),
+        file=sys.stderr if export is not None else sys.stdout,  # with --export, stdout is the fragment only
     )
     for note in analysis.notes + rendered.record.notes:
         print(f"note: {note}", file=sys.stderr)
+    if export is not None:
+        _print_export(*export)
     return 0
+
+
+def _print_export(text: str, notes) -> None:
+    """The fragment, then one comment line per thing the framework cannot express (still pasteable)."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    for note in notes:
+        print(f"# note: {note}")
 
 
 def main(argv=None) -> int:

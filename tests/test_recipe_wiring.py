@@ -1,0 +1,193 @@
+"""Issue 8's user-facing wiring: ``--config`` / ``--export`` on the command line, import/export in the app."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import pytest
+import soundfile as sf
+from conftest import REPO
+
+from melwav import cli
+
+ESPNET_LIBRISPEECH = """\
+specaug: specaug
+specaug_conf:
+    apply_time_warp: true
+    time_warp_window: 5
+    freq_mask_width_range: [0, 27]
+    num_freq_mask: 2
+    time_mask_width_ratio_range: [0., 0.05]
+    num_time_mask: 10
+"""
+SMALL = ["--sr", "8000", "--n-fft", "256", "--hop", "64", "--n-mels", "32", "--method", "fgla",
+         "--n-iter", "2"]
+
+
+@pytest.fixture
+def clip(write_clip):
+    return str(write_clip("clip.wav", duration_s=1.0)[0])
+
+
+@pytest.fixture
+def espnet_file(tmp_path):
+    path = tmp_path / "specaug.yaml"
+    path.write_text(ESPNET_LIBRISPEECH, encoding="utf-8")
+    return str(path)
+
+
+def test_config_renders_with_the_framework_rules(clip, espnet_file, tmp_path, capsys):
+    out = tmp_path / "espnet.wav"
+    assert cli.main([clip, "-o", str(out), "--config", espnet_file, "--framework-hop-ms", "10", *SMALL]) == 0
+    cap = capsys.readouterr()
+    assert "espnet recipe" in cap.out and "(espnet rules)" in cap.out and sf.info(str(out)).frames > 0
+    # the conversion: 5 frames of 10 ms = 50 ms ~ 6 frames of 8 ms; 27 of 80 channels ~ 11 of 32 bands
+    assert "time warp W: 5 frames of 10 ms = 50 ms = 6 frames of 8 ms" in cap.err
+    assert "27 of 80 channels" in cap.err and "11 of 32 bands" in cap.err
+    assert "replace_with_zero" in cap.err  # the fill explanation
+
+
+def test_explicit_option_overrides_the_config(clip, espnet_file, tmp_path, capsys):
+    out = tmp_path / "p.json"
+    assert cli.main([clip, "--save-params", str(out), "--config", espnet_file, "--n-freq-masks", "1", *SMALL]) == 0
+    from melwav import pipeline
+
+    params = pipeline.read_params(out)
+    assert params.config.convention == "espnet" and params.config.n_freq_masks == 1
+    assert params.config.n_time_masks == 10 and params.config.width_ratio == 0.05
+
+
+def test_export_without_outputs_does_not_read_the_clip(espnet_file, tmp_path, capsys):
+    missing = str(tmp_path / "not-there.wav")
+    assert cli.main([missing, "--config", espnet_file, "--framework-hop-ms", "10", "--export", "torchaudio"]) == 0
+    cap = capsys.readouterr()
+    assert "FrequencyMasking(freq_mask_param=27)" in cap.out
+    assert "# note: torchaudio has no time warp" in cap.out
+
+
+def test_export_policy_as_specaugment_call(tmp_path, capsys):
+    assert cli.main([str(tmp_path / "x.wav"), "--policy", "LD", "--sr", "16000", "--hop", "160", "--n-mels", "80",
+                     "--export", "torchaudio"]) == 0
+    out = capsys.readouterr().out
+    assert "SpecAugment(" in out and "freq_mask_param=28" in out and "no time warp" in out
+
+
+def test_export_round_trips_through_import(tmp_path, capsys):
+    assert cli.main([str(tmp_path / "x.wav"), "--policy", "LD", "--export", "nemo"]) == 0
+    fragment = tmp_path / "nemo.yaml"
+    fragment.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert cli.main([str(tmp_path / "x.wav"), "--config", str(fragment), "--export", "nemo"]) == 0
+    assert "freq_width: 28" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text, extra, expect", [
+    ("a: [1, 2", [], "yaml"),
+    ("specaug_conf:\n  num_freq_mask: 2\n  bogus_key: 1\n", [], "bogus_key"),
+    ("spec_augment:\n  freq_masks: 2\n  time_width: 100.0\n", [], "time_width"),
+    ("SpecAugment(n_time_masks=2)", ["--framework", "caffe"], "framework"),
+    ("SpecAugment(n_time_masks=2)", ["--export", "caffe"], "framework"),
+    ("SpecAugment(n_time_masks=2)", ["--policy", "LD"], "--policy"),
+])
+def test_bad_recipes_exit_2_with_one_line(clip, tmp_path, capsys, text, extra, expect):
+    path = tmp_path / "recipe.txt"
+    path.write_text(text, encoding="utf-8")
+    assert cli.main([clip, "--config", str(path), *extra, *SMALL]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("melwav: error:") and expect.lower() in err[0].lower()
+
+
+def test_framework_options_need_a_recipe(clip, capsys):
+    assert cli.main([clip, "--framework", "nemo", *SMALL]) == 2
+    assert "--config" in capsys.readouterr().err
+
+
+def test_subprocess_malicious_config_is_not_run(tmp_path):
+    marker = tmp_path / "pwned"
+    bad = tmp_path / "evil.py"
+    bad.write_text(f'__import__("os").system("touch {marker}")\n'
+                   f'SpecAugment(n_time_masks=__import__("os").system("touch {marker}"))\n', encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "melwav", "assets/speech.wav", "--config", str(bad),
+                           "--framework", "torchaudio", "--export", "nemo"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("melwav: error:") and len(proc.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert not marker.exists()
+
+
+def test_help_mentions_recipes():
+    proc = subprocess.run([sys.executable, "-m", "melwav", "--help"], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0
+    for word in ("--config", "--framework", "--framework-hop-ms", "--framework-n-mels", "--export", "ESPnet"):
+        assert word in proc.stdout
+
+
+# ------------------------------------------------------------------------------------------ the app
+
+ANALYSIS = (22050, 2048, 512, 128)
+
+
+@pytest.fixture(scope="module")
+def app_module():
+    import app
+
+    return app
+
+
+def test_app_import_fills_the_sliders(app_module):
+    out = app_module.import_recipe_handler(ESPNET_LIBRISPEECH, "auto", 10, 0, -70, *ANALYSIS)
+    policy, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention, md = out
+    assert policy == "custom" and convention == "espnet" and fill == "value" and fill_db == -70
+    assert (n_freq, freq_bands, n_time, time_ms, width_ratio) == (2, 43, 10, 0, 0.05)
+    assert 40 <= warp_ms <= 50  # 50 ms -> 2 frames of 23.2 ms
+    assert "27 of 80 channels" in md and "replace_with_zero" in md
+
+
+def test_app_import_widens_a_slider_it_would_overflow(app_module):
+    out = app_module.import_recipe_handler("TimeMasking(time_mask_param=500)", "torchaudio", 0, 0, -60, *ANALYSIS)
+    assert out[5]["maximum"] == out[5]["value"] > 3000
+
+
+def test_app_import_refuses_code_with_a_message(app_module, tmp_path):
+    import gradio as gr
+
+    marker = tmp_path / "pwned"
+    with pytest.raises(gr.Error, match="nothing was run"):
+        app_module.import_recipe_handler(f'__import__("os").system("touch {marker}")', "torchaudio", 0, 0, -60,
+                                         *ANALYSIS)
+    assert not marker.exists()
+    with pytest.raises(gr.Error):
+        app_module.import_recipe_handler("", "auto", 0, 0, -60, *ANALYSIS)
+
+
+def test_app_export(app_module):
+    sliders = app_module.import_recipe_handler(ESPNET_LIBRISPEECH, "auto", 10, 0, -60, *ANALYSIS)[1:12]
+    text, notes = app_module.export_recipe_handler("espnet", 10, 0, *sliders, *ANALYSIS)
+    assert "freq_mask_width_range: [0, 27]" in text and "num_time_mask: 10" in text
+    text, notes = app_module.export_recipe_handler("torchaudio", 0, 0, *sliders, *ANALYSIS)
+    assert "FrequencyMasking" in text and "no time warp" in notes
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_app_endpoints_over_http(app_module):
+    from gradio_client import Client
+
+    demo = app_module.build()
+    port = _free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        out = client.predict(ESPNET_LIBRISPEECH, "auto", 10, 0, -60, *ANALYSIS, api_name="/import_recipe")
+        assert out[0] == "custom" and out[11] == "espnet" and "27 of 80 channels" in out[12]
+        text, notes = client.predict("nemo", 0, 0, *out[1:12], *ANALYSIS, api_name="/export_recipe")
+        assert "spec_augment" in text and "time_masks: 10" in text
+    finally:
+        demo.close()
