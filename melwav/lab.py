@@ -30,7 +30,7 @@ from .explain import describe, describe_config
 from .features import MelSettings
 from .plot import plot_comparison, plot_thumbnail
 
-MAX_AGE_S = 3600.0
+MAX_AGE_S = 600.0  # a server hands files over at once; ten minutes is ample
 _CLIPS = pipeline._LRU(16)
 _sweep_lock = threading.Lock()
 _last_sweep = [0.0]
@@ -155,6 +155,7 @@ class View:
     """One rendering as the page shows it."""
 
     figure: object
+    figure_png: pathlib.Path
     description: str
     bounds: str
     original_wav: pathlib.Path
@@ -210,7 +211,7 @@ def render_view(
                     policy=pol)
     text = f"**Seed {rendered.seed}**" + (f" · policy **{policy_name}**" if policy_name else "") + "\n\n" + text
     return View(
-        figure=fig, description=text, bounds=describe_config(config, settings=analysis.settings),
+        figure=fig, figure_png=png, description=text, bounds=describe_config(config, settings=analysis.settings),
         original_wav=original_wav, original_rebuilt_wav=original_rebuilt_wav, augmented_wav=augmented_wav,
         downloads=[download_wav, npy, png, js], record=rendered.record, seed=rendered.seed,
         original_sc_db=original.spectral_convergence_db, augmented_sc_db=rendered.rebuilt.spectral_convergence_db,

@@ -87,7 +87,9 @@ def draw_record(ax, record: AugmentRecord, *, settings: MelSettings, linewidth: 
                                          color=WARP_COLOUR, linewidth=linewidth))
         ax.plot([x0], [y], marker="o", markersize=8, color=WARP_COLOUR)
         if labels:
-            ax.annotate(f"warp {record.warp.distance:+d} fr", (x1, y), xytext=(6, 8), textcoords="offset points",
+            near_end = record.warp.destination > 0.7 * n_frames  # keep the label inside the panel
+            ax.annotate(f"warp {record.warp.distance:+d} fr", (x1, y), xytext=(-6 if near_end else 6, 8),
+                        textcoords="offset points", ha="right" if near_end else "left",
                         color=WARP_COLOUR, fontsize=12, fontweight="bold")
 
 
@@ -119,12 +121,14 @@ def plot_comparison(
     matplotlib.figure.Figure
     """
     panels = [L, L_aug] + ([L_rebuilt] if L_rebuilt is not None else [])
-    names = list(titles) + (["rebuilt from augmented (what phase retrieval restored)"] if L_rebuilt is not None else [])
+    names = list(titles) + (["mel of the rebuilt audio"] if L_rebuilt is not None else [])
     vmax = float(max(np.max(p) for p in panels))
     vmin = vmax - DYNAMIC_RANGE_DB
     n = len(panels)
-    fig = Figure(figsize=(width_in, 4.6 if n == 2 else 4.4), dpi=100, layout="constrained")
-    axes = fig.subplots(1, n, sharey=True)
+    # Fixed margins instead of constrained layout: it costs as much as drawing the figure itself.
+    fig = Figure(figsize=(width_in, 4.6), dpi=100)
+    axes = fig.subplots(1, n, sharey=True, gridspec_kw=dict(left=0.07, right=0.9, bottom=0.15, top=0.9,
+                                                            wspace=0.04))
     im = None
     for i, (ax, panel, name) in enumerate(zip(axes, panels, names)):
         im = _show_mel(ax, panel, settings=settings, vmin=vmin, vmax=vmax)
@@ -133,7 +137,7 @@ def plot_comparison(
             ax.set_ylabel("frequency (Hz, mel scale)")
     if record is not None:
         draw_record(axes[1], record, settings=settings)
-    cbar = fig.colorbar(im, ax=list(axes), pad=0.01, fraction=0.03)
+    cbar = fig.colorbar(im, cax=fig.add_axes((0.915, 0.15, 0.012, 0.75)))
     cbar.set_label("dB re. peak", size=14)
     cbar.ax.tick_params(labelsize=12)
     _style(fig, base=15)

@@ -86,6 +86,7 @@ def test_named_endpoints(client):
 
 def test_render_returns_playable_files_and_replayable_params(client, tmp_path):
     plot, drawn, bounds, orig, orig_rebuilt, aug, files = _render(client, SPEECH)
+    assert pathlib.Path(plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     analysis = _analysis(SPEECH)
     for player in (orig, orig_rebuilt, aug):
         y, sr = sf.read(_path(player))
@@ -234,16 +235,22 @@ def browser():
 
 
 def _plot_src(page) -> str:
-    img = page.locator("img[src^='data:image/png']").first
+    img = page.locator("#spectrograms img").first
     img.wait_for(timeout=60_000)
     return img.get_attribute("src")
 
 
 def _wait_plot_change(page, old: str, timeout_s: float = 60) -> str:
     page.wait_for_function(
-        "old => { const i = document.querySelector(\"img[src^='data:image/png']\"); return i && i.src !== old; }",
+        "old => { const i = document.querySelector('#spectrograms img'); return i && i.getAttribute('src') !== old; }",
         arg=old, timeout=timeout_s * 1000)
     return _plot_src(page)
+
+
+def _wait_idle(page) -> None:
+    """Wait until no event is running (no progress bar or timer on the page)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.progress-text, .eta-bar, .progress-level, .timer')", timeout=120_000)
 
 
 @pytest.mark.browser
@@ -274,6 +281,8 @@ def test_browser_page_example_slider_and_teaching(app_url, browser, theme):
         ".length >= 3", timeout=60_000)
     for label in ("1 · original clip", "2 · original mel rebuilt", "3 · augmented mel rebuilt"):
         assert page.get_by_text(label).first.is_visible()
+    _wait_idle(page)
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / f"page-{theme}.png"), full_page=False)
     page.screenshot(path=str(ARTIFACTS / f"page-{theme}-full.png"), full_page=True)
     # Teaching: the grid of draws appears; picking one makes it current (plot and text change).
@@ -293,6 +302,7 @@ def test_browser_page_example_slider_and_teaching(app_url, browser, theme):
     assert drawn_seed.inner_text() != text_before
     page.get_by_text("About: what SpecAugment does").first.click()
     page.get_by_text("How the audio is rebuilt").first.wait_for(timeout=10_000)
+    _wait_idle(page)
     page.screenshot(path=str(ARTIFACTS / f"teaching-{theme}.png"), full_page=True)
     assert not errors, errors
     page.close()
@@ -300,3 +310,65 @@ def test_browser_page_example_slider_and_teaching(app_url, browser, theme):
 
 def teardown_module(module):
     shutil.rmtree(ARTIFACTS / "downloads", ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------- odd input files
+
+
+def _write(path, y, sr, subtype=None):
+    sf.write(path, y, sr, subtype=subtype)
+    return path
+
+
+def _tone_frames(seconds, sr, channels=1):
+    t = np.arange(int(seconds * sr)) / sr
+    y = 0.3 * np.sin(2 * np.pi * 440 * t)
+    return np.stack([y] * channels, axis=1) if channels > 1 else y
+
+
+@pytest.mark.parametrize("name, seconds, sr, channels, subtype", [
+    ("six_channels.wav", 2.0, 22050, 6, "PCM_16"),
+    ("phone_8k.wav", 2.0, 8000, 1, "PCM_16"),
+    ("studio_96k.flac", 2.0, 96000, 2, "PCM_24"),
+    ("float.wav", 2.0, 44100, 1, "FLOAT"),
+])
+def test_odd_but_valid_files_render_at_the_analysis_rate(client, tmp_path, name, seconds, sr, channels, subtype):
+    path = _write(tmp_path / name, _tone_frames(seconds, sr, channels), sr, subtype)
+    out = _render(client, path, method="fgla", n_iter=4)
+    y, out_sr = sf.read(_path(out[5]))
+    assert out_sr == 22050 and abs(len(y) - seconds * 22050) <= 1
+    assert np.all(np.isfinite(y))
+
+
+def test_long_clip_is_trimmed_with_the_cap_in_the_files(client, tmp_path):
+    path = _write(tmp_path / "long.wav", _tone_frames(40.0, 8000), 8000, "PCM_16")
+    out = _render(client, path, method="fgla", n_iter=2)
+    y, _ = sf.read(_path(out[5]))
+    assert len(y) == 30 * 22050  # the app keeps the first 30 s (and says so in a message)
+
+
+def test_nan_samples_are_zeroed_and_the_result_is_finite(client, tmp_path):
+    y = _tone_frames(2.0, 22050).astype(np.float32)
+    y[1000:1100] = np.nan
+    path = _write(tmp_path / "nan.wav", y, 22050, "FLOAT")
+    out = _render(client, path, method="fgla", n_iter=2)
+    assert np.all(np.isfinite(sf.read(_path(out[5]))[0]))
+
+
+def test_file_over_max_file_size_is_refused(client, tmp_path):
+    from gradio_client.exceptions import AppError
+
+    big = tmp_path / "big.wav"
+    # 30 MB of float audio: over the app's 25 MB cap.
+    _write(big, np.zeros(int(30e6 / 4), dtype=np.float32) + 0.1, 44100, "FLOAT")
+    with pytest.raises((AppError, ValueError, Exception), match="(?i)size|large|exceed"):
+        _render(client, big)
+
+
+def test_extreme_sliders_give_messages_or_clean_output(client):
+    # More masks than bands, masks wider than the spectrogram, W longer than the clip, p = 0, no iterations.
+    out = _render(client, SPEECH, n_freq=20, freq_bands=128, n_time=40, time_ms=3000, warp_ms=2000, p=0.0,
+                  n_iter=0, method="fgla")
+    y, _ = sf.read(_path(out[5]))
+    assert np.all(np.isfinite(y))
+    assert "Time masks" in out[1]
