@@ -58,8 +58,9 @@ def main() -> None:
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="melwav-load-"))
     os.environ["MELWAV_WORK_DIR"] = str(work / "renders")
-    import app as app_module
     from gradio_client import Client, handle_file
+
+    import app as app_module
 
     demo = app_module.build()
     demo.queue(max_size=32, default_concurrency_limit=2)

@@ -34,9 +34,8 @@ sys.path.insert(0, str(ROOT))
 import librosa  # noqa: E402
 import soundfile as sf  # noqa: E402
 
+from melwav import reconstruction as rc  # noqa: E402
 from melwav.features import MelSettings, mel_power  # noqa: E402
-
-from melwav import reconstruction as rc
 
 REF_N_ITER = 32
 
@@ -124,7 +123,7 @@ def bench_clip(path: pathlib.Path, settings: MelSettings, seconds: float, repeat
     rows = [("mel_to_audio (reference)", REF_N_ITER, t_ref, sc_ref, stoi(y, y_ref, settings.sr))]
     results = {}
     for method in rc.METHODS:
-        t_m, r = timed(lambda: rc.reconstruct(S, settings=settings, method=method, length=n), repeats)
+        t_m, r = timed(lambda m=method: rc.reconstruct(S, settings=settings, method=m, length=n), repeats)
         results[method] = (t_m, r)
         rows.append((f"melwav {method}", r.n_iter, t_m, r.spectral_convergence_db, stoi(y, r.y, settings.sr)))
 

@@ -9,8 +9,8 @@ files, :mod:`melwav.cli` is the command line. melwav never imports gradio.
 
 __version__ = "0.1.0"
 
-from .audio import LoadedAudio, load_audio, write_wav  # noqa: E402
 from . import conventions as _conventions  # noqa: E402,F401  (registers the frameworks' draw rules)
+from .audio import LoadedAudio, load_audio, write_wav  # noqa: E402
 from .augment import (  # noqa: E402
     POLICIES,
     AugmentRecord,

@@ -3,14 +3,12 @@ bench/reconstruction.py."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 
+from melwav import reconstruction as rc
 from melwav.errors import ParameterError
 from melwav.features import MelSettings, mel_power
-
-from melwav import reconstruction as rc
 
 SETTINGS = MelSettings()
 
