@@ -234,8 +234,6 @@ def import_recipe_handler(text, framework, fw_hop_ms, fw_n_mels, fill_db, sr, n_
              f"{recipe.n_mels}; here: {settings.hop_ms:.3g} ms frames, {settings.n_mels} bands). "
              f"Draw rules set to *{config.convention}*.", ""]
     lines += [f"- {line}" for line in recipe.describe(settings).splitlines()]
-    if config.width_ratio:
-        lines.append(f"- adaptive time-mask width: at most {config.width_ratio:g} × the clip's length")
     lines += ["", f"**Fill:** {fill_explanation(config.convention, fill=config.fill, fill_db=config.fill_db)}"]
     notes = recipe.config_notes()
     if notes:

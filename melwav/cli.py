@@ -173,6 +173,14 @@ def _frames(option: str, ms: float, settings: MelSettings) -> int:
     return frames_from_ms(ms, settings)
 
 
+#: Options a params file fixes (everything that shapes the draw, the analysis or the rebuild).
+_REPLAY_FIXED = {
+    "policy", "seed", "warp_frames", "warp_ms", "time_mask_frames", "time_mask_ms", "freq_mask_bands",
+    "n_freq_masks", "n_time_masks", "p", "width_ratio", "masks_per_frame", "fill", "fill_db", "sr", "n_fft",
+    "hop", "n_mels", "fmin", "fmax", "method", "n_iter",
+}
+
+
 def run(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.config and args.params:
@@ -199,8 +207,14 @@ def run(argv=None) -> int:
         config, policy_name = config_from_args(args, settings, recipe)
         seed = pipeline.check_seed(args.seed)
         method, n_iter = args.method or DEFAULT_METHOD, args.n_iter
-    if params is not None and (args.method or args.n_iter is not None):
-        raise ParameterError("--method/--n-iter cannot change a replay; the params file fixes them")
+    if params is not None:
+        # A replay is exact only with the file's own settings: refuse options that would silently be ignored.
+        parser = build_parser()
+        given = [a.option_strings[0] for a in parser._actions
+                 if a.dest in _REPLAY_FIXED and getattr(args, a.dest) != a.default]
+        if given:
+            raise ParameterError(f"{', '.join(given)} cannot change a replay; the params file fixes "
+                                 f"{'it' if len(given) == 1 else 'them'}")
     if recipe is not None:
         for note in recipe_notes(recipe, config, settings):
             print(f"note: {note}", file=sys.stderr)

@@ -137,8 +137,13 @@ class Recipe:
 
     def describe(self, settings: MelSettings) -> str:
         """The sizes in both units, one line each (for the app and the CLI)."""
+        fields, _ = _TO_FIELDS[self.framework](self.params)
         lines = []
         for r in self.conversions(settings):
+            if r["name"] == "time mask T" and fields["pS"] > 0:
+                # An adaptive width has no fixed frame count: say what it is instead of "0 frames".
+                lines.append(f"time mask T: adaptive, up to {fields['pS']:g} x the clip's length")
+                continue
             extra = f"{r['ms']:g} ms" if r["name"] != "frequency mask F" else f"{r['ms']:.1f}% of the bank"
             lines.append(f"{r['name']}: {r['framework']} {r['framework_unit']} = {extra} = "
                          f"{r['melwav']} {r['melwav_unit']}")

@@ -95,6 +95,17 @@ def test_params_replay_gives_identical_bytes(issue_run, tmp_path, capsys):
     assert np.load(tmp_path / "same.npy").tobytes() == np.load(out / "warped_mel.npy").tobytes()
 
 
+@pytest.mark.parametrize("extra, named", [(["--seed", "3"], "--seed"), (["--n-mels", "80", "--p", "0.5"], "--p"),
+                                          (["--method", "fgla"], "--method")])
+def test_params_replay_refuses_options_it_would_ignore(issue_run, tmp_path, capsys, extra, named):
+    out, _ = issue_run
+    target = tmp_path / "x.wav"
+    rc = cli.main([str(SPEECH), "-o", str(target), "--params", str(out / "warped.json"), *extra])
+    err = capsys.readouterr().err
+    assert rc == 2 and "cannot change a replay" in err and named in err
+    assert not target.exists()
+
+
 def test_help():
     proc = subprocess.run([sys.executable, "-m", "melwav", "--help"], cwd=REPO, capture_output=True, text=True,
                           timeout=120)
