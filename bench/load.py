@@ -86,6 +86,22 @@ def main() -> None:
                 out.append((time.perf_counter() - t0, f"error: {exc}"))
         return out
 
+    # One user moving a slider: sequential /render calls on the bundled speech clip, the way the page sends
+    # them (the extra teaching panel off, as on the default page, then on).
+    solo_client = Client(url, verbose=False)
+    speech = handle_file(str(ROOT / "assets" / "speech.wav"))
+    solo_client.predict(speech, *LD, 0, False, *ANALYSIS, False, api_name="/render")  # first load: analysis
+    slider = {}
+    for show_rebuilt in (False, True):
+        times = []
+        for n_time in range(1, 9):
+            values = list(LD)
+            values[3] = n_time
+            t1 = time.perf_counter()
+            solo_client.predict(speech, *values, 7, False, *ANALYSIS, show_rebuilt, api_name="/render")
+            times.append(time.perf_counter() - t1)
+        slider[show_rebuilt] = float(np.median(times))
+
     t0 = time.perf_counter()
     with cf.ThreadPoolExecutor(max_workers=args.users) as pool:
         results = [r for rs in pool.map(user, range(args.users)) for r in rs]
@@ -135,6 +151,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     print(f"| {args.users} | {len(results)} | {ok} | {cross} | {failures} | {np.percentile(lat, 50):.2f} | "
           f"{np.percentile(lat, 95):.2f} | {lat.max():.2f} | {wall:.1f} |")
+    print(f"one user moving a slider (speech.wav, 8 s): median /render {slider[False]:.2f} s on the default page, "
+          f"{slider[True]:.2f} s with the rebuilt-mel panel on")
     print(f"queue of 2, burst of 8 simultaneous jobs: {rejected} turned away with a 'queue is full' message")
     print(f"render files left in the work dir after the run: {leftover} (swept after {lab.MAX_AGE_S:.0f} s)")
     print(f"longest allowed clip (30 s), one full render: {long_s:.1f} s, "
