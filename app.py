@@ -75,6 +75,9 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
            convention, method, n_iter, seed, keep, sr, n_fft, hop, n_mels, show_rebuilt, held,
            progress=gr.Progress()):
     """Augment the clip's log-mel and rebuild audio from the original and the augmented mel."""
+    if not audio:
+        # The clip was cleared (or is being replaced): keep what is on the page rather than raise.
+        return tuple(gr.skip() for _ in range(8))
     settings = _settings(sr, n_fft, hop, n_mels)
     progress(0.05, desc="analysing the clip")
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
@@ -272,6 +275,7 @@ def build() -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 audio = gr.Audio(value=EXAMPLES[0][0], label="Your clip (upload, record, or pick an example below)", type="filepath",
+                                 elem_id="clip",
                                  sources=["upload", "microphone"])
                 gr.Examples(EXAMPLES, inputs=[audio],
                             label="Bundled examples (speech by espeak-ng, synthesised music; CC0)")

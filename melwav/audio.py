@@ -272,8 +272,9 @@ def _declared_frames(info) -> int | None:
 
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    text = text.replace("Error opening ", "").strip()
-    return text[:160]
+    # libsndfile names the full (often temporary) path; the person knows which file they gave.
+    text = re.sub(r"^Error opening (?:'[^']*'|\S+):\s*", "", text).strip()
+    return text[:160] or type(exc).__name__
 
 
 def _dbfs(peak: float) -> str:

@@ -372,3 +372,31 @@ def test_extreme_sliders_give_messages_or_clean_output(client):
     y, _ = sf.read(_path(out[5]))
     assert np.all(np.isfinite(y))
     assert "Time masks" in out[1]
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_browser_upload_bad_then_good_file(app_url, browser, tmp_path):
+    """Uploading a non-audio file shows a readable message in the page; the next good upload still works."""
+    bad = tmp_path / "holiday_photo.wav"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(2000))
+    good = _write(tmp_path / "six_channels_8k.wav", _tone_frames(1.5, 8000, 6), 8000, "PCM_16")
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(app_url)
+    first = _plot_src(page)
+    _wait_idle(page)
+    page.locator("#clip").get_by_role("button", name="Clear").click()
+    page.locator("#clip input[type=file]").set_input_files(str(bad))
+    toast = page.get_by_text("is not an audio file melwav can read")
+    toast.first.wait_for(timeout=60_000)
+    assert toast.first.is_visible()
+    page.wait_for_timeout(700)  # let the toast finish sliding in before the screenshot
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "bad-upload.png"))
+    assert "Traceback" not in page.inner_text("body")
+    _wait_idle(page)
+    page.locator("#clip").get_by_role("button", name="Clear").click()
+    page.locator("#clip input[type=file]").set_input_files(str(good))
+    _wait_plot_change(page, first)
+    page.get_by_text("mixed 6 channels to mono").first.wait_for(timeout=60_000)
+    page.close()
