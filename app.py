@@ -423,7 +423,20 @@ def build() -> gr.Blocks:
 demo = build()
 demo.queue(max_size=int(os.environ.get("MELWAV_QUEUE_SIZE", "32")), default_concurrency_limit=2)
 
+# Gradio wraps the figure in an unnamed button; name it (and the image) for screen readers and keyboards.
+LABEL_FIGURE_JS = """
+() => {
+  const label = () => document.querySelectorAll('#spectrograms button:not([aria-label])').forEach(b => {
+    b.setAttribute('aria-label', 'Log-mel spectrograms, original and augmented (opens full screen)');
+    b.querySelectorAll('img').forEach(i => i.setAttribute('alt', 'original and augmented log-mel spectrograms'));
+  });
+  new MutationObserver(label).observe(document.body, {subtree: true, childList: true});
+  label();
+}
+"""
+
 LAUNCH_KWARGS = dict(
+    js=LABEL_FIGURE_JS,
     max_file_size=MAX_FILE_SIZE,
     enable_monitoring=False,
     show_error=True,

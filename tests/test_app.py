@@ -236,7 +236,7 @@ def browser():
 
 def _plot_src(page) -> str:
     img = page.locator("#spectrograms img").first
-    img.wait_for(timeout=60_000)
+    img.wait_for(timeout=120_000)
     return img.get_attribute("src")
 
 
@@ -399,4 +399,45 @@ def test_browser_upload_bad_then_good_file(app_url, browser, tmp_path):
     page.locator("#clip input[type=file]").set_input_files(str(good))
     _wait_plot_change(page, first)
     page.get_by_text("mixed 6 channels to mono").first.wait_for(timeout=60_000)
+    page.close()
+
+
+_CONTROLS_JS = """() => {
+  const out = [];
+  const sel = 'input, select, textarea, button, [role=slider], [role=combobox], [role=checkbox]';
+  for (const e of document.querySelectorAll(sel)) {
+    const r = e.getBoundingClientRect();
+    if ((r.width === 0 && r.height === 0) || e.type === 'hidden' || e.type === 'file') continue;
+    let name = e.getAttribute('aria-label') || '';
+    if (!name && e.getAttribute('aria-labelledby'))
+      name = e.getAttribute('aria-labelledby').split(' ').map(id => (document.getElementById(id) || {}).innerText || '').join(' ');
+    if (!name && e.labels && e.labels.length) name = Array.from(e.labels).map(l => l.innerText).join(' ');
+    if (!name) name = (e.innerText || e.title || e.placeholder || '').trim();
+    out.push({html: e.outerHTML.slice(0, 160), name: name.trim(), tabindex: e.tabIndex, disabled: !!e.disabled});
+  }
+  return out;
+}"""
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_every_control_has_a_name_and_is_keyboard_reachable(app_url, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(app_url)
+    _plot_src(page)
+    for section in ("Downloads", "Analysis settings", "For teaching", "Import / export", "About"):
+        page.get_by_text(section).first.click()
+    _wait_idle(page)
+    controls = page.evaluate(_CONTROLS_JS)
+    assert len(controls) > 40
+    unnamed = [c["html"] for c in controls if not c["name"]]
+    unreachable = [c["html"] for c in controls if c["tabindex"] < 0 and not c["disabled"]]
+    assert not unnamed, unnamed
+    assert not unreachable, unreachable
+    # The main sliders answer the keyboard.
+    slider = page.get_by_role("slider", name="F: largest width (mel bands)")
+    slider.focus()
+    before = slider.input_value()
+    slider.press("ArrowLeft")
+    assert slider.input_value() != before
     page.close()
