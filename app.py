@@ -21,7 +21,6 @@ from melwav.augment import FILL_MODES, POLICIES, conventions
 from melwav.conventions import fill_explanation
 from melwav.errors import MelwavError
 from melwav.features import MelSettings
-from melwav.plot import figure_png
 from melwav.reconstruction import DEFAULT_METHOD, METHODS
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -155,15 +154,8 @@ def variety(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio,
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
     config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
                      fill_db, convention)
-    base = lab.parse_seed(seed)
-    seeds = [(base + i) % (pipeline.MAX_SEED + 1) for i in range(VARIETY_N)]
-    out_dir = lab.new_output_dir()
-    items = []
-    for fig, s, _ in lab.variety(analysis, config, seeds=seeds):
-        path = out_dir / f"seed{s}.png"
-        path.write_bytes(figure_png(fig, dpi=80))
-        items.append((str(path), f"seed {s}"))
-    return items, seeds
+    draws = lab.variety(analysis, config, first_seed=lab.parse_seed(seed), n=VARIETY_N)
+    return [(str(png), f"seed {s}") for png, s, _ in draws], [s for _, s, _ in draws]
 
 
 def pick_draw(seeds, evt: gr.SelectData):

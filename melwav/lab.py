@@ -237,18 +237,27 @@ def render_solo(analysis: pipeline.Analysis, record: AugmentRecord, operation: s
     return wav, npy, rendered.rebuilt.spectral_convergence_db
 
 
-def variety(analysis: pipeline.Analysis, config: SpecAugmentConfig, *, seeds) -> list[tuple[object, int, AugmentRecord]]:
-    """Several draws of one config (no reconstruction): ``[(thumbnail figure, seed, record), ...]``."""
-    from .augment import apply, draw
+def variety(analysis: pipeline.Analysis, config: SpecAugmentConfig, *, first_seed: int,
+            n: int = 8) -> list[tuple[pathlib.Path, int, AugmentRecord]]:
+    """``n`` draws of one config from consecutive seeds, as thumbnails (no reconstruction: cheap).
 
+    Returns ``[(thumbnail PNG, seed, record), ...]``; the same seed and config give the page's main draw.
+    """
+    from .augment import apply, draw
+    from .plot import figure_png
+
+    first_seed = pipeline.check_seed(first_seed)
     vmax = float(np.max(analysis.L))
+    out_dir = new_output_dir()
     out = []
-    for seed in seeds:
-        seed = pipeline.check_seed(seed)
+    for i in range(check_int("n", n, low=1, high=64)):
+        seed = (first_seed + i) % (pipeline.MAX_SEED + 1)
         record = draw(config, n_mels=analysis.n_mels, n_frames=analysis.n_frames, rng=np.random.default_rng(seed))
         fig = plot_thumbnail(apply(analysis.L, record), settings=analysis.settings, record=record,
                              title=f"seed {seed}", vmax=vmax)
-        out.append((fig, seed, record))
+        png = out_dir / f"seed{seed}.png"
+        png.write_bytes(figure_png(fig, dpi=80))
+        out.append((png, seed, record))
     return out
 
 
