@@ -17,7 +17,7 @@ import gradio as gr
 
 from melwav import lab, pipeline
 from melwav import recipes as melwav_recipes
-from melwav.augment import FILL_MODES, POLICIES, conventions
+from melwav.augment import FILL_MODES, POLICIES, AugmentRecord, conventions
 from melwav.conventions import fill_explanation
 from melwav.errors import MelwavError
 from melwav.features import MelSettings
@@ -85,7 +85,7 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
     seed = lab.parse_seed(seed)
     record = None
     if keep and held and held.get("record"):
-        record = pipeline.AugmentRecord.from_dict(held["record"])
+        record = AugmentRecord.from_dict(held["record"])
         if (record.n_mels, record.n_frames) != (analysis.n_mels, analysis.n_frames):
             gr.Warning("The kept draw was made for another clip or analysis; drawing anew.")
             record = None
@@ -131,7 +131,7 @@ def solo(audio, sr, n_fft, hop, n_mels, method, n_iter, held):
         raise gr.Error("Render a draw first (pick an example or upload a clip).")
     settings = _settings(sr, n_fft, hop, n_mels)
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
-    record = pipeline.AugmentRecord.from_dict(held["record"])
+    record = AugmentRecord.from_dict(held["record"])
     if (record.n_mels, record.n_frames) != (analysis.n_mels, analysis.n_frames):
         raise gr.Error("The current draw belongs to another clip; render this clip first.")
     outs, mels = [], []

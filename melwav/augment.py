@@ -37,7 +37,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .errors import ParameterError, RecordError, check_float, check_int
+from .errors import ParameterError, RecordError, check_float, check_int, check_keys
 from .features import MelSettings
 
 FILL_MODES = ("mean", "floor", "value", "stage_mean")
@@ -130,12 +130,7 @@ class SpecAugmentConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> SpecAugmentConfig:
-        if not isinstance(data, dict):
-            raise ParameterError(f"augmentation settings must be a mapping, got {type(data).__name__}")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ParameterError(f"unknown augmentation setting(s): {', '.join(sorted(unknown))}")
+        check_keys(data, {f.name for f in dataclasses.fields(cls)}, what="the augmentation settings")
         return cls(**data)
 
 
@@ -210,12 +205,7 @@ class AugmentRecord:
     @classmethod
     def from_dict(cls, data) -> AugmentRecord:
         """Rebuild a record from :meth:`to_dict`'s output, checking every field (raises :class:`RecordError`)."""
-        if not isinstance(data, dict):
-            raise RecordError(f"the record must be a mapping, got {type(data).__name__}")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise RecordError(f"unknown key(s) in the record: {', '.join(sorted(unknown))}")
+        check_keys(data, {f.name for f in dataclasses.fields(cls)}, what="the record", error=RecordError)
         for key in ("n_mels", "n_frames"):
             if key not in data:
                 raise RecordError(f"the record has no {key!r}")

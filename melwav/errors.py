@@ -23,6 +23,16 @@ class RecordError(MelwavError):
     """A params/record file is malformed or does not fit the clip it is replayed on."""
 
 
+def check_keys(data, allowed, *, what: str, error: type[MelwavError] = ParameterError) -> dict:
+    """Return ``data`` if it is a mapping whose keys are all in ``allowed``; else raise ``error`` naming them."""
+    if not isinstance(data, dict):
+        raise error(f"{what} must be a mapping, got {type(data).__name__}")
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise error(f"unknown key(s) in {what}: {', '.join(sorted(map(str, unknown)))}")
+    return data
+
+
 def check_int(name: str, value, *, low: int | None = None, high: int | None = None) -> int:
     """Return ``value`` as an int, or raise :class:`ParameterError` naming ``name`` and its range."""
     # bool is an int and a string like "7" converts, but neither is a number a person meant.

@@ -8,7 +8,7 @@ import functools
 import librosa
 import numpy as np
 
-from .errors import ParameterError, check_float, check_int
+from .errors import ParameterError, check_float, check_int, check_keys
 
 #: Power floor before taking logs: -100 dB relative to 1.0.
 AMIN = 1e-10
@@ -92,10 +92,7 @@ class MelSettings:
 
     @classmethod
     def from_dict(cls, data: dict) -> MelSettings:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ParameterError(f"unknown analysis setting(s): {', '.join(sorted(unknown))}")
+        check_keys(data, {f.name for f in dataclasses.fields(cls)}, what="the analysis settings")
         return cls(**data)
 
 

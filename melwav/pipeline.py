@@ -24,7 +24,7 @@ import numpy as np
 from . import __version__
 from .audio import LoadedAudio, atomic_write, load_audio
 from .augment import AugmentRecord, SpecAugmentConfig, apply, draw
-from .errors import MelwavError, ParameterError, RecordError, check_int
+from .errors import MelwavError, ParameterError, RecordError, check_int, check_keys
 from .features import MelSettings, logmel_to_power, mel_power, power_to_logmel
 from .reconstruction import DEFAULT_METHOD, METHODS, Reconstruction, reconstruct
 
@@ -260,9 +260,7 @@ def parse_params(data) -> Params:
         raise RecordError("a params file must hold a JSON object")
     if data.get("format") != PARAMS_FORMAT:
         raise RecordError(f"not a melwav params file (its 'format' is not {PARAMS_FORMAT!r})")
-    unknown = set(data) - _PARAMS_KEYS
-    if unknown:
-        raise RecordError(f"unknown key(s) in the params file: {', '.join(sorted(unknown))}")
+    check_keys(data, _PARAMS_KEYS, what="the params file", error=RecordError)
     if data.get("version") != PARAMS_VERSION:
         raise RecordError(f"params file version {data.get('version')!r} is not supported (expected {PARAMS_VERSION})")
     for key in ("analysis", "augment", "record", "seed", "reconstruction", "clip"):
