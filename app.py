@@ -366,7 +366,7 @@ def build() -> gr.Blocks:
                 a_freq = gr.Audio(label="frequency masks only", type="filepath", interactive=False)
                 a_time = gr.Audio(label="time masks only", type="filepath", interactive=False)
             solo_mels = gr.File(label="Their mel spectrograms (.npy: warp, frequency, time)", file_count="multiple",
-                                interactive=False)
+                                interactive=False, height=110)
             variety_btn = gr.Button("Show 8 draws of these settings (click one to make it current)")
             gallery = gr.Gallery(label="Draws (seed under each)", columns=4, height="auto", allow_preview=False)
             params_file = gr.File(label="Load a params .json (from the app or the command line)",

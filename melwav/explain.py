@@ -124,11 +124,12 @@ def describe_config(config: SpecAugmentConfig, *, settings: MelSettings) -> str:
     """The configured bounds in frames/bands and in ms/Hz, one line each."""
     hop = settings.hop_ms
     edges = settings.band_edges_hz()
-    f_hz = edges[min(config.freq_mask_bands, settings.n_mels)] - edges[0]
+    F = min(config.freq_mask_bands, settings.n_mels)
     lines = [
         f"W = {config.warp_frames} frames ({config.warp_frames * hop:.0f} ms)",
-        f"F = {config.freq_mask_bands} bands (up to {config.freq_mask_bands / settings.n_mels:.0%} of the bands; "
-        f"{_hz(f_hz)} wide at the bottom of the scale) x {config.n_freq_masks}",
+        f"F = {config.freq_mask_bands} bands (up to {F / settings.n_mels:.0%} of the mel scale: "
+        f"{_hz(edges[0])} to {_hz(edges[F])} at the bottom, {_hz(edges[-1 - F])} to {_hz(edges[-1])} at the top)"
+        f" x {config.n_freq_masks}",
     ]
     if config.width_ratio > 0:
         lines.append(f"T = {config.width_ratio:g} x clip length (adaptive) x {config.n_time_masks}")
