@@ -254,7 +254,8 @@ def export_recipe_handler(framework, fw_hop_ms, fw_n_mels, warp_ms, n_freq, freq
 
 
 def build() -> gr.Blocks:
-    with gr.Blocks(title="melwav: hear SpecAugment", delete_cache=(600, 3600)) as demo:
+    # No analytics: the app must work offline, and a public Space should not phone home for its users.
+    with gr.Blocks(title="melwav: hear SpecAugment", delete_cache=(600, 3600), analytics_enabled=False) as demo:
         gr.Markdown(
             "# melwav · hear what SpecAugment does\n"
             "Pick an example, upload or record a clip, move the sliders. Left: the clip's log-mel spectrogram; "
