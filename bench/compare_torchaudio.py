@@ -9,16 +9,26 @@ Skips (exit code 0) when torch or torchaudio is not installed. Checks:
 2. ESPnet's warp resampler: melwav's numpy bicubic (``conventions.resize_bicubic``) against
    ``torch.nn.functional.interpolate(mode="bicubic", align_corners=False)`` on random data.
 
-UNTESTED here: written without torch installed in the development environment.
+Run on 2026-11-27 with torch 2.13.0 (CPU) and torchaudio 2.11.0 in a scratch virtual environment (torchaudio's
+compiled extension removed: the masking code is pure Python on torch), 5000 draws:
+
+    bicubic resize: largest difference from torch 7.10e-05
+    freq: widths real 1..15 mean 8.11 | melwav 1..15 mean 8.02; stops real max 79 mean 43.5 | melwav max 79 mean 43.5
+      KS widths p = 0.855, stops p = 0.704
+    time: widths real 1..59 mean 29.84 | melwav 1..59 mean 30.15; stops real max 299 mean 164.2 | melwav max 299 mean 165.5
+      KS widths p = 0.492, stops p = 0.230
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import pathlib
 import sys
 
 import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 
 def _masks_from_output(out: np.ndarray, axis: int) -> list[tuple[int, int]]:
