@@ -1,22 +1,31 @@
-"""Compare melwav's framework conventions with the real torch / torchaudio (not run in CI).
+"""Compare melwav's framework conventions with the frameworks' own code (not run in CI: needs torch).
 
-    python bench/compare_torchaudio.py [--draws 5000]
+    python bench/compare_frameworks.py [--draws 5000] [--espnet-src DIR]
 
-Skips (exit code 0) when torch or torchaudio is not installed. Checks:
+Skips (exit code 0) when torch or torchaudio is not installed. ``--espnet-src`` names a folder holding
+ESPnet's ``espnet2`` and ``espnet`` packages (e.g. the unpacked ``espnet`` wheel; only its torch layers are
+imported, so the rest of ESPnet's dependencies are not needed). Checks:
 
 1. torchaudio ``SpecAugment``: the distribution of mask widths and starts melwav's "torchaudio" convention
    draws against the masks real torchaudio writes into a tensor of ones (time and frequency, with p < 1).
 2. ESPnet's warp resampler: melwav's numpy bicubic (``conventions.resize_bicubic``) against
    ``torch.nn.functional.interpolate(mode="bicubic", align_corners=False)`` on random data.
+3. With ``--espnet-src``: ESPnet's own ``time_warp`` against melwav's record of the same draw (same torch
+   seed, so the same anchor and destination), output for output; and ESPnet's ``mask_along_axis`` width and
+   start distributions against melwav's "espnet" convention.
 
 Run on 2026-11-27 with torch 2.13.0 (CPU) and torchaudio 2.11.0 in a scratch virtual environment (torchaudio's
-compiled extension removed: the masking code is pure Python on torch), 5000 draws:
+compiled extension removed: the masking code is pure Python on torch) and the unpacked espnet 202511 wheel,
+3000 draws:
 
     bicubic resize: largest difference from torch 7.10e-05
-    freq: widths real 1..15 mean 8.11 | melwav 1..15 mean 8.02; stops real max 79 mean 43.5 | melwav max 79 mean 43.5
-      KS widths p = 0.855, stops p = 0.704
-    time: widths real 1..59 mean 29.84 | melwav 1..59 mean 30.15; stops real max 299 mean 164.2 | melwav max 299 mean 165.5
-      KS widths p = 0.492, stops p = 0.230
+    freq: widths real 1..15 mean 8.19 | melwav 1..15 mean 7.93; stops real max 79 mean 43.4 | melwav max 79 mean 43.0
+      KS widths p = 0.146, stops p = 0.826
+    time: widths real 1..59 mean 29.54 | melwav 1..59 mean 30.22; stops real max 299 mean 164.2 | melwav max 299 mean 164.7
+      KS widths p = 0.216, stops p = 0.705
+    espnet time_warp: 176 warps, largest difference from ESPnet's output 1.36e-04
+    espnet freq masks: widths real 1..26 mean 13.39 | melwav 1..26 mean 13.41; starts real 0..77 | melwav 0..78
+      KS widths p = 0.986, starts p = 0.946
 """
 
 from __future__ import annotations
@@ -100,9 +109,58 @@ def compare_bicubic() -> None:
     print(f"bicubic resize: largest difference from torch {worst:.2e}")
 
 
+def compare_espnet(draws: int) -> None:
+    import torch
+    from espnet2.layers.mask_along_axis import mask_along_axis
+    from espnet2.layers.time_warp import time_warp
+
+    importlib.import_module("melwav.conventions")
+    A = importlib.import_module("melwav.augment")
+    rng = np.random.default_rng(2)
+    worst, warps = 0.0, 0
+    for seed in range(200):
+        n_frames, n_mels, W = int(rng.integers(12, 400)), 40, int(rng.integers(1, 60))
+        if n_frames <= 2 * W:
+            continue
+        L = rng.normal(size=(n_mels, n_frames)).astype(np.float32)
+        torch.manual_seed(seed)  # replay ESPnet's two randint calls to learn its draw
+        center = int(torch.randint(W, n_frames - W, (1,))[0])
+        new = int(torch.randint(center - W, center + W, (1,))[0]) + 1
+        torch.manual_seed(seed)
+        real = time_warp(torch.from_numpy(L.T.copy())[None], window=W).numpy()[0].T  # (Batch, Time, Freq)
+        ours = A.apply_time_warp(L, A.WarpDraw(center, new - center, "espnet-bicubic"))
+        worst = max(worst, float(np.abs(real - ours).max()))
+        warps += 1
+    print(f"espnet time_warp: {warps} warps, largest difference from ESPnet's output {worst:.2e}")
+
+    n_frames, n_mels, lo, hi = 300, 80, 0, 27
+    real_w, real_s = [], []
+    torch.manual_seed(0)
+    for _ in range(draws):
+        out = mask_along_axis(torch.ones(1, n_frames, n_mels), torch.tensor([n_frames]), mask_width_range=(lo, hi),
+                              dim=2, num_mask=1)[0].numpy()[0].T  # back to (freq, time)
+        for s, w in _masks_from_output(out, 0):
+            real_s.append(s)
+            real_w.append(w)
+    config = A.SpecAugmentConfig(freq_mask_bands=hi, n_freq_masks=1, fill="value", convention="espnet")
+    ours = [m for _ in range(draws) for m in A.draw(config, n_mels=n_mels, n_frames=n_frames, rng=rng).freq_masks
+            if m.width]
+    ow, os_ = np.array([m.width for m in ours]), np.array([m.start for m in ours])
+    rw, rs = np.array(real_w), np.array(real_s)
+    print(f"espnet freq masks: widths real {rw.min()}..{rw.max()} mean {rw.mean():.2f} | melwav {ow.min()}..{ow.max()} "
+          f"mean {ow.mean():.2f}; starts real {rs.min()}..{rs.max()} | melwav {os_.min()}..{os_.max()}")
+    try:
+        from scipy.stats import ks_2samp
+
+        print(f"  KS widths p = {ks_2samp(rw, ow).pvalue:.3f}, starts p = {ks_2samp(rs, os_).pvalue:.3f}")
+    except ImportError:
+        pass
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=5000)
+    parser.add_argument("--espnet-src", help="folder with ESPnet's espnet2/ and espnet/ packages")
     args = parser.parse_args(argv)
     try:
         import torch  # noqa: F401
@@ -112,6 +170,9 @@ def main(argv=None) -> int:
         return 0
     compare_bicubic()
     compare_torchaudio(args.draws)
+    if args.espnet_src:
+        sys.path.insert(0, args.espnet_src)
+        compare_espnet(args.draws)
     return 0
 
 
