@@ -25,7 +25,9 @@ MUSIC = ROOT / "assets" / "music.wav"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--disable-quic"]
+                 "--no-first-run", "--disable-sync", "--disable-quic",
+                 # A fake microphone (a beeping tone) and no permission prompt, for the recording test.
+                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 pytestmark = pytest.mark.app
 
@@ -441,3 +443,27 @@ def test_every_control_has_a_name_and_is_keyboard_reachable(app_url, browser):
     slider.press("ArrowLeft")
     assert slider.input_value() != before
     page.close()
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_browser_records_from_the_microphone(app_url, browser):
+    """Record with chromium's fake microphone: the recording is decoded by melwav and rendered."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, permissions=["microphone"])
+    page = context.new_page()
+    page.goto(app_url)
+    first = _plot_src(page)
+    _wait_idle(page)
+    clip = page.locator("#clip")
+    clip.get_by_role("button", name="Clear").click()
+    clip.get_by_role("button", name="Record audio").click()
+    clip.get_by_role("button", name="Record", exact=True).click()
+    page.wait_for_timeout(2500)
+    clip.get_by_role("button", name="Stop").first.click()
+    _wait_plot_change(page, first)
+    _wait_idle(page)
+    # The rebuilt clip of the recording plays for about as long as was recorded.
+    assert page.get_by_text("3 · augmented mel rebuilt").first.is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "recorded.png"))
+    context.close()

@@ -35,6 +35,14 @@ def test_formats_read(write_clip, name, fmt, subtype):
     assert abs(len(a.y) - len(data)) <= (80 if fmt == "OGG" else 0)  # lossy codec: allow a little padding
     assert abs(_peak_hz(a.y, 8000) - 440) < 5
 
+@pytest.mark.skipif("MP3" not in sf.available_formats(), reason="this libsndfile has no MP3 support")
+def test_mp3_read(write_clip):
+    path, data = write_clip("a.mp3", 1.0, 22050, format="MP3", subtype="MPEG_LAYER_III")
+    a = load_audio(path, sr=22050)
+    # MP3 frames add encoder delay and padding; the content and the rough length survive.
+    assert abs(len(a.y) - len(data)) <= 2 * 1152 and abs(_peak_hz(a.y, 22050) - 440) < 5
+
+
 
 @pytest.mark.parametrize("subtype, tol", [("PCM_16", 1 / 32768 + 1e-7), ("PCM_32", 1e-7), ("FLOAT", 0.0)])
 def test_sample_formats_decode_to_the_same_signal(write_clip, subtype, tol):
