@@ -191,9 +191,14 @@ SLIDER_TOP = {"warp_ms": 2000, "n_freq_masks": 20, "freq_mask_bands": 128, "n_ti
               "time_mask_ms": 3000, "max_time_ratio": 1, "width_ratio": 0.3, "masks_per_frame": 0.1}
 _IMPORT_ORDER = ("warp_ms", "n_freq_masks", "freq_mask_bands", "n_time_masks", "time_mask_ms", "max_time_ratio",
                  "width_ratio", "masks_per_frame")
-RECIPE_EXAMPLE = """# ESPnet LibriSpeech conformer (hop_length 160 = 10 ms): replace with your own
+RECIPE_EXAMPLE = """# ESPnet LibriSpeech conformer (train_asr_conformer10_hop_length160.yaml): replace with your own
+frontend_conf:
+    hop_length: 160          # 10 ms frames at 16 kHz
+specaug: specaug
 specaug_conf:
+    apply_time_warp: true
     time_warp_window: 5
+    time_warp_mode: bicubic
     freq_mask_width_range: [0, 27]
     num_freq_mask: 2
     time_mask_width_ratio_range: [0., 0.05]

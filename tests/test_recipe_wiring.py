@@ -11,6 +11,7 @@ import soundfile as sf
 from conftest import REPO
 
 from melwav import cli
+from melwav import recipes as recipes_mod
 
 ESPNET_LIBRISPEECH = """\
 specaug: specaug
@@ -191,3 +192,11 @@ def test_app_endpoints_over_http(app_module):
         assert "spec_augment" in text and "time_masks: 10" in text
     finally:
         demo.close()
+
+
+def test_the_pasted_example_in_the_app_imports_with_its_own_10_ms_frames():
+    import app
+
+    recipe = recipes_mod.import_recipe(app.RECIPE_EXAMPLE)
+    assert (recipe.framework, recipe.hop_ms, recipe.n_mels) == ("espnet", 10.0, 80)
+    assert recipe.params["time_mask_width_ratio_range"] == [0.0, 0.05] and recipe.params["num_time_mask"] == 10
