@@ -48,7 +48,9 @@ class MelSettings:
         set_ = functools.partial(object.__setattr__, self)
         set_("sr", check_int("sr", self.sr, low=4000, high=192000))
         set_("n_fft", check_int("n_fft", self.n_fft, low=64, high=16384))
-        set_("hop_length", check_int("hop_length", self.hop_length, low=16, high=self.n_fft))
+        # The hop may not exceed the FFT size: frames would skip samples and nothing could rebuild them.
+        set_("hop_length", check_int(f"hop_length (at most n_fft = {self.n_fft})", self.hop_length, low=16,
+                                     high=self.n_fft))
         if self.window not in WINDOWS:
             raise ParameterError(f"window must be one of {', '.join(WINDOWS)}, got {self.window!r}")
         set_("n_mels", check_int("n_mels", self.n_mels, low=8, high=min(512, self.n_fft // 2 + 1)))
