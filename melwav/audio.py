@@ -14,6 +14,8 @@ import soundfile as sf
 from .errors import AudioError, ParameterError, check_float, check_int
 
 DEFAULT_MAX_DURATION_S = 30.0
+#: The highest cap a caller may set: reconstruction holds a few STFT-sized arrays, about 0.5 GB at 10 min.
+MAX_DURATION_CAP_S = 600.0
 #: Shortest clip melwav analyses: a few frames at any sensible hop.
 MIN_DURATION_S = 0.05
 #: Peak below which a clip counts as silent (-100 dBFS).
@@ -93,7 +95,7 @@ def load_audio(
         Not readable as audio, empty, too short, too long (without ``trim``), silent, or all non-finite.
     """
     sr = check_int("sr", sr, low=4000, high=192000)
-    max_duration_s = check_float("max_duration_s", max_duration_s, low=MIN_DURATION_S, high=4 * 3600)
+    max_duration_s = check_float("max_duration_s", max_duration_s, low=MIN_DURATION_S, high=MAX_DURATION_CAP_S)
     path = pathlib.Path(os.fspath(path))
     name = path.name
     if not path.is_file():
