@@ -467,3 +467,17 @@ def test_browser_records_from_the_microphone(app_url, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "recorded.png"))
     context.close()
+
+
+def test_policy_endpoint_converts_the_paper_units(client):
+    # SS (Park et al. 2019): W 40, F 27 of 80, mF 2, T 70 at 10 ms, p 0.2, mT 2; here hop 512 at 22050 Hz.
+    out = client.predict("SS", 22050, 2048, 512, 128, api_name="/policy")
+    warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame = out
+    hop_ms = 512 / 22050 * 1000
+    assert round(warp_ms / hop_ms) == round(400 / hop_ms) == 17
+    assert (n_freq, freq_bands, n_time, p) == (2, round(27 * 128 / 80), 2, 0.2)
+    assert round(time_ms / hop_ms) == round(700 / hop_ms) == 30
+    assert (width_ratio, per_frame) == (0.0, 0.0)
+    # At the paper's own analysis (10 ms, 80 mels) the numbers come back unchanged.
+    out = client.predict("SS", 16000, 512, 160, 80, api_name="/policy")
+    assert out[:5] == [400, 2, 27, 2, 700] or tuple(out[:5]) == (400, 2, 27, 2, 700)
