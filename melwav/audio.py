@@ -185,15 +185,17 @@ def protect_peak(y: np.ndarray, *, peak: float = OUTPUT_PEAK) -> np.ndarray:
     return y
 
 
-def common_gain(*signals: np.ndarray, peak: float = OUTPUT_PEAK) -> float:
-    """One gain for several clips so the loudest peak among them is at most ``peak`` (never above 1).
+def common_gain(*signals: np.ndarray, peak: float = OUTPUT_PEAK, max_boost_db: float = 0.0) -> float:
+    """One gain for several clips so the loudest peak among them is ``peak`` at most.
 
     Applying the same gain keeps their loudness comparable, which separate normalisation would not.
+    By default the gain never exceeds 1; ``max_boost_db`` > 0 also brings quiet clips up, together, by
+    up to that many dB (for listening: a -40 dBFS recording is otherwise hard to hear).
     """
     top = max((float(np.max(np.abs(s))) for s in signals if np.size(s)), default=0.0)
-    if not np.isfinite(top) or top <= peak:
+    if not np.isfinite(top) or top <= 0.0:
         return 1.0
-    return peak / top
+    return float(min(peak / top, 10.0 ** (max(0.0, max_boost_db) / 20.0)))
 
 
 def write_wav(path, y: np.ndarray, *, sr: int, subtype: str = "pcm16") -> pathlib.Path:

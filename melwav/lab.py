@@ -30,6 +30,8 @@ from .explain import describe, describe_config
 from .features import MelSettings
 from .plot import plot_comparison, plot_thumbnail
 
+#: The page's players bring quiet clips up, all by the same gain, by at most this much.
+PLAYER_BOOST_DB = 30.0
 MAX_AGE_S = 600.0  # a server hands files over at once; ten minutes is ample
 _CLIPS = pipeline._LRU(16)
 _sweep_lock = threading.Lock()
@@ -187,7 +189,7 @@ def render_view(
     """
     rendered = pipeline.render(analysis, config, seed=seed, method=method, n_iter=n_iter, record=record)
     original = pipeline.rebuild_original(analysis, method=method, n_iter=n_iter)
-    gain = np.float32(common_gain(analysis.y, original.y, rendered.y))
+    gain = np.float32(common_gain(analysis.y, original.y, rendered.y, max_boost_db=PLAYER_BOOST_DB))
     out = new_output_dir()
     stem = _stem(analysis.name)
     tag = f"{policy_name or 'custom'}_seed{rendered.seed}"
@@ -229,7 +231,7 @@ def render_solo(analysis: pipeline.Analysis, record: AugmentRecord, operation: s
     solo = record.only(operation)
     rendered = pipeline.render(analysis, SpecAugmentConfig(), seed=seed, method=method, n_iter=n_iter, record=solo)
     original = pipeline.rebuild_original(analysis, method=method, n_iter=n_iter)
-    gain = common_gain(analysis.y, original.y, rendered.y)
+    gain = common_gain(analysis.y, original.y, rendered.y, max_boost_db=PLAYER_BOOST_DB)
     out = new_output_dir()
     stem = f"{_stem(analysis.name)}_{operation}_only"
     wav = write_wav(out / f"{stem}.wav", rendered.y * np.float32(gain), sr=analysis.settings.sr)

@@ -303,6 +303,14 @@ def test_common_gain_keeps_clips_comparable():
     assert audio_mod.common_gain(b) == 1.0
 
 
+def test_common_gain_can_bring_quiet_clips_up_together():
+    quiet, quieter = np.full(10, 0.01, dtype=np.float32), np.full(10, 0.001, dtype=np.float32)
+    g = audio_mod.common_gain(quiet, quieter, max_boost_db=60.0)
+    assert g == pytest.approx(OUTPUT_PEAK / 0.01)
+    assert audio_mod.common_gain(quiet, quieter, max_boost_db=20.0) == pytest.approx(10.0)  # capped at +20 dB
+    assert audio_mod.common_gain(np.zeros(5), max_boost_db=30.0) == 1.0
+
+
 # ------------------------------------------------------------------------------------------------- analysis
 
 
