@@ -263,9 +263,8 @@ def build() -> gr.Blocks:
     with gr.Blocks(title="melwav: hear SpecAugment", delete_cache=(600, 3600), analytics_enabled=False) as demo:
         gr.Markdown(
             "# melwav · hear what SpecAugment does\n"
-            "Pick an example, upload or record a clip, move the sliders. Left: the clip's log-mel spectrogram; "
-            "right: after SpecAugment (time warp, frequency masks, time masks), with the draw marked in cyan and green. "
-            "Then listen: the original, its mel rebuilt (what reconstruction alone does), and the augmented mel rebuilt."
+            "Pick or record a clip, move the sliders, then compare the original, its mel rebuilt "
+            "(reconstruction alone) and the augmented mel rebuilt. The draw is marked in cyan (masks) and green (warp)."
         )
         start = lab.policy_units("LD", MelSettings())
         held = gr.State({})

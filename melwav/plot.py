@@ -126,8 +126,8 @@ def plot_comparison(
     vmin = vmax - DYNAMIC_RANGE_DB
     n = len(panels)
     # Fixed margins instead of constrained layout: it costs as much as drawing the figure itself.
-    fig = Figure(figsize=(width_in, 4.6), dpi=100)
-    axes = fig.subplots(1, n, sharey=True, gridspec_kw=dict(left=0.07, right=0.9, bottom=0.15, top=0.9,
+    fig = Figure(figsize=(width_in, 4.2), dpi=100)
+    axes = fig.subplots(1, n, sharey=True, gridspec_kw=dict(left=0.07, right=0.9, bottom=0.16, top=0.9,
                                                             wspace=0.04))
     im = None
     for i, (ax, panel, name) in enumerate(zip(axes, panels, names)):
@@ -137,7 +137,7 @@ def plot_comparison(
             ax.set_ylabel("frequency (Hz, mel scale)")
     if record is not None:
         draw_record(axes[1], record, settings=settings)
-    cbar = fig.colorbar(im, cax=fig.add_axes((0.915, 0.15, 0.012, 0.75)))
+    cbar = fig.colorbar(im, cax=fig.add_axes((0.915, 0.16, 0.012, 0.74)))
     cbar.set_label("dB re. peak", size=14)
     cbar.ax.tick_params(labelsize=12)
     _style(fig, base=15)
