@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 from conftest import REPO
 
-from melwav import cli
+from melwav import MelSettings, cli
 from melwav import recipes as recipes_mod
 
 ESPNET_LIBRISPEECH = """\
@@ -200,3 +200,17 @@ def test_the_pasted_example_in_the_app_imports_with_its_own_10_ms_frames():
     recipe = recipes_mod.import_recipe(app.RECIPE_EXAMPLE)
     assert (recipe.framework, recipe.hop_ms, recipe.n_mels) == ("espnet", 10.0, 80)
     assert recipe.params["time_mask_width_ratio_range"] == [0.0, 0.05] and recipe.params["num_time_mask"] == 10
+
+
+@pytest.mark.parametrize("name, framework", [
+    ("espnet_librispeech_conformer.yaml", "espnet"), ("nemo_conformer_ctc_bpe.yaml", "nemo"),
+    ("torchaudio_ld.py", "torchaudio"), ("lingvo_ld.txt", "lingvo"),
+])
+def test_bundled_example_recipes_import_and_round_trip(name, framework):
+    text = (REPO / "examples" / name).read_text()
+    recipe = recipes_mod.import_recipe(text)
+    assert recipe.framework == framework and (recipe.hop_ms, recipe.n_mels) == (10.0, 80)
+    settings = MelSettings(sr=16000, n_fft=400, hop_length=160, n_mels=80)  # the recipes' own units
+    exported, _ = recipes_mod.export_recipe(recipe.to_config(settings), settings=settings, framework=framework)
+    again = recipes_mod.import_recipe(exported, framework=framework)
+    assert again.to_config(settings) == recipe.to_config(settings)
