@@ -1,10 +1,12 @@
 """Compare melwav's framework conventions with the frameworks' own code (not run in CI: needs torch).
 
-    python bench/compare_frameworks.py [--draws 5000] [--espnet-src DIR]
+    python bench/compare_frameworks.py [--draws 5000] [--espnet-src DIR] [--nemo-file FILE]
 
 Skips (exit code 0) when torch or torchaudio is not installed. ``--espnet-src`` names a folder holding
 ESPnet's ``espnet2`` and ``espnet`` packages (e.g. the unpacked ``espnet`` wheel; only its torch layers are
-imported, so the rest of ESPnet's dependencies are not needed). Checks:
+imported, so the rest of ESPnet's dependencies are not needed). ``--nemo-file`` names NeMo's
+``nemo/collections/asr/parts/submodules/spectr_augment.py`` (e.g. from the unpacked ``nemo_toolkit`` wheel);
+its two imports from NeMo's core (type annotations only) are stubbed. Checks:
 
 1. torchaudio ``SpecAugment``: the distribution of mask widths and starts melwav's "torchaudio" convention
    draws against the masks real torchaudio writes into a tensor of ones (time and frequency, with p < 1).
@@ -13,9 +15,11 @@ imported, so the rest of ESPnet's dependencies are not needed). Checks:
 3. With ``--espnet-src``: ESPnet's own ``time_warp`` against melwav's record of the same draw (same torch
    seed, so the same anchor and destination), output for output; and ESPnet's ``mask_along_axis`` width and
    start distributions against melwav's "espnet" convention.
+4. With ``--nemo-file``: NeMo's ``SpecAugment`` (vectorised path, an int and a float ``time_width``) width and
+   start distributions against melwav's "nemo" convention.
 
 Run on 2026-11-27 with torch 2.13.0 (CPU) and torchaudio 2.11.0 in a scratch virtual environment (torchaudio's
-compiled extension removed: the masking code is pure Python on torch) and the unpacked espnet 202511 wheel,
+compiled extension removed: the masking code is pure Python on torch) and the unpacked espnet 202511 and nemo_toolkit 3.0.0 wheels,
 3000 draws:
 
     bicubic resize: largest difference from torch 7.10e-05
@@ -26,6 +30,11 @@ compiled extension removed: the masking code is pure Python on torch) and the un
     espnet time_warp: 176 warps, largest difference from ESPnet's output 1.36e-04
     espnet freq masks: widths real 1..26 mean 13.39 | melwav 1..26 mean 13.41; starts real 0..77 | melwav 0..78
       KS widths p = 0.986, starts p = 0.946
+    (and with NeMo 3.0.0's spectr_augment.py, vectorised path)
+    nemo time_width 100, freq: widths real 1..26 mean 13.77 | melwav 1..26 mean 13.45; starts real 0..78 | melwav 0..77; KS widths p = 0.109, starts p = 0.998
+    nemo time_width 100, time: widths real 1..99 mean 49.23 | melwav 1..99 mean 49.86; starts real 0..293 | melwav 0..294; KS widths p = 0.301, starts p = 0.614
+    nemo time_width 0.05, freq: widths real 1..26 mean 13.77 | melwav 1..26 mean 13.67; starts real 0..78 | melwav 0..78; KS widths p = 0.957, starts p = 0.955
+    nemo time_width 0.05, time: widths real 1..14 mean 7.41 | melwav 1..14 mean 7.45; starts real 0..297 | melwav 0..297; KS widths p = 0.985, starts p = 0.915
 """
 
 from __future__ import annotations
@@ -157,10 +166,71 @@ def compare_espnet(draws: int) -> None:
         pass
 
 
+def _load_nemo_specaugment(path: str):
+    """NeMo's SpecAugment class from its source file, with NeMo's typing helpers stubbed out."""
+    import importlib.util
+    import types
+
+    core = types.ModuleType("nemo.core")
+    classes = types.ModuleType("nemo.core.classes")
+    classes.Typing = type("Typing", (), {})
+    classes.typecheck = lambda *a, **k: (lambda fn: fn)
+    neural_types = types.ModuleType("nemo.core.neural_types")
+    for name in ("LengthsType", "NeuralType", "SpectrogramType"):
+        setattr(neural_types, name, lambda *a, **k: None)
+    sys.modules.update({"nemo": types.ModuleType("nemo"), "nemo.core": core, "nemo.core.classes": classes,
+                        "nemo.core.neural_types": neural_types})
+    spec = importlib.util.spec_from_file_location("nemo_spectr_augment", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.SpecAugment
+
+
+def compare_nemo(draws: int, path: str) -> None:
+    import torch
+
+    SpecAugment = _load_nemo_specaugment(path)
+    importlib.import_module("melwav.conventions")
+    A = importlib.import_module("melwav.augment")
+    n_mels, n_frames = 80, 300
+    rng = np.random.default_rng(3)
+    for time_width, label in ((100, "time_width 100"), (0.05, "time_width 0.05")):
+        nemo = SpecAugment(freq_masks=1, time_masks=1, freq_width=27, time_width=time_width)
+        torch.manual_seed(0)
+        real = {"freq": [], "time": []}
+        for _ in range(draws):
+            out = nemo.forward(torch.ones(1, n_mels, n_frames), torch.tensor([n_frames])).numpy()[0]
+            for axis, key in ((0, "freq"), (1, "time")):
+                real[key] += _masks_from_output(out, axis)
+        config = A.SpecAugmentConfig(freq_mask_bands=27, n_freq_masks=1, n_time_masks=1, fill="mean",
+                                     time_mask_frames=time_width if isinstance(time_width, int) else 0,
+                                     width_ratio=0.0 if isinstance(time_width, int) else time_width,
+                                     convention="nemo")
+        ours = {"freq": [], "time": []}
+        for _ in range(draws):
+            rec = A.draw(config, n_mels=n_mels, n_frames=n_frames, rng=rng)
+            ours["freq"] += [(m.start, m.width) for m in rec.freq_masks if m.width]
+            ours["time"] += [(m.start, m.width) for m in rec.time_masks if m.width]
+        for key in ("freq", "time"):
+            rw, ow = np.array([w for _, w in real[key]]), np.array([w for _, w in ours[key]])
+            rs, os_ = np.array([s for s, _ in real[key]]), np.array([s for s, _ in ours[key]])
+            line = (f"nemo {label}, {key}: widths real {rw.min()}..{rw.max()} mean {rw.mean():.2f} | melwav "
+                    f"{ow.min()}..{ow.max()} mean {ow.mean():.2f}; starts real {rs.min()}..{rs.max()} | melwav "
+                    f"{os_.min()}..{os_.max()}")
+            try:
+                from scipy.stats import ks_2samp
+
+                line += f"; KS widths p = {ks_2samp(rw, ow).pvalue:.3f}, starts p = {ks_2samp(rs, os_).pvalue:.3f}"
+            except ImportError:
+                pass
+            print(line)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=5000)
     parser.add_argument("--espnet-src", help="folder with ESPnet's espnet2/ and espnet/ packages")
+    parser.add_argument("--nemo-file", help="NeMo's nemo/collections/asr/parts/submodules/spectr_augment.py")
     args = parser.parse_args(argv)
     try:
         import torch  # noqa: F401
@@ -173,6 +243,8 @@ def main(argv=None) -> int:
     if args.espnet_src:
         sys.path.insert(0, args.espnet_src)
         compare_espnet(args.draws)
+    if args.nemo_file:
+        compare_nemo(args.draws, args.nemo_file)
     return 0
 
 
