@@ -31,10 +31,14 @@ compiled extension removed: the masking code is pure Python on torch) and the un
     espnet freq masks: widths real 1..26 mean 13.39 | melwav 1..26 mean 13.41; starts real 0..77 | melwav 0..78
       KS widths p = 0.986, starts p = 0.946
     (and with NeMo 3.0.0's spectr_augment.py, vectorised path)
-    nemo time_width 100, freq: widths real 1..26 mean 13.77 | melwav 1..26 mean 13.45; starts real 0..78 | melwav 0..77; KS widths p = 0.109, starts p = 0.998
-    nemo time_width 100, time: widths real 1..99 mean 49.23 | melwav 1..99 mean 49.86; starts real 0..293 | melwav 0..294; KS widths p = 0.301, starts p = 0.614
-    nemo time_width 0.05, freq: widths real 1..26 mean 13.77 | melwav 1..26 mean 13.67; starts real 0..78 | melwav 0..78; KS widths p = 0.957, starts p = 0.955
-    nemo time_width 0.05, time: widths real 1..14 mean 7.41 | melwav 1..14 mean 7.45; starts real 0..297 | melwav 0..297; KS widths p = 0.985, starts p = 0.915
+    nemo time_width 100, freq: widths real 1..26 mean 13.77 | melwav 1..26 mean 13.45; starts real 0..78 | melwav 0..77
+      KS widths p = 0.109, starts p = 0.998
+    nemo time_width 100, time: widths real 1..99 mean 49.23 | melwav 1..99 mean 49.86; starts real 0..293 | melwav 0..294
+      KS widths p = 0.301, starts p = 0.614
+    nemo time_width 0.05, freq: widths real 1..26 mean 13.77 | melwav 1..26 mean 13.67; starts real 0..78 | melwav 0..78
+      KS widths p = 0.957, starts p = 0.955
+    nemo time_width 0.05, time: widths real 1..14 mean 7.41 | melwav 1..14 mean 7.45; starts real 0..297 | melwav 0..297
+      KS widths p = 0.985, starts p = 0.915
 """
 
 from __future__ import annotations
@@ -62,6 +66,50 @@ def _masks_from_output(out: np.ndarray, axis: int) -> list[tuple[int, int]]:
     return runs
 
 
+def _real_masks(masked_ones, draws: int) -> dict[str, list[tuple[int, int]]]:
+    """(start, width) of the zero runs a framework wrote, over ``draws`` calls of ``masked_ones()``.
+
+    ``masked_ones`` returns the framework's output for an all-ones (freq, time) input, as numpy.
+    """
+    real = {"freq": [], "time": []}
+    for _ in range(draws):
+        out = masked_ones()
+        for axis, key in ((0, "freq"), (1, "time")):
+            real[key] += _masks_from_output(out, axis)
+    return real
+
+
+def _our_masks(config, draws: int, *, n_mels: int, n_frames: int, rng) -> dict[str, list[tuple[int, int]]]:
+    """(start, width) of melwav's masks of width > 0 (a width-0 mask leaves no run to compare with)."""
+    A = importlib.import_module("melwav.augment")
+    ours = {"freq": [], "time": []}
+    for _ in range(draws):
+        rec = A.draw(config, n_mels=n_mels, n_frames=n_frames, rng=rng)
+        ours["freq"] += [(m.start, m.width) for m in rec.freq_masks if m.width]
+        ours["time"] += [(m.start, m.width) for m in rec.time_masks if m.width]
+    return ours
+
+
+def _report(label: str, real, ours, *, position: str = "starts") -> None:
+    """Print the width and position ranges of two mask lists and a two-sample KS test of each.
+
+    ``position`` is ``"starts"`` (first masked cell) or ``"stops"`` (one past the last).
+    """
+    from scipy.stats import ks_2samp  # scipy comes with librosa
+
+    rw, ow = np.array([w for _, w in real]), np.array([w for _, w in ours])
+    end = (lambda s, w: s + w) if position == "stops" else (lambda s, w: s)
+    rs, os_ = np.array([end(s, w) for s, w in real]), np.array([end(s, w) for s, w in ours])
+    if position == "stops":
+        where = (f"stops real max {rs.max()} mean {rs.mean():.1f} | melwav max {os_.max()} "
+                 f"mean {os_.mean():.1f}")
+    else:
+        where = f"starts real {rs.min()}..{rs.max()} | melwav {os_.min()}..{os_.max()}"
+    print(f"{label}: widths real {rw.min()}..{rw.max()} mean {rw.mean():.2f} | melwav {ow.min()}..{ow.max()} "
+          f"mean {ow.mean():.2f}; {where}")
+    print(f"  KS widths p = {ks_2samp(rw, ow).pvalue:.3f}, {position} p = {ks_2samp(rs, os_).pvalue:.3f}")
+
+
 def compare_torchaudio(draws: int) -> None:
     import torch
     import torchaudio.transforms as T
@@ -73,33 +121,12 @@ def compare_torchaudio(draws: int) -> None:
     ta = T.SpecAugment(n_time_masks=1, time_mask_param=Tm, n_freq_masks=1, freq_mask_param=F, p=p,
                        zero_masking=True)
     torch.manual_seed(0)
-    real = {"freq": [], "time": []}
-    for _ in range(draws):
-        out = ta(torch.ones(1, n_mels, n_frames)).numpy()[0]
-        for axis, key in ((0, "freq"), (1, "time")):
-            real[key] += _masks_from_output(out, axis)
+    real = _real_masks(lambda: ta(torch.ones(1, n_mels, n_frames)).numpy()[0], draws)
     config = A.SpecAugmentConfig(freq_mask_bands=F, n_freq_masks=1, time_mask_frames=Tm, n_time_masks=1,
                                  max_time_ratio=p, fill="value", convention="torchaudio")
-    rng = np.random.default_rng(0)
-    ours = {"freq": [], "time": []}
-    for _ in range(draws):
-        rec = A.draw(config, n_mels=n_mels, n_frames=n_frames, rng=rng)
-        ours["freq"] += [(m.start, m.width) for m in rec.freq_masks if m.width]
-        ours["time"] += [(m.start, m.width) for m in rec.time_masks if m.width]
+    ours = _our_masks(config, draws, n_mels=n_mels, n_frames=n_frames, rng=np.random.default_rng(0))
     for key in ("freq", "time"):
-        rw = np.array([w for _, w in real[key]])
-        ow = np.array([w for _, w in ours[key]])
-        rs = np.array([s + w for s, w in real[key]])
-        os_ = np.array([s + w for s, w in ours[key]])
-        print(f"{key}: widths real {rw.min()}..{rw.max()} mean {rw.mean():.2f} | melwav {ow.min()}..{ow.max()} "
-              f"mean {ow.mean():.2f}; stops real max {rs.max()} mean {rs.mean():.1f} | melwav max {os_.max()} "
-              f"mean {os_.mean():.1f}")
-        try:
-            from scipy.stats import ks_2samp
-
-            print(f"  KS widths p = {ks_2samp(rw, ow).pvalue:.3f}, stops p = {ks_2samp(rs, os_).pvalue:.3f}")
-        except ImportError:
-            pass
+        _report(key, real[key], ours[key], position="stops")
 
 
 def compare_bicubic() -> None:
@@ -143,27 +170,13 @@ def compare_espnet(draws: int) -> None:
     print(f"espnet time_warp: {warps} warps, largest difference from ESPnet's output {worst:.2e}")
 
     n_frames, n_mels, lo, hi = 300, 80, 0, 27
-    real_w, real_s = [], []
     torch.manual_seed(0)
-    for _ in range(draws):
-        out = mask_along_axis(torch.ones(1, n_frames, n_mels), torch.tensor([n_frames]), mask_width_range=(lo, hi),
-                              dim=2, num_mask=1)[0].numpy()[0].T  # back to (freq, time)
-        for s, w in _masks_from_output(out, 0):
-            real_s.append(s)
-            real_w.append(w)
+    real = _real_masks(lambda: mask_along_axis(torch.ones(1, n_frames, n_mels), torch.tensor([n_frames]),
+                                               mask_width_range=(lo, hi), dim=2, num_mask=1)[0].numpy()[0].T,
+                       draws)  # ESPnet is (batch, time, freq): back to (freq, time)
     config = A.SpecAugmentConfig(freq_mask_bands=hi, n_freq_masks=1, fill="value", convention="espnet")
-    ours = [m for _ in range(draws) for m in A.draw(config, n_mels=n_mels, n_frames=n_frames, rng=rng).freq_masks
-            if m.width]
-    ow, os_ = np.array([m.width for m in ours]), np.array([m.start for m in ours])
-    rw, rs = np.array(real_w), np.array(real_s)
-    print(f"espnet freq masks: widths real {rw.min()}..{rw.max()} mean {rw.mean():.2f} | melwav {ow.min()}..{ow.max()} "
-          f"mean {ow.mean():.2f}; starts real {rs.min()}..{rs.max()} | melwav {os_.min()}..{os_.max()}")
-    try:
-        from scipy.stats import ks_2samp
-
-        print(f"  KS widths p = {ks_2samp(rw, ow).pvalue:.3f}, starts p = {ks_2samp(rs, os_).pvalue:.3f}")
-    except ImportError:
-        pass
+    ours = _our_masks(config, draws, n_mels=n_mels, n_frames=n_frames, rng=rng)
+    _report("espnet freq masks", real["freq"], ours["freq"])
 
 
 def _load_nemo_specaugment(path: str):
@@ -197,33 +210,15 @@ def compare_nemo(draws: int, path: str) -> None:
     for time_width, label in ((100, "time_width 100"), (0.05, "time_width 0.05")):
         nemo = SpecAugment(freq_masks=1, time_masks=1, freq_width=27, time_width=time_width)
         torch.manual_seed(0)
-        real = {"freq": [], "time": []}
-        for _ in range(draws):
-            out = nemo.forward(torch.ones(1, n_mels, n_frames), torch.tensor([n_frames])).numpy()[0]
-            for axis, key in ((0, "freq"), (1, "time")):
-                real[key] += _masks_from_output(out, axis)
+        real = _real_masks(lambda m=nemo: m.forward(torch.ones(1, n_mels, n_frames),
+                                                    torch.tensor([n_frames])).numpy()[0], draws)
         config = A.SpecAugmentConfig(freq_mask_bands=27, n_freq_masks=1, n_time_masks=1, fill="mean",
                                      time_mask_frames=time_width if isinstance(time_width, int) else 0,
                                      width_ratio=0.0 if isinstance(time_width, int) else time_width,
                                      convention="nemo")
-        ours = {"freq": [], "time": []}
-        for _ in range(draws):
-            rec = A.draw(config, n_mels=n_mels, n_frames=n_frames, rng=rng)
-            ours["freq"] += [(m.start, m.width) for m in rec.freq_masks if m.width]
-            ours["time"] += [(m.start, m.width) for m in rec.time_masks if m.width]
+        ours = _our_masks(config, draws, n_mels=n_mels, n_frames=n_frames, rng=rng)
         for key in ("freq", "time"):
-            rw, ow = np.array([w for _, w in real[key]]), np.array([w for _, w in ours[key]])
-            rs, os_ = np.array([s for s, _ in real[key]]), np.array([s for s, _ in ours[key]])
-            line = (f"nemo {label}, {key}: widths real {rw.min()}..{rw.max()} mean {rw.mean():.2f} | melwav "
-                    f"{ow.min()}..{ow.max()} mean {ow.mean():.2f}; starts real {rs.min()}..{rs.max()} | melwav "
-                    f"{os_.min()}..{os_.max()}")
-            try:
-                from scipy.stats import ks_2samp
-
-                line += f"; KS widths p = {ks_2samp(rw, ow).pvalue:.3f}, starts p = {ks_2samp(rs, os_).pvalue:.3f}"
-            except ImportError:
-                pass
-            print(line)
+            _report(f"nemo {label}, {key}", real[key], ours[key])
 
 
 def main(argv=None) -> int:
