@@ -15,6 +15,7 @@ from .conventions import fill_explanation
 from .errors import MelwavError, ParameterError
 from .explain import summary_line
 from .features import MelSettings
+from .plot import plot_comparison, save_png
 from .reconstruction import DEFAULT_METHOD, METHODS
 
 EPILOG = """\
@@ -241,15 +242,10 @@ def run(argv=None) -> int:
         original = pipeline.rebuild_original(analysis, method=method, n_iter=n_iter)
         written.append(write_wav(args.save_original, original.y, sr=settings.sr, subtype=subtype))
     if args.save_mel:
-        from .audio import atomic_write
-
-        written.append(atomic_write(args.save_mel, lambda f: np.save(f, rendered.L_aug.astype(np.float32))))
+        written.append(pipeline.write_mel(args.save_mel, rendered.L_aug))
     if args.save_plot:
-        from .audio import atomic_write
-        from .plot import plot_comparison
-
         fig = plot_comparison(analysis.L, rendered.L_aug, settings=settings, record=rendered.record)
-        written.append(atomic_write(args.save_plot, lambda f: fig.savefig(f, format="png", dpi=100)))
+        written.append(save_png(args.save_plot, fig))
     if args.save_params:
         written.append(pipeline.write_params(args.save_params, pipeline.params_for(analysis, rendered,
                                                                                    policy=policy_name)))

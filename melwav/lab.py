@@ -23,12 +23,12 @@ import uuid
 import numpy as np
 
 from . import pipeline
-from .audio import DEFAULT_MAX_DURATION_S, atomic_write, common_gain, write_wav
-from .augment import POLICIES, AugmentRecord, SpecAugmentConfig, frames_from_ms, policy
+from .audio import DEFAULT_MAX_DURATION_S, common_gain, write_wav
+from .augment import POLICIES, AugmentRecord, SpecAugmentConfig, apply, draw, fill_value, frames_from_ms, policy
 from .errors import ParameterError, check_float, check_int
 from .explain import describe, describe_config
 from .features import MelSettings
-from .plot import plot_comparison, plot_thumbnail
+from .plot import plot_comparison, plot_thumbnail, save_png
 
 #: The page's players bring quiet clips up, all by the same gain, by at most this much.
 PLAYER_BOOST_DB = 30.0
@@ -156,7 +156,6 @@ def _stem(name: str) -> str:
 class View:
     """One rendering as the page shows it."""
 
-    figure: object
     figure_png: pathlib.Path
     description: str
     bounds: str
@@ -202,18 +201,16 @@ def render_view(
     L_rebuilt = pipeline.rebuilt_logmel(rendered.y, analysis=analysis) if show_rebuilt_mel else None
     fig = plot_comparison(analysis.L, rendered.L_aug, settings=analysis.settings, record=rendered.record,
                           L_rebuilt=L_rebuilt)
-    png = atomic_write(out / f"{stem}_{tag}.png", lambda f: fig.savefig(f, format="png", dpi=100))
-    npy = atomic_write(out / f"{stem}_{tag}_mel.npy", lambda f: np.save(f, rendered.L_aug.astype(np.float32)))
+    png = save_png(out / f"{stem}_{tag}.png", fig)
+    npy = pipeline.write_mel(out / f"{stem}_{tag}_mel.npy", rendered.L_aug)
     params = pipeline.params_for(analysis, rendered, policy=policy_name)
     js = pipeline.write_params(out / f"{stem}_{tag}.json", params)
-    from .augment import fill_value
-
     pol = POLICIES.get(policy_name) if policy_name else None
     text = describe(rendered.record, settings=analysis.settings, fill_db=fill_value(analysis.L, rendered.record),
                     policy=pol)
     text = f"**Seed {rendered.seed}**" + (f" · policy **{policy_name}**" if policy_name else "") + "\n\n" + text
     return View(
-        figure=fig, figure_png=png, description=text, bounds=describe_config(config, settings=analysis.settings),
+        figure_png=png, description=text, bounds=describe_config(config, settings=analysis.settings),
         original_wav=original_wav, original_rebuilt_wav=original_rebuilt_wav, augmented_wav=augmented_wav,
         downloads=[download_wav, npy, png, js], record=rendered.record, seed=rendered.seed,
         original_sc_db=original.spectral_convergence_db, augmented_sc_db=rendered.rebuilt.spectral_convergence_db,
@@ -235,7 +232,7 @@ def render_solo(analysis: pipeline.Analysis, record: AugmentRecord, operation: s
     out = new_output_dir()
     stem = f"{_stem(analysis.name)}_{operation}_only"
     wav = write_wav(out / f"{stem}.wav", rendered.y * np.float32(gain), sr=analysis.settings.sr)
-    npy = atomic_write(out / f"{stem}_mel.npy", lambda f: np.save(f, rendered.L_aug.astype(np.float32)))
+    npy = pipeline.write_mel(out / f"{stem}_mel.npy", rendered.L_aug)
     return wav, npy, rendered.rebuilt.spectral_convergence_db
 
 
@@ -245,9 +242,6 @@ def variety(analysis: pipeline.Analysis, config: SpecAugmentConfig, *, first_see
 
     Returns ``[(thumbnail PNG, seed, record), ...]``; the same seed and config give the page's main draw.
     """
-    from .augment import apply, draw
-    from .plot import figure_png
-
     first_seed = pipeline.check_seed(first_seed)
     vmax = float(np.max(analysis.L))
     out_dir = new_output_dir()
@@ -258,7 +252,7 @@ def variety(analysis: pipeline.Analysis, config: SpecAugmentConfig, *, first_see
         fig = plot_thumbnail(apply(analysis.L, record), settings=analysis.settings, record=record,
                              title=f"seed {seed}", vmax=vmax)
         png = out_dir / f"seed{seed}.png"
-        png.write_bytes(figure_png(fig, dpi=80))
+        save_png(png, fig, dpi=80)
         out.append((png, seed, record))
     return out
 

@@ -307,6 +307,11 @@ def read_params(path) -> Params:
     return parse_params(data)
 
 
+def write_mel(path, L: np.ndarray):
+    """Write a log-mel [shape=(n_mels, t)] as float32 .npy, atomically."""
+    return atomic_write(path, lambda f: np.save(f, np.asarray(L, dtype=np.float32)))
+
+
 def write_params(path, params: Params):
     text = params.to_json()
     return atomic_write(path, lambda f: f.write(text), mode="w")

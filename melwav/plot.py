@@ -8,8 +8,6 @@ out on every part of it.
 
 from __future__ import annotations
 
-import io
-
 import matplotlib
 
 matplotlib.use("Agg")  # headless: never open a window, whatever backend the environment names
@@ -159,8 +157,8 @@ def plot_thumbnail(L_aug: np.ndarray, *, settings: MelSettings, record: AugmentR
     return fig
 
 
-def figure_png(fig: Figure, *, dpi: int = 100) -> bytes:
-    """Render a figure to PNG bytes."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+def save_png(path, fig: Figure, *, dpi: int = 100):
+    """Write a figure as a PNG file, atomically (see :func:`melwav.audio.atomic_write`)."""
+    from .audio import atomic_write
+
+    return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi))
