@@ -15,13 +15,12 @@ import random
 
 import gradio as gr
 
-from melwav import lab, pipeline
-from melwav import recipes as melwav_recipes
-from melwav.augment import FILL_MODES, POLICIES, AugmentRecord, conventions
-from melwav.conventions import fill_explanation
+from melwav import frameworks, lab, pipeline
 from melwav.errors import MelwavError
 from melwav.features import MelSettings
+from melwav.frameworks import fill_explanation
 from melwav.reconstruction import DEFAULT_METHOD, METHODS
+from melwav.specaugment import FILL_MODES, POLICIES, AugmentRecord, conventions
 
 HERE = pathlib.Path(__file__).resolve().parent
 EXAMPLES = [[str(HERE / "assets" / "speech.wav")], [str(HERE / "assets" / "music.wav")]]
@@ -226,7 +225,7 @@ def import_recipe_handler(text, framework, fw_hop_ms, fw_n_mels, fill_db, sr, n_
     """
     settings = _settings(sr, n_fft, hop, n_mels)
     hop_ms, mels = _framework_units(fw_hop_ms, fw_n_mels)
-    recipe = melwav_recipes.import_recipe(text or "", framework=None if framework in (None, "", "auto") else framework,
+    recipe = frameworks.import_recipe(text or "", framework=None if framework in (None, "", "auto") else framework,
                                           hop_ms=hop_ms, n_mels=mels)
     config = recipe.to_config(settings, fill_db=float(fill_db) if fill_db is not None else -80.0)
     u = lab.units_from_config(config, settings)
@@ -250,9 +249,9 @@ def export_recipe_handler(framework, fw_hop_ms, fw_n_mels, warp_ms, n_freq, freq
     config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
                      fill_db, convention)
     hop_ms, mels = _framework_units(fw_hop_ms, fw_n_mels)
-    text, notes = melwav_recipes.export_recipe(config, settings=settings, framework=framework, hop_ms=hop_ms,
+    text, notes = frameworks.export_recipe(config, settings=settings, framework=framework, hop_ms=hop_ms,
                                                n_mels=mels)
-    d_hop, d_mels = melwav_recipes.default_units(framework)
+    d_hop, d_mels = frameworks.default_units(framework)
     head = f"In {framework}'s units: frames of {hop_ms or d_hop:g} ms, {mels or d_mels} mel channels."
     body = "\n".join(f"- {n}" for n in notes) if notes else f"- {framework} can express all of these settings."
     return text, f"{head}\n\n**What {framework} cannot express or draws differently:**\n{body}"
@@ -345,7 +344,7 @@ def build() -> gr.Blocks:
                 "lingvo `p.freq_mask_max_bins = 27`"
             )
             with gr.Row():
-                rec_framework = gr.Dropdown(["auto", *melwav_recipes.FRAMEWORKS], value="auto", label="Framework",
+                rec_framework = gr.Dropdown(["auto", *frameworks.FRAMEWORKS], value="auto", label="Framework",
                                             info="auto: guessed from the text")
                 rec_hop_ms = gr.Number(value=0, label="Its feature hop (ms)", minimum=0,
                                        info="what one of its frames lasts; 0 = the config's, else the default (10)")
@@ -356,7 +355,7 @@ def build() -> gr.Blocks:
             import_btn = gr.Button("Import: set the sliders and render", variant="primary")
             rec_info = gr.Markdown()
             with gr.Row():
-                exp_framework = gr.Dropdown(list(melwav_recipes.FRAMEWORKS), value="espnet",
+                exp_framework = gr.Dropdown(list(frameworks.FRAMEWORKS), value="espnet",
                                             label="Export the current sliders to")
                 export_btn = gr.Button("Export")
             exp_text = gr.Code(language="python", lines=6, label="Fragment for your training config",

@@ -10,7 +10,7 @@ its two imports from NeMo's core (type annotations only) are stubbed. Checks:
 
 1. torchaudio ``SpecAugment``: the distribution of mask widths and starts melwav's "torchaudio" convention
    draws against the masks real torchaudio writes into a tensor of ones (time and frequency, with p < 1).
-2. ESPnet's warp resampler: melwav's numpy bicubic (``conventions.resize_bicubic``) against
+2. ESPnet's warp resampler: melwav's numpy bicubic (``frameworks.espnet.resize_bicubic``) against
    ``torch.nn.functional.interpolate(mode="bicubic", align_corners=False)`` on random data.
 3. With ``--espnet-src``: ESPnet's own ``time_warp`` against melwav's record of the same draw (same torch
    seed, so the same anchor and destination), output for output; and ESPnet's ``mask_along_axis`` width and
@@ -44,7 +44,6 @@ compiled extension removed: the masking code is pure Python on torch) and the un
 from __future__ import annotations
 
 import argparse
-import importlib
 import pathlib
 import sys
 
@@ -81,7 +80,7 @@ def _real_masks(masked_ones, draws: int) -> dict[str, list[tuple[int, int]]]:
 
 def _our_masks(config, draws: int, *, n_mels: int, n_frames: int, rng) -> dict[str, list[tuple[int, int]]]:
     """(start, width) of melwav's masks of width > 0 (a width-0 mask leaves no run to compare with)."""
-    A = importlib.import_module("melwav.augment")
+    from melwav import specaugment as A
     ours = {"freq": [], "time": []}
     for _ in range(draws):
         rec = A.draw(config, n_mels=n_mels, n_frames=n_frames, rng=rng)
@@ -114,8 +113,7 @@ def compare_torchaudio(draws: int) -> None:
     import torch
     import torchaudio.transforms as T
 
-    importlib.import_module("melwav.conventions")  # registers the conventions
-    A = importlib.import_module("melwav.augment")
+    from melwav import specaugment as A
     n_mels, n_frames, F, Tm, p = 80, 300, 27, 100, 0.2
     # one mask of each kind, so a run of zeros is one mask (widths of 0 leave no run: compare widths > 0)
     ta = T.SpecAugment(n_time_masks=1, time_mask_param=Tm, n_freq_masks=1, freq_mask_param=F, p=p,
@@ -132,7 +130,7 @@ def compare_torchaudio(draws: int) -> None:
 def compare_bicubic() -> None:
     import torch
 
-    C = importlib.import_module("melwav.conventions")
+    from melwav.frameworks import espnet as C
     rng = np.random.default_rng(1)
     worst = 0.0
     for n_in in (1, 2, 5, 17, 80, 301):
@@ -150,8 +148,7 @@ def compare_espnet(draws: int) -> None:
     from espnet2.layers.mask_along_axis import mask_along_axis
     from espnet2.layers.time_warp import time_warp
 
-    importlib.import_module("melwav.conventions")
-    A = importlib.import_module("melwav.augment")
+    from melwav import specaugment as A
     rng = np.random.default_rng(2)
     worst, warps = 0.0, 0
     for seed in range(200):
@@ -203,8 +200,7 @@ def compare_nemo(draws: int, path: str) -> None:
     import torch
 
     SpecAugment = _load_nemo_specaugment(path)
-    importlib.import_module("melwav.conventions")
-    A = importlib.import_module("melwav.augment")
+    from melwav import specaugment as A
     n_mels, n_frames = 80, 300
     rng = np.random.default_rng(3)
     for time_width, label in ((100, "time_width 100"), (0.05, "time_width 0.05")):

@@ -7,16 +7,15 @@ import sys
 
 import numpy as np
 
-from . import pipeline
-from . import recipes as _recipes
+from . import frameworks, pipeline
 from .audio import DEFAULT_MAX_DURATION_S, write_wav
-from .augment import FILL_MODES, POLICIES, SpecAugmentConfig, frames_from_ms, policy
-from .conventions import fill_explanation
 from .errors import MelwavError, ParameterError
 from .explain import summary_line
 from .features import MelSettings
+from .frameworks import fill_explanation
 from .plot import plot_comparison, save_png
 from .reconstruction import DEFAULT_METHOD, METHODS
+from .specaugment import FILL_MODES, POLICIES, SpecAugmentConfig, frames_from_ms, policy
 
 EPILOG = """\
 examples:
@@ -84,14 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="start from the SpecAugment settings in this training config (ESPnet/NeMo YAML, a "
                     "torchaudio call, lingvo p.x = v lines); the options above still override single values")
     fw.add_argument("--framework", metavar="NAME",
-                    help=f"what --config is: {', '.join(_recipes.FRAMEWORKS)} (default: guessed from the text)")
+                    help=f"what --config is: {', '.join(frameworks.FRAMEWORKS)} (default: guessed from the text)")
     fw.add_argument("--framework-hop-ms", type=float, metavar="MS",
                     help="hop of the framework's features in ms, i.e. what one of its frames lasts (default: "
                     "what the config says, else the framework's usual value, e.g. 10)")
     fw.add_argument("--framework-n-mels", type=int, metavar="N",
                     help="mel channels of the framework's features (default: the config's, else usually 80)")
     fw.add_argument("--export", metavar="NAME",
-                    help=f"print the settings as a {'/'.join(_recipes.FRAMEWORKS)} fragment on stdout "
+                    help=f"print the settings as a {'/'.join(frameworks.FRAMEWORKS)} fragment on stdout "
                     "(the --framework-* units apply)")
 
     ana = p.add_argument_group("analysis")
@@ -114,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 MAX_RECIPE_BYTES = 1_000_000
 
 
-def read_recipe(args) -> _recipes.Recipe:
+def read_recipe(args) -> frameworks.Recipe:
     """The training recipe named by ``--config`` (never executed: parsed as YAML / literals only)."""
     with open(args.config, "rb") as f:
         raw = f.read(MAX_RECIPE_BYTES + 1)
@@ -125,11 +124,11 @@ def read_recipe(args) -> _recipes.Recipe:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ParameterError(f"--config {args.config} is not a UTF-8 text file") from None
-    return _recipes.import_recipe(text, framework=args.framework, hop_ms=args.framework_hop_ms,
+    return frameworks.import_recipe(text, framework=args.framework, hop_ms=args.framework_hop_ms,
                                   n_mels=args.framework_n_mels)
 
 
-def recipe_notes(recipe: _recipes.Recipe, config: SpecAugmentConfig, settings: MelSettings) -> list[str]:
+def recipe_notes(recipe: frameworks.Recipe, config: SpecAugmentConfig, settings: MelSettings) -> list[str]:
     """What the CLI says about an imported recipe: the unit conversion, what was left out, the fill."""
     notes = [f"{recipe.framework} recipe in frames of {recipe.hop_ms:g} ms and {recipe.n_mels} mel channels; "
              f"here frames of {settings.hop_ms:.3g} ms and {settings.n_mels} bands:"]
@@ -139,7 +138,7 @@ def recipe_notes(recipe: _recipes.Recipe, config: SpecAugmentConfig, settings: M
     return notes
 
 
-def config_from_args(args, settings: MelSettings, recipe: _recipes.Recipe | None = None
+def config_from_args(args, settings: MelSettings, recipe: frameworks.Recipe | None = None
                      ) -> tuple[SpecAugmentConfig, str | None]:
     """The augmentation settings: the policy's (or the recipe's), overridden by each option given."""
     if recipe is not None:
@@ -189,11 +188,11 @@ def run(argv=None) -> int:
     if args.config and args.policy != "none":
         raise ParameterError("--config and --policy both set the settings; give one of them")
     if args.export is not None:
-        _recipes.default_units(args.export)  # refuse an unknown name before any work
+        frameworks.default_units(args.export)  # refuse an unknown name before any work
     for option, value in (("--framework", args.framework), ("--framework-hop-ms", args.framework_hop_ms),
                           ("--framework-n-mels", args.framework_n_mels)):
         if option == "--framework" and value is not None:
-            _recipes.default_units(value)
+            frameworks.default_units(value)
         if value is not None and not args.config and (option == "--framework" or args.export is None):
             raise ParameterError(f"{option} describes a training recipe; use it with --config or --export")
     recipe = read_recipe(args) if args.config else None
@@ -222,7 +221,7 @@ def run(argv=None) -> int:
     export = None
     if args.export is not None:
         # an export needs only the settings; the framework units go to the target's features
-        export = _recipes.export_recipe(config, settings=settings, framework=args.export,
+        export = frameworks.export_recipe(config, settings=settings, framework=args.export,
                                         hop_ms=args.framework_hop_ms, n_mels=args.framework_n_mels)
         wanted = (args.output, args.save_original, args.save_mel, args.save_plot, args.save_params)
         if not any(wanted):

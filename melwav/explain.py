@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .augment import AugmentRecord, Policy, SpecAugmentConfig
 from .features import MelSettings
+from .specaugment import AugmentRecord, Policy, SpecAugmentConfig
 
 
 def _s(frames: float, settings: MelSettings) -> str:

@@ -24,11 +24,11 @@ import numpy as np
 
 from . import pipeline
 from .audio import DEFAULT_MAX_DURATION_S, common_gain, write_wav
-from .augment import POLICIES, AugmentRecord, SpecAugmentConfig, apply, draw, fill_value, frames_from_ms, policy
 from .errors import ParameterError, check_float, check_int
 from .explain import describe, describe_config
 from .features import MelSettings
 from .plot import plot_comparison, plot_thumbnail, save_png
+from .specaugment import POLICIES, AugmentRecord, SpecAugmentConfig, apply, draw, fill_value, frames_from_ms, policy
 
 #: The page's players bring quiet clips up, all by the same gain, by at most this much.
 PLAYER_BOOST_DB = 30.0

@@ -1,6 +1,6 @@
 """The whole path, clip -> log-mel -> SpecAugment -> audio, and the params file that replays it.
 
-Data flows one way: :mod:`melwav.audio` -> :mod:`melwav.features` -> :mod:`melwav.augment` ->
+Data flows one way: :mod:`melwav.audio` -> :mod:`melwav.features` -> :mod:`melwav.specaugment` ->
 :mod:`melwav.reconstruction`. This module strings them together for the CLI and the app, keeps the
 per-clip work that augmentation settings do not change (analysis and the rebuild of the original mel)
 in a small cache, and reads and writes the params JSON.
@@ -23,10 +23,10 @@ import numpy as np
 
 from . import __version__
 from .audio import LoadedAudio, atomic_write, load_audio
-from .augment import AugmentRecord, SpecAugmentConfig, apply, draw
 from .errors import MelwavError, ParameterError, RecordError, check_int, check_keys
 from .features import MelSettings, logmel_to_power, mel_power, power_to_logmel
 from .reconstruction import DEFAULT_METHOD, METHODS, Reconstruction, reconstruct
+from .specaugment import AugmentRecord, SpecAugmentConfig, apply, draw
 
 PARAMS_FORMAT = "melwav-params"
 PARAMS_VERSION = 1

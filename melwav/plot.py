@@ -16,8 +16,8 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
 
-from .augment import AugmentRecord  # noqa: E402
 from .features import MelSettings  # noqa: E402
+from .specaugment import AugmentRecord  # noqa: E402
 
 CMAP = "magma"
 OVERLAY = "#00e5ff"

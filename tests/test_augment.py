@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 
 import numpy as np
 import pytest
 
-from melwav.augment import AugmentRecord, MaskDraw, SpecAugmentConfig, WarpDraw
+from melwav import specaugment as A
 from melwav.errors import ParameterError, RecordError
 from melwav.features import MelSettings
-
-# ``melwav.augment`` the attribute is the function re-exported by the package; take the module itself.
-A = importlib.import_module("melwav.augment")
+from melwav.specaugment import AugmentRecord, MaskDraw, SpecAugmentConfig, WarpDraw
 
 SEEDS = range(3000)
 

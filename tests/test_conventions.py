@@ -1,15 +1,14 @@
-"""The framework draw conventions (melwav.conventions): ranges over many seeds, replay, the warps."""
+"""The framework draw conventions (melwav.frameworks): ranges over many seeds, replay, the warps."""
 
-import importlib
 import math
 
 import numpy as np
 import pytest
 
-from melwav import conventions as C
+from melwav import frameworks as FW
+from melwav import specaugment as A
 from melwav.errors import ParameterError, RecordError
-
-A = importlib.import_module("melwav.augment")  # the module (the package attribute is the function)
+from melwav.frameworks import espnet, lingvo
 
 N_DRAWS = 2000
 
@@ -29,7 +28,7 @@ def stops(records, axis):
 
 
 def test_registered():
-    for name in C.CONVENTIONS:
+    for name in FW.FRAMEWORKS:
         assert name in A.conventions()
         A.SpecAugmentConfig(convention=name)
 
@@ -121,20 +120,20 @@ def test_espnet_no_warp_when_short():
 def test_bicubic_resize_matches_torch_semantics():
     x = np.arange(10, dtype=np.float64)
     # constant stays constant (weights sum to 1); same size is the identity
-    assert np.allclose(C.resize_bicubic(np.full(7, 3.0), 13), 3.0)
-    assert np.array_equal(C.resize_bicubic(x, 10), x)
+    assert np.allclose(espnet.resize_bicubic(np.full(7, 3.0), 13), 3.0)
+    assert np.array_equal(espnet.resize_bicubic(x, 10), x)
     # align_corners=False: output i reads (i + 0.5) * in/out - 0.5, edge taps clamped, A = -0.75 (which does
     # not reproduce a ramp exactly). Expected: F.interpolate(arange(4).view(1, 1, 1, 4), size=(1, 8),
     # mode="bicubic", align_corners=False) as torch prints it to 4 decimals (torch is not installed here;
     # bench/compare_torchaudio.py checks against the real thing).
-    up = C.resize_bicubic(np.arange(4.0), 8)
+    up = espnet.resize_bicubic(np.arange(4.0), 8)
     assert np.allclose(up, [-0.1055, 0.1914, 0.6680, 1.2969, 1.7031, 2.3320, 2.8086, 3.1055], atol=1e-4)
     # an interior output by hand: position 1.25 -> taps 0..3 with t = 0.25
     t, a = 0.25, -0.75
     near = lambda z: ((a + 2) * z - (a + 3)) * z * z + 1  # noqa: E731
     far = lambda z: ((a * z - 5 * a) * z + 8 * a) * z - 4 * a  # noqa: E731
     assert up[3] == pytest.approx(0 * far(1 + t) + 1 * near(t) + 2 * near(1 - t) + 3 * far(2 - t))
-    down = C.resize_bicubic(x, 5)
+    down = espnet.resize_bicubic(x, 5)
     assert np.allclose(down[1:-1], [2.5, 4.5, 6.5])
 
 
@@ -144,8 +143,8 @@ def test_espnet_warp_moves_the_anchor():
     out = A.apply_time_warp(L, A.WarpDraw(c, new - c, "espnet-bicubic"))
     assert out.shape == L.shape
     # left piece [0, 30) stretched over 35 frames, right piece [30, 60) squeezed into 25
-    assert np.allclose(out[:, :new], C.resize_bicubic(L[:, :c], new))
-    assert np.allclose(out[:, new:], C.resize_bicubic(L[:, c:], n - new))
+    assert np.allclose(out[:, :new], espnet.resize_bicubic(L[:, :c], new))
+    assert np.allclose(out[:, new:], espnet.resize_bicubic(L[:, c:], n - new))
     assert np.all(np.diff(out[0, 3:-3]) > 0)
 
 
@@ -230,7 +229,7 @@ def test_lingvo_no_warp_on_tiny_clip():
 def test_lingvo_warp_map_fixes_zero_and_n():
     n = 50
     warp = A.WarpDraw(20, 5, "lingvo-linear")
-    src = C.lingvo_source_positions(n, warp)
+    src = lingvo.source_positions(n, warp)
     assert src[0] == 0 and src[25] == pytest.approx(20)
     slope = (n - 20) / (n - 25)
     assert src[-1] == pytest.approx(20 + (n - 1 - 25) * slope)
@@ -242,7 +241,7 @@ def test_lingvo_warp_map_fixes_zero_and_n():
 # ------------------------------------------------------------------------------------------------ replay
 
 
-@pytest.mark.parametrize("convention", C.CONVENTIONS)
+@pytest.mark.parametrize("convention", FW.FRAMEWORKS)
 def test_records_replay_exactly(convention):
     rng = np.random.default_rng(7)
     L = rng.normal(-40, 10, size=(64, 180)).astype(np.float32)
@@ -263,7 +262,7 @@ def test_records_replay_exactly(convention):
 def test_espnet_stage_mean_fill_is_recomputed():
     L = np.random.default_rng(0).normal(size=(20, 50)).astype(np.float32)
     rec = A.AugmentRecord(20, 50, None, (A.MaskDraw(0, 5),), (A.MaskDraw(10, 5),), fill="stage_mean",
-                          convention="espnet", order=C.ORDERS["espnet"])
+                          convention="espnet", order=FW.get("espnet").ORDER)
     out = A.apply(L, rec)
     after_freq = L.copy()
     after_freq[0:5] = L.mean()
@@ -285,15 +284,15 @@ def test_record_validation_of_framework_warps():
 
 
 def test_fill_explanations():
-    for name in C.CONVENTIONS:
-        for fill in C.FRAMEWORK_FILLS[name]:
-            text = C.fill_explanation(name, fill=fill, fill_db=-60)
+    for name in FW.FRAMEWORKS:
+        for fill in FW.get(name).FILLS:
+            text = FW.fill_explanation(name, fill=fill, fill_db=-60)
             assert text.endswith(".") and len(text) < 400
-    assert "-60 dB" in C.fill_explanation("espnet", fill="value", fill_db=-60)
-    assert "mean" in C.fill_explanation("torchaudio", fill="mean")
-    assert C.fill_explanation("melwav", fill="floor")
+    assert "-60 dB" in FW.fill_explanation("espnet", fill="value", fill_db=-60)
+    assert "mean" in FW.fill_explanation("torchaudio", fill="mean")
+    assert FW.fill_explanation("melwav", fill="floor")
     with pytest.raises(ParameterError):
-        C.fill_explanation("keras")
+        FW.fill_explanation("keras")
 
 
 def test_fill_outside_framework_is_noted():

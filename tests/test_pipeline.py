@@ -10,9 +10,9 @@ import pytest
 from conftest import SMALL, tone_noise
 
 from melwav import pipeline
-from melwav.augment import AugmentRecord, MaskDraw, SpecAugmentConfig
 from melwav.errors import ParameterError, RecordError
 from melwav.features import MelSettings
+from melwav.specaugment import AugmentRecord, MaskDraw, SpecAugmentConfig
 
 FAST = {"method": "fgla", "n_iter": 4}
 CONFIG = SpecAugmentConfig(warp_frames=6, freq_mask_bands=8, n_freq_masks=2, time_mask_frames=10, n_time_masks=2)
@@ -232,8 +232,8 @@ def test_record_fill_db_outside_the_config_range_is_refused_at_parse(params_dict
 
 
 def test_explain_in_seconds_hz_and_paper_units():
-    from melwav.augment import WarpDraw, policy
     from melwav.explain import describe, summary_line
+    from melwav.specaugment import WarpDraw, policy
 
     settings = MelSettings()  # hop 512 at 22050 Hz = 23.22 ms, 128 mels
     rec = AugmentRecord(128, 344, warp=WarpDraw(100, -10), freq_masks=(MaskDraw(10, 43),),

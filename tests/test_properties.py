@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 
@@ -10,9 +9,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from melwav.augment import AugmentRecord, SpecAugmentConfig
-
-A = importlib.import_module("melwav.augment")  # the module (``melwav.augment`` the attribute is a function)
+from melwav import specaugment as A
+from melwav.specaugment import AugmentRecord, SpecAugmentConfig
 
 PROFILE = settings(max_examples=120, deadline=None)
 

@@ -11,7 +11,7 @@ import soundfile as sf
 from conftest import REPO
 
 from melwav import MelSettings, cli
-from melwav import recipes as recipes_mod
+from melwav import frameworks as recipes_mod
 
 ESPNET_LIBRISPEECH = """\
 specaug: specaug

@@ -33,240 +33,32 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
 
 import numpy as np
 
-from .errors import ParameterError, RecordError, check_float, check_int, check_keys
+from . import frameworks
+from .errors import ParameterError, RecordError, check_int
 from .features import MelSettings
+from .records import (
+    FILL_MODES,
+    MAX_FRAMES,
+    MAX_MASKS,
+    OPERATIONS,
+    AugmentRecord,
+    MaskDraw,
+    SpecAugmentConfig,
+    WarpDraw,
+    warp_destination_margin,
+)
 
-FILL_MODES = ("mean", "floor", "value", "stage_mean")
-OPERATIONS = ("warp", "freq", "time")
-WARP_INTERPOLATIONS = ("linear", "espnet-bicubic", "lingvo-linear")
-# The framework warps (melwav.conventions) fix the end point ``n`` rather than ``n - 1``, so their
-# destination may reach ``n - 1``; melwav's own ("linear") stays within ``1..n-2``.
-_WARP_DEST_MARGIN = {"linear": 2, "espnet-bicubic": 1, "lingvo-linear": 1}
-
-# Bounds a person can reach with the CLI or the sliders; beyond them the request is refused, not clamped.
-MAX_MASKS = 100
-MAX_FRAMES = 100_000
-
-
-@dataclasses.dataclass(frozen=True)
-class SpecAugmentConfig:
-    """SpecAugment parameters in the units of the current analysis (frames and mel bands).
-
-    Parameters
-    ----------
-    warp_frames : int
-        W, the largest time-warp distance (frames). 0 turns the warp off.
-    freq_mask_bands : int
-        F, the largest frequency-mask width (mel bands).
-    n_freq_masks : int
-        mF, how many frequency masks.
-    time_mask_frames : int
-        T, the largest time-mask width (frames).
-    n_time_masks : int
-        mT, how many time masks (the cap when ``masks_per_frame`` > 0).
-    max_time_ratio : float
-        p, the upper bound of a time mask's width as a fraction of the clip's frames.
-    width_ratio : float
-        pS (P2020 adaptive size); > 0 replaces T by ``floor(pS * tau)``.
-    masks_per_frame : float
-        pM (P2020 adaptive multiplicity); > 0 makes the count ``min(mT, floor(pM * tau))``.
-    fill : str
-        One of ``FILL_MODES``.
-    fill_db : float
-        The fill in dB re. the clip's peak when ``fill == "value"``.
-    convention : str
-        Whose drawing rules to follow: ``"melwav"`` (the papers', this module) or a training framework's
-        (see :mod:`melwav.conventions`).
-    """
-
-    warp_frames: int = 0
-    freq_mask_bands: int = 0
-    n_freq_masks: int = 0
-    time_mask_frames: int = 0
-    n_time_masks: int = 0
-    max_time_ratio: float = 1.0
-    width_ratio: float = 0.0
-    masks_per_frame: float = 0.0
-    fill: str = "mean"
-    fill_db: float = -80.0
-    convention: str = "melwav"
-
-    def __post_init__(self):
-        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
-        set_("warp_frames", check_int("warp_frames (W)", self.warp_frames, low=0, high=MAX_FRAMES))
-        set_("freq_mask_bands", check_int("freq_mask_bands (F)", self.freq_mask_bands, low=0, high=MAX_FRAMES))
-        set_("n_freq_masks", check_int("n_freq_masks (mF)", self.n_freq_masks, low=0, high=MAX_MASKS))
-        set_("time_mask_frames", check_int("time_mask_frames (T)", self.time_mask_frames, low=0, high=MAX_FRAMES))
-        set_("n_time_masks", check_int("n_time_masks (mT)", self.n_time_masks, low=0, high=MAX_MASKS))
-        set_("max_time_ratio", check_float("max_time_ratio (p)", self.max_time_ratio, low=0.0, high=1.0))
-        set_("width_ratio", check_float("width_ratio (pS)", self.width_ratio, low=0.0, high=1.0))
-        set_("masks_per_frame", check_float("masks_per_frame (pM)", self.masks_per_frame, low=0.0, high=1.0))
-        if self.fill not in FILL_MODES:
-            raise ParameterError(f"fill must be one of {', '.join(FILL_MODES)}, got {self.fill!r}")
-        set_("fill_db", check_float("fill_db", self.fill_db, low=-200.0, high=50.0))
-        if self.convention not in _DRAWERS:
-            raise ParameterError(
-                f"convention must be one of {', '.join(sorted(_DRAWERS))}, got {self.convention!r}"
-            )
-
-    @property
-    def is_identity(self) -> bool:
-        """True when no operation can change the spectrogram."""
-        return (
-            self.warp_frames == 0
-            and (self.n_freq_masks == 0 or self.freq_mask_bands == 0)
-            and (self.n_time_masks == 0 or (self.time_mask_frames == 0 and self.width_ratio == 0))
-        )
-
-    def replace(self, **changes) -> SpecAugmentConfig:
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> SpecAugmentConfig:
-        check_keys(data, {f.name for f in dataclasses.fields(cls)}, what="the augmentation settings")
-        return cls(**data)
-
-
-@dataclasses.dataclass(frozen=True)
-class WarpDraw:
-    """One time warp: frame ``center`` moves to ``center + distance``; ``interpolation`` names the resampler."""
-
-    center: int
-    distance: int
-    interpolation: str = "linear"
-
-    @property
-    def destination(self) -> int:
-        return self.center + self.distance
-
-
-@dataclasses.dataclass(frozen=True)
-class MaskDraw:
-    """One mask: ``width`` cells from ``start`` (bands for a frequency mask, frames for a time mask)."""
-
-    start: int
-    width: int
-
-    @property
-    def stop(self) -> int:
-        return self.start + self.width
-
-
-@dataclasses.dataclass(frozen=True)
-class AugmentRecord:
-    """Everything that was drawn, as plain numbers: enough to replay, plot and export the augmentation.
-
-    ``n_mels`` and ``n_frames`` are the shape the draw was made for; :func:`apply` refuses another shape.
-    """
-
-    n_mels: int
-    n_frames: int
-    warp: WarpDraw | None = None
-    freq_masks: tuple[MaskDraw, ...] = ()
-    time_masks: tuple[MaskDraw, ...] = ()
-    fill: str = "mean"
-    fill_db: float = -80.0
-    convention: str = "melwav"
-    order: tuple[str, ...] = OPERATIONS
-    notes: tuple[str, ...] = ()
-
-    def only(self, operation: str) -> AugmentRecord:
-        """The same draw with every operation but ``operation`` ("warp", "freq" or "time") removed."""
-        if operation not in OPERATIONS:
-            raise ParameterError(f"operation must be one of {', '.join(OPERATIONS)}, got {operation!r}")
-        return dataclasses.replace(
-            self,
-            warp=self.warp if operation == "warp" else None,
-            freq_masks=self.freq_masks if operation == "freq" else (),
-            time_masks=self.time_masks if operation == "time" else (),
-        )
-
-    def to_dict(self) -> dict:
-        return {
-            "n_mels": self.n_mels,
-            "n_frames": self.n_frames,
-            "warp": dataclasses.asdict(self.warp) if self.warp else None,
-            "freq_masks": [[m.start, m.width] for m in self.freq_masks],
-            "time_masks": [[m.start, m.width] for m in self.time_masks],
-            "fill": self.fill,
-            "fill_db": self.fill_db,
-            "convention": self.convention,
-            "order": list(self.order),
-            "notes": list(self.notes),
-        }
-
-    @classmethod
-    def from_dict(cls, data) -> AugmentRecord:
-        """Rebuild a record from :meth:`to_dict`'s output, checking every field (raises :class:`RecordError`)."""
-        check_keys(data, {f.name for f in dataclasses.fields(cls)}, what="the record", error=RecordError)
-        for key in ("n_mels", "n_frames"):
-            if key not in data:
-                raise RecordError(f"the record has no {key!r}")
-        try:
-            n_mels = check_int("record n_mels", data["n_mels"], low=1, high=MAX_FRAMES)
-            n_frames = check_int("record n_frames", data["n_frames"], low=1, high=10 * MAX_FRAMES)
-            warp = None
-            if data.get("warp") is not None:
-                w = data["warp"]
-                if not isinstance(w, dict) or not {"center", "distance"} <= set(w) or set(w) - {
-                    "center", "distance", "interpolation"}:
-                    raise RecordError("record warp must be {'center': int, 'distance': int[, 'interpolation']}")
-                warp = WarpDraw(
-                    check_int("record warp center", w["center"], low=1, high=n_frames - 2),
-                    check_int("record warp distance", w["distance"], low=-n_frames, high=n_frames),
-                    str(w.get("interpolation", "linear")),
-                )
-                if warp.interpolation not in WARP_INTERPOLATIONS:
-                    raise RecordError(
-                        f"record warp interpolation must be one of {', '.join(WARP_INTERPOLATIONS)}, "
-                        f"got {warp.interpolation!r}"
-                    )
-                dest_max = n_frames - _WARP_DEST_MARGIN[warp.interpolation]
-                if not 1 <= warp.destination <= dest_max:
-                    raise RecordError(
-                        f"record warp moves frame {warp.center} to {warp.destination}, outside 1..{dest_max}"
-                    )
-            freq = _masks_from(data.get("freq_masks", []), "freq_masks", n_mels)
-            time = _masks_from(data.get("time_masks", []), "time_masks", n_frames)
-            fill = data.get("fill", "mean")
-            if fill not in FILL_MODES:
-                raise RecordError(f"record fill must be one of {', '.join(FILL_MODES)}, got {fill!r}")
-            fill_db = check_float("record fill_db", data.get("fill_db", -80.0), low=-200.0, high=50.0)
-            convention = data.get("convention", "melwav")
-            if not isinstance(convention, str):
-                raise RecordError("record convention must be a string")
-            order = data.get("order", list(OPERATIONS))
-            if (not isinstance(order, (list, tuple)) or not all(isinstance(o, str) for o in order)
-                    or sorted(order) != sorted(OPERATIONS)):
-                raise RecordError(f"record order must list each of {', '.join(OPERATIONS)} once, got {order!r}")
-            notes = data.get("notes", [])
-            if not isinstance(notes, (list, tuple)) or not all(isinstance(n, str) for n in notes):
-                raise RecordError("record notes must be a list of strings")
-        except ParameterError as exc:
-            raise RecordError(str(exc)) from None
-        return cls(n_mels, n_frames, warp, freq, time, fill, fill_db, convention, tuple(order), tuple(notes))
-
-
-def _masks_from(items, name: str, axis_len: int) -> tuple[MaskDraw, ...]:
-    if not isinstance(items, (list, tuple)) or len(items) > MAX_MASKS:
-        raise RecordError(f"record {name} must be a list of at most {MAX_MASKS} [start, width] pairs")
-    masks = []
-    for i, item in enumerate(items):
-        if not isinstance(item, (list, tuple)) or len(item) != 2:
-            raise RecordError(f"record {name}[{i}] must be a [start, width] pair, got {item!r}")
-        start = check_int(f"record {name}[{i}] start", item[0], low=0, high=axis_len)
-        width = check_int(f"record {name}[{i}] width", item[1], low=0, high=axis_len)
-        if start + width > axis_len:
-            raise RecordError(f"record {name}[{i}] covers {start}..{start + width}, past the axis length {axis_len}")
-        masks.append(MaskDraw(start, width))
-    return tuple(masks)
+# Re-exported: the record types live in melwav.records, below both this module and melwav.frameworks.
+__all__ = [
+    "FILL_MODES", "OPERATIONS", "MAX_MASKS", "MAX_FRAMES", "SpecAugmentConfig", "WarpDraw", "MaskDraw",
+    "AugmentRecord", "draw", "apply", "augment", "conventions", "fill_value", "resolve_fill", "apply_time_warp",
+    "apply_freq_masks", "apply_time_masks", "draw_masks", "draw_time_warp", "max_warp_frames", "time_mask_bounds",
+    "warp_source_positions", "time_warp", "freq_mask", "time_mask", "Policy", "POLICIES", "policy",
+    "frames_from_ms", "ms_from_frames",
+]
 
 
 # ---------------------------------------------------------------------------------------------- drawing
@@ -332,18 +124,9 @@ def _draw_melwav(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: 
     )
 
 
-#: convention name -> drawing function (config, n_mels=, n_frames=, rng=) -> AugmentRecord.
-_DRAWERS: dict[str, Callable[..., AugmentRecord]] = {"melwav": _draw_melwav}
-
-
-def register_convention(name: str, drawer: Callable[..., AugmentRecord]) -> None:
-    """Make ``SpecAugmentConfig(convention=name)`` draw with ``drawer`` (used by :mod:`melwav.conventions`)."""
-    _DRAWERS[name] = drawer
-
-
 def conventions() -> tuple[str, ...]:
-    """Names of the drawing conventions available."""
-    return tuple(_DRAWERS)
+    """Names of the drawing conventions available: melwav's own, then each framework's."""
+    return ("melwav", *frameworks.FRAMEWORKS)
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator) -> AugmentRecord:
@@ -365,7 +148,11 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
         raise ParameterError("rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed))")
     n_mels = check_int("n_mels", n_mels, low=1, high=MAX_FRAMES)
     n_frames = check_int("n_frames", n_frames, low=1, high=10 * MAX_FRAMES)
-    return _DRAWERS[config.convention](config, n_mels=n_mels, n_frames=n_frames, rng=rng)
+    if config.convention == "melwav":
+        return _draw_melwav(config, n_mels=n_mels, n_frames=n_frames, rng=rng)
+    if config.convention not in frameworks.FRAMEWORKS:
+        raise ParameterError(f"convention must be one of {', '.join(conventions())}, got {config.convention!r}")
+    return frameworks.get(config.convention).draw(config, n_mels=n_mels, n_frames=n_frames, rng=rng)
 
 
 # --------------------------------------------------------------------------------------------- applying
@@ -384,14 +171,11 @@ def apply_time_warp(L: np.ndarray, warp: WarpDraw | None) -> np.ndarray:
     if warp is None or warp.distance == 0:
         return L.copy()
     n = L.shape[-1]
-    if warp.interpolation not in WARP_INTERPOLATIONS:
-        raise RecordError(f"unknown warp interpolation {warp.interpolation!r}")
-    if not (1 <= warp.center <= n - 2 and 1 <= warp.destination <= n - _WARP_DEST_MARGIN[warp.interpolation]):
+    framework_warp = None if warp.interpolation == "linear" else frameworks.warp_function(warp.interpolation)
+    if not (1 <= warp.center <= n - 2 and 1 <= warp.destination <= n - warp_destination_margin(warp.interpolation)):
         raise RecordError(f"the warp (frame {warp.center} -> {warp.destination}) does not fit {n} frames")
-    if warp.interpolation != "linear":
-        import importlib  # the framework warps live in melwav.conventions, which imports this module
-
-        return importlib.import_module(".conventions", __package__).apply_framework_warp(L, warp)
+    if framework_warp is not None:
+        return framework_warp(L, warp)
     src = warp_source_positions(n, warp)
     i0 = np.clip(np.floor(src).astype(np.intp), 0, n - 1)
     i1 = np.minimum(i0 + 1, n - 1)
@@ -450,6 +234,9 @@ def apply(L: np.ndarray, record: AugmentRecord) -> np.ndarray:
     for op in record.order:
         if op == "warp":
             out = apply_time_warp(out, record.warp)
+            continue
+        if op not in OPERATIONS:  # a framework's own operation (see melwav.frameworks)
+            out = frameworks.apply_operation(record.convention, op, out, dict(record.extra)[op], value=value)
             continue
         masks = record.freq_masks if op == "freq" else record.time_masks
         if not masks:

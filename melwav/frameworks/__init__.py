@@ -1,0 +1,231 @@
+"""Training frameworks' SpecAugment: one module per framework, behind this small registry.
+
+Each module (``torchaudio``, ``espnet``, ``nemo``, ``lingvo``) holds ALL of one framework's rules, as read
+from its source code, and nothing else imports a framework's details. Adding a framework is one new file
+with the interface below plus one entry in ``_MODULES``. Nothing registers itself on import.
+
+The interface of a framework module
+-----------------------------------
+``NAME`` : str
+    The name used everywhere (``SpecAugmentConfig.convention``, ``--framework``, the app's dropdown).
+``UNITS`` : (float, int)
+    Its features' default hop (ms) and mel-channel count: the units of its frames and channels.
+``ORDER`` : tuple of str
+    Its order of operations, as recorded in ``AugmentRecord.order`` (``"warp"``, ``"freq"``, ``"time"``,
+    plus any operation of its own, see ``OPERATIONS``).
+``FILLS`` : tuple of str
+    The fill modes (:data:`melwav.records.FILL_MODES`) it can produce; another is drawn with a note.
+``detect(source) -> int``
+    How sure it is that the text is its form (0: not mine); the highest score wins, ties go to the earlier
+    module. ``source`` is a :class:`._common.Source` (``.text``, ``.lines``, ``.yaml`` parsed once, bounded).
+``parse(source) -> (params, notes, found)``
+    Its parameters in its own names and units, every key filled in and checked (:class:`ParameterError`
+    naming the key), notes, and ``(hop_ms, n_mels)`` when the text says them (else ``None``).
+``fields(params) -> (Fields, notes)``
+    The parameters as melwav's eight numbers, still in its own units (:class:`._common.Fields`);
+    :meth:`Fields.to_config` is the only place a :class:`SpecAugmentConfig` is built from a framework.
+``draw(config, *, n_mels, n_frames, rng) -> AugmentRecord``
+    One draw by its rules, for one utterance (config in the current analysis' frames and bands).
+``WARPS`` : dict
+    ``{interpolation name: apply(L, warp) -> L}`` for the warps its ``draw`` records (may be empty).
+``OPERATIONS`` : dict
+    Its own operations beyond warp and masks: ``{name: apply(L, drawn, *, value) -> L}``. ``draw`` stores
+    what it drew for ``name`` in the record's ``extra`` (a JSON-able value) and puts ``name`` in ``order``;
+    :func:`melwav.specaugment.apply` calls the function at that point of the order with the mask fill level.
+``export(config, *, W, F, mF, T, mT, notes, inclusive) -> str``
+    Its text form of a config whose sizes (W, F, T) are already in its units; appends to ``notes`` what it
+    cannot express.
+``fill_explanation(fill, fill_db) -> str``
+    One sentence for the listener: what it writes into a mask and how melwav plays it.
+
+Shared machinery (bounded YAML, literal reading, unit conversion, the :class:`Recipe`, number checks) is
+in :mod:`melwav.frameworks._common`. This package imports :mod:`melwav.records`, :mod:`melwav.features` and
+:mod:`melwav.errors` only; :mod:`melwav.specaugment` calls it (never the other way round).
+"""
+
+from __future__ import annotations
+
+from ..errors import ParameterError, RecordError
+from ..features import MelSettings
+from ..records import SpecAugmentConfig
+from . import espnet, lingvo, nemo, torchaudio
+from ._common import Recipe, Source, Units, resolve_units
+
+_MODULES = (torchaudio, espnet, nemo, lingvo)
+#: The frameworks melwav knows, in the order of the menus.
+FRAMEWORKS = tuple(m.NAME for m in _MODULES)
+_BY_NAME = {m.NAME: m for m in _MODULES}
+
+__all__ = ["FRAMEWORKS", "Recipe", "get", "default_units", "detect_framework", "import_recipe", "export_recipe",
+           "fill_explanation", "warp_function", "apply_operation"]
+
+
+def get(name: str):
+    """The module of framework ``name`` (raises :class:`ParameterError` naming the allowed names)."""
+    module = _BY_NAME.get(name) if isinstance(name, str) else None
+    if module is None:
+        shown = repr(name) if isinstance(name, str) and len(name) <= 40 else f"a {type(name).__name__}"
+        raise ParameterError(f"framework must be one of {', '.join(FRAMEWORKS)}, got {shown}")
+    return module
+
+
+def default_units(framework: str) -> tuple[float, int]:
+    """``(hop_ms, n_mels)`` of a framework's features by default (its module's ``UNITS``).
+
+    ESPnet's DefaultFrontend is 8 ms (hop 128 at 16 kHz); its LibriSpeech recipes use 10 ms (hop 160).
+    torchaudio has no features of its own: 10 ms and 80 mels stand for "as the user says".
+    """
+    return get(framework).UNITS
+
+
+def warp_function(interpolation: str):
+    """The function applying a framework warp recorded with ``interpolation`` (raises :class:`RecordError`)."""
+    for m in _MODULES:
+        if interpolation in m.WARPS:
+            return m.WARPS[interpolation]
+    raise RecordError(f"unknown warp interpolation {interpolation!r}")
+
+
+def apply_operation(convention: str, operation: str, L, drawn, *, value: float):
+    """Apply framework ``convention``'s own ``operation`` (what was ``drawn``) to ``L``."""
+    module = _BY_NAME.get(convention)
+    if module is None or operation not in module.OPERATIONS:
+        raise RecordError(f"the record's operation {operation!r} is not one of {convention!r}'s")
+    return module.OPERATIONS[operation](L, drawn, value=value)
+
+
+# ------------------------------------------------------------------------------------------ import
+
+
+def detect_framework(text: str) -> str:
+    """Guess which framework's form ``text`` is in (raises :class:`ParameterError` when it cannot tell)."""
+    return _detect(Source(text))
+
+
+def _detect(source: Source) -> str:
+    best, best_score = None, 0
+    for m in _MODULES:
+        score = m.detect(source)
+        if score > best_score:
+            best, best_score = m.NAME, score
+    if best is None:
+        source.yaml  # noqa: B018  (text that is neither of the forms nor YAML: say where the YAML breaks)
+        raise ParameterError(
+            "cannot tell which framework this is: expected ESPnet specaug_conf YAML, a NeMo spec_augment section, "
+            "a torchaudio SpecAugment(...) call or lingvo 'p.name = value' lines"
+        )
+    return best
+
+
+def import_recipe(text: str, *, framework: str | None = None, hop_ms: float | None = None,
+                  n_mels: int | None = None) -> Recipe:
+    """Read a framework's SpecAugment settings.
+
+    Parameters
+    ----------
+    text : str
+        ESPnet or NeMo YAML, a torchaudio constructor call, or lingvo ``p.name = value`` lines.
+    framework : str, optional
+        One of :data:`FRAMEWORKS`; ``None`` guesses it from the text.
+    hop_ms, n_mels : optional
+        The framework's feature hop (ms) and mel-channel count. ``None``: what the text says (a whole
+        ESPnet or NeMo config), else :func:`default_units`.
+
+    Returns
+    -------
+    Recipe
+
+    Raises
+    ------
+    ParameterError
+        Malformed text, an unknown framework or key, a wrong type or an out-of-range value.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ParameterError("the recipe text is empty")
+    source = Source(text)
+    if framework is None:
+        framework = _detect(source)
+    module = get(framework)
+    params, notes, found = module.parse(source)
+    fields, field_notes = module.fields(params)
+    hop, mels = resolve_units(module.UNITS, hop_ms, n_mels, found)
+    return Recipe(module.NAME, params, hop, mels, tuple(notes), fields, tuple(field_notes))
+
+
+# ------------------------------------------------------------------------------------------ export
+
+
+def export_recipe(config: SpecAugmentConfig, *, settings: MelSettings, framework: str,
+                  hop_ms: float | None = None, n_mels: int | None = None) -> tuple[str, list[str]]:
+    """Write ``config`` as ``framework``'s fragment, in the same forms :func:`import_recipe` reads.
+
+    Parameters
+    ----------
+    config : SpecAugmentConfig
+        In ``settings``' frames and bands. Under ``convention="melwav"`` widths are inclusive
+        (``0..F``), so the exclusive framework bound is ``F + 1`` (and ``T + 1``); a config in a
+        framework's convention is exported with its numbers as they are (converted in units only).
+    settings : MelSettings
+        The analysis the config's frames and bands belong to.
+    framework : str
+        One of :data:`FRAMEWORKS`.
+    hop_ms, n_mels : optional
+        The target's feature hop (ms) and mel channels; default :func:`default_units`.
+
+    Returns
+    -------
+    text : str
+        The framework's text form (see each module's ``export``).
+    notes : list of str
+        One line for each thing the target cannot express or draws differently.
+    """
+    module = get(framework)
+    if not isinstance(config, SpecAugmentConfig):
+        raise ParameterError("config must be a SpecAugmentConfig")
+    hop, mels = resolve_units(module.UNITS, hop_ms, n_mels)
+    u = Units(hop, mels, settings)
+    notes: list[str] = []
+    inclusive = config.convention == "melwav"
+    src = config.convention
+    if src not in ("melwav", framework):
+        notes.append(f"the config follows {src}'s drawing rules; its numbers are exported as they are, but "
+                     f"{framework} draws them by its own rules")
+    plus = 1 if inclusive else 0
+    F = u.bands_out(config.freq_mask_bands) + plus if config.n_freq_masks and config.freq_mask_bands else 0
+    T = u.frames_out(config.time_mask_frames) + plus if config.time_mask_frames else 0
+    W = u.frames_out(config.warp_frames)
+    mF = config.n_freq_masks if F else 0
+    mT = config.n_time_masks
+    if inclusive and (F or T):
+        notes.append("melwav draws widths 0..F and 0..T inclusive; the framework excludes its top, so F + 1 and "
+                     "T + 1 are exported")
+    text = module.export(config, W=W, F=F, mF=mF, T=T, mT=mT, notes=notes, inclusive=inclusive)
+    return text, notes
+
+
+# -------------------------------------------------------------------------------------------- fill
+
+
+def fill_explanation(convention: str, *, fill: str | None = None, fill_db: float = -80.0) -> str:
+    """One sentence for the listener: what the framework writes into a mask and how melwav plays it.
+
+    Parameters
+    ----------
+    convention : str
+        ``"melwav"`` or one of :data:`FRAMEWORKS`.
+    fill : str, optional
+        The melwav fill mode in use (``None``: the framework's usual one).
+    fill_db : float
+        The level used for ``fill == "value"`` (dB re. the clip's peak).
+    """
+    if convention == "melwav":
+        return {
+            "mean": "Masks are filled with the clip's mean log-mel level, as the paper's zero on normalised "
+                    "features: a steady noise-like hum.",
+            "floor": "Masks are filled with the clip's quietest level: silence.",
+            "stage_mean": "Masks are filled with the mean level, recomputed before each mask stage.",
+        }.get(fill or "mean", f"Masks are filled with a fixed {fill_db:g} dB re. the clip's peak.")
+    if convention not in _BY_NAME:
+        raise ParameterError(f"convention must be melwav or one of {', '.join(FRAMEWORKS)}, got {convention!r}")
+    module = _BY_NAME[convention]
+    return module.fill_explanation(fill, fill_db)

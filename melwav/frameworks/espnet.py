@@ -1,0 +1,309 @@
+"""ESPnet: ``SpecAug`` (``espnet2/asr/specaug/specaug.py``, ``layers/time_warp.py``, ``mask_along_axis.py``).
+
+Draw rules, for ONE utterance: W = ``time_warp_window``: no warp when ``n <= 2W``; anchor
+``c = randint(W, n - W)`` (``W..n-W-1``), new position ``randint(c - W, c + W) + 1`` (``c-W+1..c+W``);
+``[0, c)`` and ``[c, n)`` are each resized to their new lengths with torch's
+``F.interpolate(mode="bicubic", align_corners=False)`` (re-implemented here in numpy, along time only: the
+frequency size does not change, which makes the 2-D bicubic an identity along frequency). Recorded as
+``WarpDraw(c, new - c, "espnet-bicubic")``. F = the top of ``freq_mask_width_range`` (widths ``0..F-1``),
+mF = ``num_freq_mask``; T = the top of ``time_mask_width_range`` or, when ``width_ratio`` pS > 0,
+``time_mask_width_ratio_range = [0, pS]``: widths ``0..min(n, floor(n * pS)) - 1``, no time masks when that
+top is 0. Starts: ``randint(0, max(1, axis - widest mask of this stage))``. p and pM cannot be expressed
+(ignored, noted). Warp, frequency masks, time masks. Lower bounds other than 0 are not representable.
+
+Text read: the ``specaug_conf`` mapping (YAML), alone or inside a whole training YAML (``specaug: specaug``
++ ``specaug_conf:``; ``frontend_conf`` supplies the hop and mel count).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import yaml
+
+from ..errors import ParameterError
+from ..records import MaskDraw, SpecAugmentConfig, WarpDraw, clipped
+from ._common import Fields, check_bool, check_known, check_number, check_whole, find_section, make_record, short
+
+NAME = "espnet"
+#: DefaultFrontend: fs 16000, hop 128 (8 ms), 80 mels; LibriSpeech recipes use hop 160 (10 ms).
+UNITS = (8.0, 80)
+ORDER = ("warp", "freq", "time")
+FILLS = ("stage_mean", "value")
+
+DEFAULTS = {
+    "apply_time_warp": True, "time_warp_window": 5, "time_warp_mode": "bicubic",
+    "apply_freq_mask": True, "freq_mask_width_range": [0, 20], "num_freq_mask": 2,
+    "apply_time_mask": True, "time_mask_width_range": None, "time_mask_width_ratio_range": None,
+    "num_time_mask": 2, "replace_with_zero": True,
+}
+KEYS = set(DEFAULTS)
+_MODES = ("bicubic", "bilinear", "nearest")
+
+
+# ----------------------------------------------------------------------------------------------- draw
+
+
+def warp_skipped(n_frames: int, W: int) -> bool:
+    """True when ESPnet's ``time_warp`` returns its input unchanged (``n - W <= W``)."""
+    return n_frames - W <= W
+
+
+def _masks(axis_len: int, lo: int, hi: int, count: int, rng: np.random.Generator) -> list[MaskDraw]:
+    widths = rng.integers(lo, hi, size=count)  # torch.randint(lo, hi): lo..hi-1
+    starts = rng.integers(0, max(1, axis_len - int(widths.max())), size=count)
+    return [clipped(s, w, axis_len) for s, w in zip(starts, widths)]
+
+
+def time_width_range(config: SpecAugmentConfig, n_frames: int) -> tuple[int, int]:
+    """``(lo, hi)`` of ESPnet's time-mask widths (``lo..hi-1``) for a clip of ``n_frames`` frames."""
+    if config.width_ratio > 0:  # MaskAlongAxisVariableMaxWidth with [0, pS]
+        return 0, min(n_frames, math.floor(n_frames * config.width_ratio))
+    return 0, config.time_mask_frames
+
+
+def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
+    """ESPnet ``SpecAug`` for one utterance (see the module notes)."""
+    notes = []
+    warp = None
+    W = config.warp_frames
+    if W > 0:
+        if warp_skipped(n_frames, W):
+            notes.append(f"no time warp: ESPnet skips it when the clip ({n_frames} frames) is <= 2W = {2 * W}")
+        else:
+            center = int(rng.integers(W, n_frames - W))
+            new = int(rng.integers(center - W, center + W)) + 1
+            warp = WarpDraw(center, new - center, "espnet-bicubic")
+    if config.max_time_ratio < 1.0 or config.masks_per_frame:
+        notes.append("ESPnet has no p beside an absolute T and no pM: ignored")
+    freq = []
+    if config.n_freq_masks and config.freq_mask_bands > 0:
+        freq = _masks(n_mels, 0, config.freq_mask_bands, config.n_freq_masks, rng)
+    time = []
+    if config.n_time_masks:
+        lo, hi = time_width_range(config, n_frames)
+        if hi > lo:
+            time = _masks(n_frames, lo, hi, config.n_time_masks, rng)
+        else:
+            notes.append(f"no time masks: the width range is empty for {n_frames} frames")
+    return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, warp, freq, time, notes)
+
+
+def _cubic_weights(t: np.ndarray) -> np.ndarray:
+    """torch's bicubic kernel (A = -0.75) for fractional offsets ``t``: shape (len(t), 4)."""
+    A = -0.75
+
+    def near(x):  # |x| <= 1
+        return ((A + 2) * x - (A + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+
+    return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=-1)
+
+
+def resize_bicubic(x: np.ndarray, size: int) -> np.ndarray:
+    """Resize the last axis of ``x`` to ``size`` like ``F.interpolate(mode="bicubic", align_corners=False)``.
+
+    Source position ``(i + 0.5) * in / out - 0.5`` (not clamped), four taps with torch's cubic kernel
+    (A = -0.75), indices clamped to the edge. Computed in float64, returned in ``x``'s dtype.
+    """
+    x = np.asarray(x)
+    n_in = x.shape[-1]
+    if size == n_in:
+        return x.copy()
+    real = (np.arange(size, dtype=np.float64) + 0.5) * (n_in / size) - 0.5
+    i0 = np.floor(real).astype(np.intp)
+    w = _cubic_weights(real - i0)
+    out = np.zeros(x.shape[:-1] + (size,), dtype=np.float64)
+    for k in range(4):
+        idx = np.clip(i0 - 1 + k, 0, n_in - 1)
+        out += x[..., idx].astype(np.float64) * w[:, k]
+    return out.astype(x.dtype, copy=False)
+
+
+def apply_warp(L: np.ndarray, warp: WarpDraw) -> np.ndarray:
+    """ESPnet's warp: ``[0, c)`` resized to ``c + d`` frames and ``[c, n)`` to ``n - c - d`` (bicubic)."""
+    L = np.asarray(L)
+    n = L.shape[-1]
+    c, new = warp.center, warp.destination
+    return np.concatenate([resize_bicubic(L[..., :c], new), resize_bicubic(L[..., c:], n - new)], axis=-1)
+
+
+WARPS = {"espnet-bicubic": apply_warp}
+OPERATIONS: dict = {}
+
+
+# ---------------------------------------------------------------------------------------------- parse
+
+
+def detect(source) -> int:
+    """2 for YAML with a ``specaug_conf`` section (or a bare one), else 0."""
+    data = source.yaml_or_none()
+    if isinstance(data, dict) and find_section(data, KEYS, ("specaug_conf",)) is not None:
+        return 2
+    return 0
+
+
+def parse(source):
+    """``(params, notes, found units)`` of an ESPnet ``specaug_conf`` or training YAML."""
+    data = source.yaml
+    if not isinstance(data, dict):
+        raise ParameterError("ESPnet settings must be a YAML mapping (specaug_conf or a training config)")
+    notes = []
+    found = None
+    if "specaug_conf" in data or "specaug" in data:
+        if data.get("specaug", "specaug") not in ("specaug", None):
+            raise ParameterError(f"specaug: {short(data['specaug'])} is not ESPnet's SpecAug (specaug: specaug)")
+        conf = data.get("specaug_conf") or {}
+        if not isinstance(conf, dict):
+            raise ParameterError("specaug_conf must be a mapping")
+        found = _units(data)
+    else:
+        conf = data
+    return normalise(conf), notes, found
+
+
+def _units(data: dict):
+    fc = data.get("frontend_conf")
+    if not isinstance(fc, dict):
+        return None
+    fs = fc.get("fs", 16000)
+    if isinstance(fs, str) and re.fullmatch(r"\d+(\.\d+)?k", fs.strip()):
+        fs = float(fs.strip()[:-1]) * 1000
+    fs = check_number("frontend_conf.fs", fs, low=1000)
+    hop = fc.get("hop_length")
+    hop_ms = 1000.0 * check_whole("frontend_conf.hop_length", hop, low=1) / fs if hop is not None else None
+    mels = fc.get("n_mels")
+    return hop_ms, (check_whole("frontend_conf.n_mels", mels, low=1) if mels is not None else None)
+
+
+def _range(key: str, value, *, ratio: bool):
+    if value is None:
+        return None
+    kind = check_number if ratio else check_whole
+    if (ratio and isinstance(value, float)) or (not ratio and isinstance(value, int) and not isinstance(value, bool)):
+        value = [0.0 if ratio else 0, value]
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ParameterError(f"specaug_conf.{key} must be [low, high] or a single {'float' if ratio else 'int'}, "
+                             f"got {short(value)}")
+    lo = kind(f"specaug_conf.{key}[0]", value[0], low=0, high=1 if ratio else None)
+    hi = kind(f"specaug_conf.{key}[1]", value[1], low=0, high=1 if ratio else None)
+    if not hi > lo:
+        raise ParameterError(f"specaug_conf.{key} must have high > low (ESPnet asserts it), got {[lo, hi]}")
+    return [lo, hi]
+
+
+def normalise(conf: dict) -> dict:
+    """ESPnet ``specaug_conf`` with defaults filled in and each value checked (ranges as ``[lo, hi]``)."""
+    check_known("specaug_conf", conf, KEYS)
+    p = {**DEFAULTS, **conf}
+    out = {}
+    for key in ("apply_time_warp", "apply_freq_mask", "apply_time_mask", "replace_with_zero"):
+        out[key] = check_bool(f"specaug_conf.{key}", p[key])
+    out["time_warp_window"] = check_whole("specaug_conf.time_warp_window", p["time_warp_window"], low=0)
+    if p["time_warp_mode"] not in _MODES:
+        raise ParameterError(f"specaug_conf.time_warp_mode must be one of {', '.join(_MODES)}, "
+                             f"got {short(p['time_warp_mode'])}")
+    out["time_warp_mode"] = p["time_warp_mode"]
+    out["freq_mask_width_range"] = _range("freq_mask_width_range", p["freq_mask_width_range"], ratio=False)
+    out["num_freq_mask"] = check_whole("specaug_conf.num_freq_mask", p["num_freq_mask"], low=0)
+    out["time_mask_width_range"] = _range("time_mask_width_range", p["time_mask_width_range"], ratio=False)
+    out["time_mask_width_ratio_range"] = _range(
+        "time_mask_width_ratio_range", p["time_mask_width_ratio_range"], ratio=True)
+    out["num_time_mask"] = check_whole("specaug_conf.num_time_mask", p["num_time_mask"], low=0)
+    if not (out["apply_time_warp"] or out["apply_freq_mask"] or out["apply_time_mask"]):
+        raise ParameterError("specaug_conf applies nothing: ESPnet needs one of apply_time_warp, apply_freq_mask, "
+                             "apply_time_mask")
+    if out["apply_time_mask"]:
+        both = out["time_mask_width_range"] is not None and out["time_mask_width_ratio_range"] is not None
+        neither = out["time_mask_width_range"] is None and out["time_mask_width_ratio_range"] is None
+        if both or neither:
+            raise ParameterError("specaug_conf needs exactly one of time_mask_width_range and "
+                                 "time_mask_width_ratio_range when apply_time_mask is true")
+    if out["apply_time_warp"] and out["time_warp_window"] == 0:
+        raise ParameterError("specaug_conf.time_warp_window must be >= 1 when apply_time_warp is true "
+                             "(ESPnet's randint fails on 0)")
+    return out
+
+
+def fields(p: dict) -> tuple[Fields, list[str]]:
+    """The parameters as melwav's eight numbers (ESPnet's units) and notes on what they leave out."""
+    notes = []
+    W = p["time_warp_window"] if p["apply_time_warp"] else 0
+    if W and p["time_warp_mode"] != "bicubic":
+        notes.append(f"time_warp_mode {p['time_warp_mode']!r}: melwav replays ESPnet's warp with bicubic")
+    F = mF = T = mT = 0
+    pS = 0.0
+    if p["apply_freq_mask"]:
+        lo, F = p["freq_mask_width_range"]
+        mF = p["num_freq_mask"]
+        if lo:
+            notes.append(f"freq_mask_width_range low {lo} not shown: melwav draws ESPnet widths from 0")
+    if p["apply_time_mask"]:
+        mT = p["num_time_mask"]
+        if p["time_mask_width_range"] is not None:
+            lo, T = p["time_mask_width_range"]
+        else:
+            lo, pS = p["time_mask_width_ratio_range"]
+        if lo:
+            notes.append(f"time mask width low {lo} not shown: melwav draws ESPnet widths from 0")
+    fill = "value" if p["replace_with_zero"] else "stage_mean"
+    return Fields(W=W, F=F, mF=mF, T=T, mT=mT, p=1.0, pS=float(pS), pM=0.0, fill=fill), notes
+
+
+# --------------------------------------------------------------------------------------------- export
+
+
+def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
+    """``specaug: specaug`` + ``specaug_conf:`` YAML."""
+    conf = {}
+    conf["apply_time_warp"] = bool(W)
+    if W:
+        conf["time_warp_window"] = W
+        conf["time_warp_mode"] = "bicubic"
+        if c.convention != NAME:
+            notes.append("ESPnet's warp differs: anchor in W..n-W-1, displacement -W+1..W, bicubic resize of the "
+                         "two sides, none when n <= 2W")
+    conf["apply_freq_mask"] = bool(F and mF)
+    if F and mF:
+        conf["freq_mask_width_range"] = [0, F]
+        conf["num_freq_mask"] = mF
+    has_time = bool(mT and (T or c.width_ratio))
+    conf["apply_time_mask"] = has_time
+    if has_time:
+        if c.width_ratio > 0:
+            conf["time_mask_width_ratio_range"] = [0.0, float(c.width_ratio)]
+            if inclusive:
+                notes.append("ESPnet's ratio widths are 0..floor(n * pS) - 1, one less than melwav's 0..floor(n * pS)")
+        else:
+            conf["time_mask_width_range"] = [0, T]
+        conf["num_time_mask"] = mT
+    if not (conf["apply_time_warp"] or conf["apply_freq_mask"] or conf["apply_time_mask"]):
+        notes.append("nothing to apply: ESPnet refuses a SpecAug that applies nothing (leave specaug out)")
+    if c.max_time_ratio < 1.0 and not c.width_ratio:
+        notes.append(f"ESPnet has no p beside an absolute T: p = {c.max_time_ratio:g} dropped")
+    if c.masks_per_frame:
+        notes.append(f"ESPnet has no adaptive multiplicity: pM = {c.masks_per_frame:g} dropped")
+    conf["replace_with_zero"] = c.fill in ("value", "floor")
+    if c.fill in ("mean", "floor"):
+        notes.append(f"ESPnet cannot fill with {c.fill!r}: "
+                     + ("replace_with_zero: false (the mean, recomputed per stage)" if c.fill == "mean"
+                        else "replace_with_zero: true (0 in its log-mel)"))
+    return yaml.safe_dump({"specaug": "specaug", "specaug_conf": conf}, sort_keys=False, default_flow_style=None)
+
+
+# ----------------------------------------------------------------------------------------------- fill
+
+
+def fill_explanation(fill: str, fill_db: float) -> str:
+    """One sentence for the listener: what ESPnet writes into a mask and how melwav plays it."""
+    if fill == "stage_mean":
+        return ("ESPnet (replace_with_zero: false) fills with the mean of the features, recomputed before "
+                "the frequency masks and again before the time masks: an average-level hum.")
+    return ("ESPnet (replace_with_zero: true) writes 0 into its un-normalised natural-log mel, i.e. mel "
+            "power 1.0 on its own absolute scale; melwav cannot place that absolute level on a clip measured "
+            f"relative to its peak, so you hear it as {fill_db:g} dB re. the peak (change the fill level to "
+            "move it).")

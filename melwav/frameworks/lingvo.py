@@ -1,0 +1,245 @@
+"""lingvo: ``SpectrumAugmenter`` (``lingvo/core/spectrum_augmenter.py``).
+
+Draw rules, for ONE utterance: W = ``time_warp_max_frames`` with ``time_warp_bound='static'`` and
+``time_warp_max_ratio = 1.0`` (a config cannot hold another ratio): shift uniform in ``-W..W``, clipped to
+``+-int(1.0 * n)``; anchor ``int(U * (n - 2)) + 1`` (``1..n-2``), destination clipped to ``[1, n - 1]``; the
+map is piecewise linear fixing 0 and ``n`` (recorded as ``"lingvo-linear"``); no warp below 3 frames.
+F = ``freq_mask_max_bins`` (0 = off), mF = ``freq_mask_count``, width ``min(int(U * F), nu)``.
+T = ``time_mask_max_frames``, p = ``time_mask_max_ratio``: width ``min(int(U * T), max(int(p * n), 1))``;
+pS > 0 means ``use_dynamic_time_mask_max_frames=True`` with ``time_mask_max_ratio = pS``: width
+``min(int(U * pS * n), max(int(pS * n), 1))`` (pS also acts as p, T is ignored). Time masks are off when
+T == 0 (static) or the ratio is 0. pM = ``time_masks_per_frame``: ``min(mT, ceil(pM * n))`` masks.
+Starts ``int(U * (axis - w + 1))``. Time warp, time masks, frequency masks.
+
+Text read: ``p.name = value`` lines (also ``p.specaugment.name = value`` and other ``p.x.y.`` prefixes),
+values are literals only.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..records import MaskDraw, SpecAugmentConfig, WarpDraw, clipped
+from ._common import Fields, check_bool, check_known, check_number, check_whole, make_record, strip_comment
+
+NAME = "lingvo"
+#: MelAsrFrontend: frame_step_ms 10, num_bins 80.
+UNITS = (10.0, 80)
+ORDER = ("warp", "time", "freq")
+FILLS = ("mean",)
+OPERATIONS: dict = {}
+
+DEFAULTS = {
+    "freq_mask_max_bins": 15, "freq_mask_count": 1, "use_dynamic_time_mask_max_frames": False,
+    "time_mask_max_frames": 50, "time_mask_count": 1, "time_mask_max_ratio": 1.0, "time_masks_per_frame": 0.0,
+    "freq_warp_max_bins": 0, "time_warp_bound": "static", "time_warp_max_frames": 0, "time_warp_max_ratio": 0.0,
+    "use_noise": False, "gaussian_noise": False, "freq_noise_max_stddev": 0.0, "freq_noise_warmup_steps": 0,
+    "unstack": False, "stack_height": 3, "use_input_dependent_random_seed": False,
+}
+_IGNORED = {"name", "random_seed", "dtype", "fprop_dtype", "domain_ids"}
+_LINE_RE = re.compile(r"^\s*p(?:\.\w+)*\.(\w+)\s*=\s*(.*?)\s*$")
+
+
+# ----------------------------------------------------------------------------------------------- draw
+
+
+def time_mask_bounds(config: SpecAugmentConfig, n_frames: int) -> tuple[float, int, int] | None:
+    """``(size bound, width cap, count)`` of lingvo's time masks, or None when lingvo does no time masking."""
+    dynamic = config.width_ratio > 0
+    ratio = config.width_ratio if dynamic else config.max_time_ratio
+    if (config.time_mask_frames == 0 and not dynamic) or ratio <= 0.0 or config.n_time_masks == 0:
+        return None
+    size_bound = n_frames * ratio if dynamic else float(config.time_mask_frames)
+    cap = max(int(ratio * n_frames), 1)
+    count = config.n_time_masks
+    if config.masks_per_frame > 0:
+        count = min(count, math.ceil(config.masks_per_frame * n_frames))
+    return size_bound, cap, count
+
+
+def _mask(axis_len: int, size_bound: float, cap: int, rng: np.random.Generator) -> MaskDraw:
+    length = min(int(size_bound * rng.random()), cap)
+    start = int(rng.random() * (axis_len - length + 1))
+    return clipped(start, length, axis_len)
+
+
+def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
+    """lingvo ``SpectrumAugmenter`` for one utterance (see the module notes)."""
+    notes = []
+    warp = None
+    W = config.warp_frames
+    if W > 0:
+        if n_frames < 3:
+            notes.append(f"no time warp: {n_frames} frames are too few")
+        else:
+            bound = int(1.0 * n_frames)
+            shift = int(np.clip(rng.integers(-W, W + 1), -bound, bound))
+            origin = int(rng.random() * max(n_frames - 2, 0)) + 1
+            destination = min(max(origin + shift, 1), n_frames - 1)
+            warp = WarpDraw(origin, destination - origin, "lingvo-linear")
+    time = []
+    bounds = time_mask_bounds(config, n_frames)
+    if bounds is not None:
+        size_bound, cap, count = bounds
+        time = [_mask(n_frames, size_bound, cap, rng) for _ in range(count)]
+    freq = []
+    if config.freq_mask_bands > 0 and config.n_freq_masks > 0:
+        freq = [_mask(n_mels, float(config.freq_mask_bands), max(n_mels, 1), rng)
+                for _ in range(config.n_freq_masks)]
+    return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, warp, freq, time, notes)
+
+
+def source_positions(n_frames: int, warp: WarpDraw) -> np.ndarray:
+    """lingvo's warp map: where output frame ``i`` reads the input (fixes 0 and ``n``), shape (n,)."""
+    n, c, d = n_frames, warp.center, warp.destination
+    i = np.arange(n, dtype=np.float64)
+    return np.where(i < d, i * c / d, c + (i - d) * (n - c) / (n - d))
+
+
+def apply_warp(L: np.ndarray, warp: WarpDraw) -> np.ndarray:
+    """lingvo's piecewise-linear time warp with linear interpolation between frames.
+
+    lingvo's warp matrix gives a source position beyond the last frame only part of the last frame
+    (the missing neighbour counts as 0 in its feature scale); melwav, whose dB have no such neutral 0,
+    reads the last frame there instead. This affects at most the final ``ceil(1 / slope)`` frames.
+    """
+    L = np.asarray(L)
+    n = L.shape[-1]
+    src = np.minimum(source_positions(n, warp), n - 1)
+    i0 = np.clip(np.floor(src).astype(np.intp), 0, n - 1)
+    i1 = np.minimum(i0 + 1, n - 1)
+    frac = (src - i0).astype(L.dtype)
+    return L[..., i0] * (1 - frac) + L[..., i1] * frac
+
+
+WARPS = {"lingvo-linear": apply_warp}
+
+
+# ---------------------------------------------------------------------------------------------- parse
+
+
+def detect(source) -> int:
+    """3 when every line is ``p.name = value``, else 0."""
+    lines = source.lines
+    return 3 if lines and all(_LINE_RE.match(ln) for ln in lines) else 0
+
+
+def parse(source):
+    """``(params, notes, found units)`` of lingvo ``p.name = value`` lines."""
+    conf = {}
+    lines = {}
+    for i, line in enumerate(source.text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        m = _LINE_RE.match(strip_comment(line))
+        if not m:
+            raise ParameterError(f"line {i}: expected 'p.name = value', got {stripped[:60]!r}")
+        key, value_text = m.group(1), m.group(2)
+        if key not in DEFAULTS and key not in _IGNORED:
+            raise ParameterError(f"line {i}: unknown SpectrumAugmenter parameter {key[:40]!r}")
+        try:
+            value = ast.literal_eval(value_text)
+        except (ValueError, SyntaxError, TypeError):
+            raise ParameterError(f"line {i}: {key} must be a literal (number, True/False, 'string'), "
+                                 f"got {value_text[:60]!r}; nothing was run") from None
+        if key in _IGNORED:
+            continue
+        conf[key] = value
+        lines[key] = i
+    if not conf:
+        raise ParameterError("no lingvo 'p.name = value' lines found")
+    try:
+        return normalise(conf), [], None
+    except ParameterError as exc:
+        key = next((k for k in lines if f"{k} " in str(exc) or str(exc).startswith(k)), None)
+        if key is not None:
+            raise ParameterError(f"line {lines[key]}: {exc}") from None
+        raise
+
+
+def normalise(conf: dict) -> dict:
+    """lingvo ``SpectrumAugmenter`` parameters with defaults filled in and checked."""
+    check_known("SpectrumAugmenter", conf, set(DEFAULTS))
+    p = {**DEFAULTS, **conf}
+    out = {}
+    for key, default in DEFAULTS.items():
+        v = p[key]
+        if isinstance(default, bool):
+            out[key] = check_bool(key, v)
+        elif isinstance(default, int):
+            out[key] = check_whole(key, v, low=0)
+        elif isinstance(default, float):
+            out[key] = check_number(key, v, low=0.0, high=1.0 if key in (
+                "time_mask_max_ratio", "time_masks_per_frame", "time_warp_max_ratio") else None)
+        else:
+            out[key] = v
+    if out["time_warp_bound"] not in ("static", "dynamic"):
+        raise ParameterError(f"time_warp_bound must be 'static' or 'dynamic', got {out['time_warp_bound']!r}"[:200])
+    return out
+
+
+def fields(p: dict) -> tuple[Fields, list[str]]:
+    """The parameters as melwav's eight numbers (lingvo's units) and notes on what they leave out."""
+    notes = []
+    W = 0
+    if p["time_warp_max_ratio"] > 0:
+        if p["time_warp_bound"] == "dynamic":
+            notes.append("time_warp_bound='dynamic' is not shown (no time warp)")
+        elif p["time_warp_max_frames"]:
+            W = p["time_warp_max_frames"]
+            if p["time_warp_max_ratio"] < 1.0:
+                notes.append(f"time_warp_max_ratio {p['time_warp_max_ratio']:g} (a cap of +-int(ratio * length)) "
+                             f"is not shown: melwav uses 1.0")
+    elif p["time_warp_max_frames"]:
+        notes.append("time_warp_max_ratio is 0, which turns lingvo's time warp off")
+    dynamic = p["use_dynamic_time_mask_max_frames"]
+    ratio = p["time_mask_max_ratio"]
+    for key, what in (("freq_warp_max_bins", "frequency warp"), ("freq_noise_max_stddev", "frequency noise")):
+        if p[key]:
+            notes.append(f"{key} = {p[key]:g}: lingvo's {what} is not shown")
+    if p["use_noise"]:
+        notes.append("use_noise: the noise lingvo adds in time-masked regions is not shown")
+    if p["unstack"]:
+        notes.append("unstack: lingvo's frame unstacking is not shown")
+    return Fields(W=W, F=p["freq_mask_max_bins"], mF=p["freq_mask_count"], T=p["time_mask_max_frames"],
+                  mT=p["time_mask_count"], p=ratio, pS=ratio if dynamic else 0.0, pM=p["time_masks_per_frame"],
+                  fill="mean"), notes
+
+
+# --------------------------------------------------------------------------------------------- export
+
+
+def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
+    """``p.name = value`` lines."""
+    dynamic = c.width_ratio > 0
+    ratio = float(c.width_ratio) if dynamic else float(c.max_time_ratio)
+    if dynamic and c.max_time_ratio < 1.0 and c.max_time_ratio != c.width_ratio:
+        notes.append(f"lingvo's dynamic width uses one ratio for pS and p: p = {c.max_time_ratio:g} dropped")
+    if c.fill not in ("mean",):
+        notes.append(f"lingvo always multiplies by 0 (the mean of normalised features), not {c.fill!r}")
+    if c.masks_per_frame and inclusive:
+        notes.append("lingvo counts ceil(pM * n) masks, melwav floor(pM * n)")
+    if W and c.convention != NAME:
+        notes.append("lingvo's warp fixes frames 0 and n (melwav's: 0 and n - 1); anchor in 1..n-2")
+    lines = {
+        "freq_mask_max_bins": F, "freq_mask_count": mF,
+        "time_mask_max_frames": T, "time_mask_count": mT, "time_mask_max_ratio": ratio,
+        "use_dynamic_time_mask_max_frames": dynamic, "time_masks_per_frame": float(c.masks_per_frame),
+        "time_warp_bound": "static", "time_warp_max_frames": W, "time_warp_max_ratio": 1.0 if W else 0.0,
+    }
+    return "\n".join(f"p.{k} = {v!r}" for k, v in lines.items()) + "\n"
+
+
+# ----------------------------------------------------------------------------------------------- fill
+
+
+def fill_explanation(fill: str, fill_db: float) -> str:
+    """One sentence for the listener: what lingvo writes into a mask and how melwav plays it."""
+    return ("lingvo multiplies masked cells by 0 on features normalised to zero mean, i.e. it writes the "
+            "mean; melwav plays the clip's mean level (a steady hum).")

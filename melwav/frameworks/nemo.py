@@ -1,0 +1,173 @@
+"""NeMo: ``SpectrogramAugmentation`` (``parts/submodules/spectr_augment.py``, default vectorised path).
+
+Draw rules, for ONE utterance: F = ``freq_width``, mF = ``freq_masks``, T = an int ``time_width``,
+mT = ``time_masks``; pS > 0 stands for a float ``time_width``: width ``int(U * min(pS * n, n))``, otherwise
+``int(U * T)``; starts ``int(U * (n - w))`` and ``int(U * (nu - w))``, clipped to the axis. Time masks, then
+frequency masks. No warp, no p, no pM (ignored, noted). (NeMo's legacy path,
+``use_vectorized_spec_augment: false``, draws ``randint`` both ends inclusive; it is not reproduced.)
+
+Text read: the ``spec_augment`` section (YAML), alone or inside a whole model config (``model.spec_augment``;
+``model.preprocessor`` supplies ``window_stride`` and ``features``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import yaml
+
+from ..errors import ParameterError
+from ..records import SpecAugmentConfig, clipped
+from ._common import Fields, check_bool, check_known, check_number, check_whole, find_section, make_record, short
+
+NAME = "nemo"
+#: conformer_ctc_bpe.yaml: window_stride 0.01, features 80.
+UNITS = (10.0, 80)
+ORDER = ("warp", "time", "freq")
+FILLS = ("mean",)
+WARPS: dict = {}
+OPERATIONS: dict = {}
+
+DEFAULTS = {
+    "freq_masks": 0, "time_masks": 0, "freq_width": 10, "time_width": 10, "rect_masks": 0, "rect_time": 5,
+    "rect_freq": 20, "mask_value": 0.0, "use_vectorized_spec_augment": True, "use_numba_spec_augment": False,
+}
+KEYS = set(DEFAULTS) | {"rng"}
+TARGET = "nemo.collections.asr.modules.SpectrogramAugmentation"
+
+
+# ----------------------------------------------------------------------------------------------- draw
+
+
+def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
+    """NeMo ``SpectrogramAugmentation`` (vectorised path) for one utterance (see the module notes)."""
+    notes = []
+    if config.warp_frames:
+        notes.append(f"NeMo has no time warp: W = {config.warp_frames} ignored")
+    if config.max_time_ratio < 1.0 or config.masks_per_frame:
+        notes.append("NeMo has no p beside an int time_width and no pM: ignored")
+    time = []
+    for _ in range(config.n_time_masks):
+        bound = min(config.width_ratio * n_frames, n_frames) if config.width_ratio > 0 else config.time_mask_frames
+        w = int(rng.random() * bound)
+        start = int(rng.random() * (n_frames - w))
+        time.append(clipped(start, w, n_frames))
+    freq = []
+    for _ in range(config.n_freq_masks):
+        w = int(rng.random() * config.freq_mask_bands)
+        start = int(rng.random() * (n_mels - w))
+        freq.append(clipped(start, w, n_mels))
+    return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, None, freq, time, notes)
+
+
+# ---------------------------------------------------------------------------------------------- parse
+
+
+def detect(source) -> int:
+    """1 for YAML with a ``spec_augment`` section (or a bare one), else 0 (ESPnet's sections win)."""
+    data = source.yaml_or_none()
+    if isinstance(data, dict) and find_section(data, KEYS, ("model", "spec_augment"), ("spec_augment",)) is not None:
+        return 1
+    return 0
+
+
+def parse(source):
+    """``(params, notes, found units)`` of a NeMo ``spec_augment`` section or model config."""
+    data = source.yaml
+    if not isinstance(data, dict):
+        raise ParameterError("NeMo settings must be a YAML mapping (spec_augment or a model config)")
+    section = find_section(data, KEYS, ("model", "spec_augment"), ("spec_augment",))
+    if section is None:
+        section = data  # let the key check name what is wrong
+    found = None
+    for root in (data.get("model"), data):
+        pre = root.get("preprocessor") if isinstance(root, dict) else None
+        if isinstance(pre, dict):
+            stride = pre.get("window_stride")
+            feats = pre.get("features")
+            found = (1000.0 * check_number("preprocessor.window_stride", stride, low=1e-4, high=1.0)
+                     if stride is not None else None,
+                     check_whole("preprocessor.features", feats, low=1) if feats is not None else None)
+            break
+    return normalise(section), [], found
+
+
+def normalise(conf: dict) -> dict:
+    """NeMo ``spec_augment`` with defaults filled in and checked as NeMo does (``time_width`` int or float)."""
+    check_known("spec_augment", conf, KEYS)
+    target = conf.get("_target_")
+    if target is not None and not str(target).endswith("SpectrogramAugmentation"):
+        raise ParameterError(f"spec_augment._target_ {short(target)} is not NeMo's SpectrogramAugmentation")
+    p = {**DEFAULTS, **{k: v for k, v in conf.items() if k not in ("_target_", "rng")}}
+    out = {}
+    for key in ("freq_masks", "time_masks", "rect_masks", "rect_time", "rect_freq"):
+        out[key] = check_whole(f"spec_augment.{key}", p[key], low=0)
+    out["freq_width"] = check_whole("spec_augment.freq_width (NeMo's vectorised code takes an int)", p["freq_width"],
+                                    low=0)
+    tw = p["time_width"]
+    if isinstance(tw, bool) or not isinstance(tw, (int, float)):
+        raise ParameterError(f"spec_augment.time_width must be an int (frames) or a float in [0, 1] (a ratio), "
+                             f"got {short(tw)}")
+    if isinstance(tw, float):
+        if not 0.0 <= tw <= 1.0:
+            raise ParameterError(
+                f"spec_augment.time_width {tw!r} is a float, which NeMo reads as a ratio and requires in [0, 1]; "
+                f"write {int(tw)} (an int) for a width in frames" if tw == int(tw) and tw > 1 else
+                f"spec_augment.time_width {tw!r} is a float, which NeMo reads as a ratio and requires in [0, 1]")
+        out["time_width"] = tw
+    else:
+        out["time_width"] = check_whole("spec_augment.time_width", tw, low=0)
+    out["mask_value"] = check_number("spec_augment.mask_value", p["mask_value"])
+    out["use_vectorized_spec_augment"] = check_bool("spec_augment.use_vectorized_spec_augment",
+                                                    p["use_vectorized_spec_augment"])
+    out["use_numba_spec_augment"] = check_bool("spec_augment.use_numba_spec_augment", p["use_numba_spec_augment"])
+    return out
+
+
+def fields(p: dict) -> tuple[Fields, list[str]]:
+    """The parameters as melwav's eight numbers (NeMo's units) and notes on what they leave out."""
+    notes = []
+    if p["rect_masks"]:
+        notes.append(f"rect_masks = {p['rect_masks']}: NeMo's SpecCutout rectangles are not shown")
+    if not p["use_vectorized_spec_augment"] or p["use_numba_spec_augment"]:
+        notes.append("only NeMo's default vectorised code is reproduced (the legacy and numba paths draw widths "
+                     "0..width inclusive)")
+    if p["mask_value"] != 0.0:
+        notes.append(f"mask_value {p['mask_value']:g} (in per-feature standard deviations) is shown as the mean")
+    adaptive = isinstance(p["time_width"], float)
+    return Fields(W=0, F=p["freq_width"], mF=p["freq_masks"], T=0 if adaptive else p["time_width"],
+                  mT=p["time_masks"], p=1.0, pS=p["time_width"] if adaptive else 0.0, pM=0.0, fill="mean"), notes
+
+
+# --------------------------------------------------------------------------------------------- export
+
+
+def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
+    """A ``spec_augment:`` YAML section."""
+    if W:
+        notes.append(f"NeMo has no time warp: W = {c.warp_frames} dropped")
+    conf = {"_target_": TARGET, "freq_masks": mF, "time_masks": mT, "freq_width": F}
+    if c.width_ratio > 0:
+        conf["time_width"] = float(c.width_ratio)
+        if inclusive:
+            notes.append("NeMo's ratio widths are int(U * pS * n): 0..ceil(pS * n) - 1")
+    else:
+        conf["time_width"] = int(T)
+    if c.max_time_ratio < 1.0 and not c.width_ratio:
+        notes.append(f"NeMo has no p beside an int time_width: p = {c.max_time_ratio:g} dropped")
+    if c.masks_per_frame:
+        notes.append(f"NeMo has no adaptive multiplicity: pM = {c.masks_per_frame:g} dropped")
+    conf["mask_value"] = 0.0
+    if c.fill not in ("mean", "stage_mean", "value"):
+        notes.append(f"NeMo fills 0.0 on normalised features (each band's mean), not {c.fill!r}")
+    elif c.fill == "value":
+        notes.append("mask_value: 0.0 is the per-band mean of NeMo's normalised features")
+    return yaml.safe_dump({"spec_augment": conf}, sort_keys=False, default_flow_style=None)
+
+
+# ----------------------------------------------------------------------------------------------- fill
+
+
+def fill_explanation(fill: str, fill_db: float) -> str:
+    """One sentence for the listener: what NeMo writes into a mask and how melwav plays it."""
+    return ("NeMo masks after per-feature normalisation, so its mask_value 0.0 is each band's mean; "
+            "melwav plays the clip's overall mean level (a steady hum), not a per-band mean.")

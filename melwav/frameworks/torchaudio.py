@@ -1,0 +1,280 @@
+"""torchaudio: ``transforms.SpecAugment`` and ``FrequencyMasking`` / ``TimeMasking`` (torchaudio 2.x).
+
+Draw rules, for ONE utterance, as read from ``functional.mask_along_axis_iid`` and ``transforms.SpecAugment``:
+F = ``freq_mask_param``, mF = ``n_freq_masks``, T = ``time_mask_param``, mT = ``n_time_masks``, p = ``p``.
+Bound ``m = T if p == 1 else min(T, int(p * n))`` (and the same with F and ``nu``: SpecAugment passes p to
+the frequency masks too); a mask is skipped when ``m < 1``. Width ``v = U * m`` (kept unfloored), start
+``int(U * (axis - v))``, cells ``[start, start + int(v))`` clipped to the axis (a bound larger than the
+axis gives negative starts, truncated toward 0, as in torch). Time masks, then frequency masks. No warp
+(W is ignored, with a note), no pS / pM. Every width bound is exclusive (``F = 27`` draws ``0..26``).
+
+Text forms read: ``SpecAugment(...)``, ``FrequencyMasking(...)``, ``TimeMasking(...)`` (optionally ``T.``,
+``transforms.`` or ``torchaudio.transforms.``), or a list / tuple / ``nn.Sequential`` of them, optionally
+assigned to a name; arguments are literals only (:func:`ast.literal_eval`), nothing is run.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..records import MaskDraw, SpecAugmentConfig, clipped
+from ._common import Fields, check_bool, check_number, check_whole, make_record
+
+NAME = "torchaudio"
+#: (hop ms, mel channels): torchaudio has no features of its own; 10 ms and 80 mels stand for "as the user says".
+UNITS = (10.0, 80)
+ORDER = ("warp", "time", "freq")
+FILLS = ("mean", "value")
+WARPS: dict = {}
+OPERATIONS: dict = {}
+
+_SIGNATURES = {
+    "SpecAugment": ("n_time_masks", "time_mask_param", "n_freq_masks", "freq_mask_param", "iid_masks", "p",
+                    "zero_masking"),
+    "FrequencyMasking": ("freq_mask_param", "iid_masks"),
+    "TimeMasking": ("time_mask_param", "iid_masks", "p"),
+}
+_DEFAULTS = {
+    "SpecAugment": {"iid_masks": True, "p": 1.0, "zero_masking": False},
+    "FrequencyMasking": {"iid_masks": False},
+    "TimeMasking": {"iid_masks": False, "p": 1.0},
+}
+_PREFIXES = ("", "T.", "transforms.", "torchaudio.transforms.", "AT.", "TA.")
+_SEQ_NAMES = ("Sequential", "nn.Sequential", "torch.nn.Sequential")
+_CALL_RE = re.compile(r"^\s*(\w+\s*=\s*)?[\[(]?\s*([\w.]+\s*\()")
+#: The bound written for an adaptive width (above any clip's frames), with p = pS.
+HUGE = 10000
+
+
+# ----------------------------------------------------------------------------------------------- draw
+
+
+def mask_bound(param: int, p: float, axis_len: int) -> int:
+    """torchaudio's ``_get_mask_param``: ``param`` if ``p == 1.0`` else ``min(param, int(axis_len * p))``."""
+    return int(param) if p == 1.0 else min(int(param), int(axis_len * p))
+
+
+def _mask(axis_len: int, bound: int, rng: np.random.Generator) -> MaskDraw:
+    value = rng.random() * bound  # unfloored width
+    min_value = rng.random() * (axis_len - value)
+    start = int(min_value)  # Tensor.long(): truncation toward 0
+    return clipped(start, int(value), axis_len)
+
+
+def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
+    """torchaudio ``SpecAugment`` for one utterance (see the module notes)."""
+    notes = []
+    if config.warp_frames:
+        notes.append(f"torchaudio has no time warp: W = {config.warp_frames} ignored")
+    if config.width_ratio or config.masks_per_frame:
+        notes.append("torchaudio has no adaptive masks: pS and pM ignored")
+    p = config.max_time_ratio
+    time, freq = [], []
+    t_bound = mask_bound(config.time_mask_frames, p, n_frames)
+    if config.n_time_masks:
+        if t_bound < 1:
+            notes.append(f"no time masks: the bound min(T, int(p * {n_frames})) = {t_bound} is below 1")
+        else:
+            time = [_mask(n_frames, t_bound, rng) for _ in range(config.n_time_masks)]
+    f_bound = mask_bound(config.freq_mask_bands, p, n_mels)
+    if config.n_freq_masks:
+        if f_bound < 1:
+            notes.append(f"no frequency masks: the bound min(F, int(p * {n_mels})) = {f_bound} is below 1")
+        else:
+            if f_bound < config.freq_mask_bands:
+                notes.append(f"p = {p:g} also caps the frequency masks (SpecAugment): F {config.freq_mask_bands}"
+                             f" -> {f_bound}")
+            freq = [_mask(n_mels, f_bound, rng) for _ in range(config.n_freq_masks)]
+    return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, None, freq, time, notes)
+
+
+# ---------------------------------------------------------------------------------------------- parse
+
+
+def detect(source) -> int:
+    """2 for a torchaudio constructor call, else 0."""
+    text = source.text
+    if _CALL_RE.match(text) or re.search(r"\b(SpecAugment|FrequencyMasking|TimeMasking)\s*\(", text):
+        return 2
+    return 0
+
+
+def _dotted(node) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def parse(source):
+    """``(params, notes, found units)`` of a torchaudio expression (see the module notes)."""
+    try:
+        tree = ast.parse(source.text.strip(), mode="exec")
+    except SyntaxError as exc:
+        raise ParameterError(f"the torchaudio call is not valid Python at line {exc.lineno}: {exc.msg}") from None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], (ast.Expr, ast.Assign)):
+        raise ParameterError("give one torchaudio expression: SpecAugment(...), FrequencyMasking(...), "
+                             "TimeMasking(...) or a list of them (optionally 'name = ...')")
+    stmt = tree.body[0]
+    if isinstance(stmt, ast.Assign) and not (len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+        raise ParameterError(f"line {stmt.lineno}: only 'name = SpecAugment(...)' assignments are accepted")
+    node = stmt.value
+    if isinstance(node, ast.Call) and _dotted(node.func) in _SEQ_NAMES:
+        if node.keywords:
+            raise ParameterError(f"line {node.lineno}: Sequential takes the transforms as positional arguments")
+        items = node.args
+    elif isinstance(node, (ast.List, ast.Tuple)):
+        items = node.elts
+    else:
+        items = [node]
+    transforms = [_call(item) for item in items]
+    if not transforms:
+        raise ParameterError("the torchaudio list is empty")
+    if len(transforms) == 1 and transforms[0]["class"] == "SpecAugment":
+        params = {"form": "SpecAugment", **{k: v for k, v in transforms[0].items() if k != "class"}}
+    else:
+        if any(t["class"] == "SpecAugment" for t in transforms):
+            raise ParameterError("mix SpecAugment(...) with FrequencyMasking/TimeMasking: give one SpecAugment "
+                                 "or a list of FrequencyMasking/TimeMasking")
+        params = {"form": "list", "transforms": transforms}
+    return normalise(params), [], None
+
+
+def _call(node) -> dict:
+    line = getattr(node, "lineno", 1)
+    allowed = "SpecAugment(...), FrequencyMasking(...) or TimeMasking(...) with literal arguments"
+    if not isinstance(node, ast.Call):
+        raise ParameterError(f"line {line}: expected {allowed}, got {ast.unparse(node)[:60]!r}")
+    name = _dotted(node.func)
+    cls = None
+    for prefix in _PREFIXES:
+        if name is not None and name.startswith(prefix) and name[len(prefix):] in _SIGNATURES:
+            cls = name[len(prefix):]
+            break
+    if cls is None:
+        raise ParameterError(f"line {line}: only {allowed} are accepted, got a call to "
+                             f"{ast.unparse(node.func)[:60]!r}; nothing was run")
+    sig = _SIGNATURES[cls]
+    if len(node.args) > len(sig):
+        raise ParameterError(f"line {line}: {cls} takes at most {len(sig)} positional arguments")
+    out = {"class": cls}
+    pairs = list(zip(sig, node.args)) + [(kw.arg, kw.value) for kw in node.keywords]
+    for key, value in pairs:
+        if key is None:
+            raise ParameterError(f"line {line}: {cls}(**...) is not accepted; write the arguments out")
+        if key not in sig:
+            raise ParameterError(f"line {line}: unknown {cls} argument {key!r} (known: {', '.join(sig)})")
+        if key in out:
+            raise ParameterError(f"line {line}: {cls} argument {key!r} given twice")
+        try:
+            out[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError, TypeError):
+            raise ParameterError(f"line {line}: {cls} argument {key}= must be a literal (number, True/False), "
+                                 f"got {ast.unparse(value)[:60]!r}; nothing was run") from None
+    return out
+
+
+def _check(t: dict, cls: str) -> dict:
+    out = {"class": cls} if cls != "SpecAugment" else {}
+    p = {**_DEFAULTS[cls], **{k: v for k, v in t.items() if k != "class" and k != "form"}}
+    missing = [k for k in _SIGNATURES[cls] if k not in p]
+    if missing:
+        raise ParameterError(f"{cls} needs {', '.join(missing)}")
+    for key in _SIGNATURES[cls]:
+        where = f"{cls} {key}"
+        if key in ("iid_masks", "zero_masking"):
+            out[key] = check_bool(where, p[key])
+        elif key == "p":
+            out[key] = check_number(where, p[key], low=0.0, high=1.0)
+        else:
+            out[key] = check_whole(where, p[key], low=0)
+    return out
+
+
+def normalise(params: dict) -> dict:
+    """torchaudio parameters with defaults filled in and checked (``form`` SpecAugment or list)."""
+    if params.get("form") == "SpecAugment":
+        return {"form": "SpecAugment", **_check(params, "SpecAugment")}
+    if params.get("form") == "list":
+        return {"form": "list", "transforms": [_check(t, t.get("class")) if t.get("class") in _SIGNATURES
+                                               else _bad_class(t) for t in params["transforms"]]}
+    raise ParameterError(f"torchaudio form must be 'SpecAugment' or 'list', got {params.get('form')!r}")
+
+
+def _bad_class(t):
+    raise ParameterError(f"unknown torchaudio transform {t.get('class')!r}")
+
+
+def fields(p: dict) -> tuple[Fields, list[str]]:
+    """The parameters as melwav's eight numbers (torchaudio's units) and notes on what they leave out."""
+    notes = []
+    if p["form"] == "SpecAugment":
+        fill = "value" if p["zero_masking"] else "mean"
+        return Fields(W=0, F=p["freq_mask_param"], mF=p["n_freq_masks"], T=p["time_mask_param"],
+                      mT=p["n_time_masks"], p=p["p"], fill=fill), notes
+    freqs = [t for t in p["transforms"] if t["class"] == "FrequencyMasking"]
+    times = [t for t in p["transforms"] if t["class"] == "TimeMasking"]
+    for group, key in ((freqs, "freq_mask_param"), (times, "time_mask_param"), (times, "p")):
+        values = sorted({t[key] for t in group})
+        if len(values) > 1:
+            raise ParameterError(f"the {group[0]['class']} calls differ in {key} ({', '.join(map(str, values))}); "
+                                 f"melwav draws them with one value")
+    F = freqs[0]["freq_mask_param"] if freqs else 0
+    T = times[0]["time_mask_param"] if times else 0
+    pp = times[0]["p"] if times else 1.0
+    if pp < 1.0 and freqs:
+        notes.append(f"TimeMasking p = {pp:g} does not cap FrequencyMasking, but melwav's torchaudio convention "
+                     f"(SpecAugment's rule) caps both")
+    notes.append("FrequencyMasking/TimeMasking fill with mask_value (0.0 by default)")
+    return Fields(W=0, F=F, mF=len(freqs), T=T, mT=len(times), p=pp, fill="value"), notes
+
+
+# --------------------------------------------------------------------------------------------- export
+
+
+def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
+    """A ``torchaudio.transforms.SpecAugment(...)`` call (a list of masks for an adaptive width)."""
+    if W:
+        notes.append(f"torchaudio has no time warp: W = {c.warp_frames} dropped")
+    if c.masks_per_frame:
+        notes.append(f"torchaudio has no adaptive multiplicity: pM = {c.masks_per_frame:g} dropped")
+    zero = c.fill in ("value", "floor")
+    if c.fill in ("floor", "stage_mean"):
+        notes.append(f"torchaudio cannot fill with {c.fill!r}: zero_masking={zero}")
+    if c.width_ratio > 0:
+        # The documented workaround: a bound above any clip length, with p = pS, on TimeMasking alone.
+        notes.append(f"adaptive width pS = {c.width_ratio:g} written as TimeMasking(time_mask_param={HUGE}, "
+                     f"p={c.width_ratio:g}): widths 0..int(pS * n) - 1 for clips under {HUGE} frames; the "
+                     f"masks fill with 0 (mask_value)")
+        items = [f"torchaudio.transforms.FrequencyMasking(freq_mask_param={F})"] * (mF if F else 0)
+        items += [f"torchaudio.transforms.TimeMasking(time_mask_param={HUGE}, p={float(c.width_ratio)!r})"] * mT
+        return "[" + ", ".join(items) + "]"
+    p = float(c.max_time_ratio)
+    if p < 1.0 and F:
+        notes.append(f"torchaudio's SpecAugment applies p = {p:g} to the frequency masks too")
+    if inclusive and p < 1.0:
+        notes.append("torchaudio's p bound is exclusive: widths up to int(p * n) - 1")
+    return (f"torchaudio.transforms.SpecAugment(n_time_masks={mT}, time_mask_param={T}, n_freq_masks={mF}, "
+            f"freq_mask_param={F}, iid_masks=True, p={p!r}, zero_masking={zero})")
+
+
+# ----------------------------------------------------------------------------------------------- fill
+
+
+def fill_explanation(fill: str, fill_db: float) -> str:
+    """One sentence for the listener: what torchaudio writes into a mask and how melwav plays it."""
+    if fill == "value":
+        return ("torchaudio (zero_masking=True, or FrequencyMasking/TimeMasking) writes 0 into whatever "
+                "features it is given, usually an un-normalised dB or log scale where 0 is a fixed level; "
+                f"melwav cannot place that absolute level on a clip measured relative to its peak, so you hear "
+                f"it as {fill_db:g} dB re. the peak (change the fill level to move it).")
+    return ("torchaudio's SpecAugment (zero_masking=False) fills masks with the mean of the whole input, "
+            "computed once: you hear the clip's average level as a steady hum.")

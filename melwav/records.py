@@ -1,0 +1,274 @@
+"""The plain data that flows between stages: augmentation settings and what one draw drew.
+
+:class:`SpecAugmentConfig` holds the settings (in the current analysis' frames and mel bands);
+:class:`AugmentRecord` (with :class:`WarpDraw` and :class:`MaskDraw`) holds one draw as plain numbers, enough
+to replay, plot and export it as JSON. Both are checked when built. This module imports nothing of
+melwav's but :mod:`melwav.errors`: the draw rules (:mod:`melwav.specaugment`, :mod:`melwav.frameworks`)
+build these types, later stages read them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from .errors import ParameterError, RecordError, check_float, check_int, check_keys
+
+#: How a mask is filled (see :func:`melwav.specaugment.resolve_fill`).
+FILL_MODES = ("mean", "floor", "value", "stage_mean")
+#: The operations every record has (in some order); a framework may add its own (see :mod:`melwav.frameworks`).
+OPERATIONS = ("warp", "freq", "time")
+
+# Bounds a person can reach with the CLI or the sliders; beyond them the request is refused, not clamped.
+MAX_MASKS = 100
+MAX_FRAMES = 100_000
+
+_NAME_RE = re.compile(r"[a-z][a-z0-9_-]{0,39}\Z")
+
+
+def warp_destination_margin(interpolation: str) -> int:
+    """How far from the end a warp's destination must stay: melwav's own map (``"linear"``) fixes frame
+    ``n - 1``, so its destination is at most ``n - 2``; the frameworks' maps fix ``n``, so at most ``n - 1``."""
+    return 2 if interpolation == "linear" else 1
+
+
+def clipped(start: int, width: int, axis_len: int) -> MaskDraw:
+    """The cells ``[start, start + width)`` that lie on an axis of ``axis_len`` cells, as a :class:`MaskDraw`."""
+    lo = min(max(int(start), 0), axis_len)
+    hi = min(max(int(start) + int(width), lo), axis_len)
+    return MaskDraw(lo, hi - lo)
+
+
+@dataclasses.dataclass(frozen=True)
+class SpecAugmentConfig:
+    """SpecAugment parameters in the units of the current analysis (frames and mel bands).
+
+    Parameters
+    ----------
+    warp_frames : int
+        W, the largest time-warp distance (frames). 0 turns the warp off.
+    freq_mask_bands : int
+        F, the largest frequency-mask width (mel bands).
+    n_freq_masks : int
+        mF, how many frequency masks.
+    time_mask_frames : int
+        T, the largest time-mask width (frames).
+    n_time_masks : int
+        mT, how many time masks (the cap when ``masks_per_frame`` > 0).
+    max_time_ratio : float
+        p, the upper bound of a time mask's width as a fraction of the clip's frames.
+    width_ratio : float
+        pS (P2020 adaptive size); > 0 replaces T by ``floor(pS * tau)``.
+    masks_per_frame : float
+        pM (P2020 adaptive multiplicity); > 0 makes the count ``min(mT, floor(pM * tau))``.
+    fill : str
+        One of ``FILL_MODES``.
+    fill_db : float
+        The fill in dB re. the clip's peak when ``fill == "value"``.
+    convention : str
+        Whose drawing rules to follow: ``"melwav"`` (the papers', :mod:`melwav.specaugment`) or a training
+        framework's (one of :data:`melwav.frameworks.FRAMEWORKS`; checked when drawing).
+    """
+
+    warp_frames: int = 0
+    freq_mask_bands: int = 0
+    n_freq_masks: int = 0
+    time_mask_frames: int = 0
+    n_time_masks: int = 0
+    max_time_ratio: float = 1.0
+    width_ratio: float = 0.0
+    masks_per_frame: float = 0.0
+    fill: str = "mean"
+    fill_db: float = -80.0
+    convention: str = "melwav"
+
+    def __post_init__(self):
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
+        set_("warp_frames", check_int("warp_frames (W)", self.warp_frames, low=0, high=MAX_FRAMES))
+        set_("freq_mask_bands", check_int("freq_mask_bands (F)", self.freq_mask_bands, low=0, high=MAX_FRAMES))
+        set_("n_freq_masks", check_int("n_freq_masks (mF)", self.n_freq_masks, low=0, high=MAX_MASKS))
+        set_("time_mask_frames", check_int("time_mask_frames (T)", self.time_mask_frames, low=0, high=MAX_FRAMES))
+        set_("n_time_masks", check_int("n_time_masks (mT)", self.n_time_masks, low=0, high=MAX_MASKS))
+        set_("max_time_ratio", check_float("max_time_ratio (p)", self.max_time_ratio, low=0.0, high=1.0))
+        set_("width_ratio", check_float("width_ratio (pS)", self.width_ratio, low=0.0, high=1.0))
+        set_("masks_per_frame", check_float("masks_per_frame (pM)", self.masks_per_frame, low=0.0, high=1.0))
+        if self.fill not in FILL_MODES:
+            raise ParameterError(f"fill must be one of {', '.join(FILL_MODES)}, got {_short(self.fill)}")
+        set_("fill_db", check_float("fill_db", self.fill_db, low=-200.0, high=50.0))
+        if not isinstance(self.convention, str) or not _NAME_RE.match(self.convention):
+            raise ParameterError(f"convention must be melwav or a framework's name, got {_short(self.convention)}")
+
+    @property
+    def is_identity(self) -> bool:
+        """True when no operation can change the spectrogram."""
+        return (
+            self.warp_frames == 0
+            and (self.n_freq_masks == 0 or self.freq_mask_bands == 0)
+            and (self.n_time_masks == 0 or (self.time_mask_frames == 0 and self.width_ratio == 0))
+        )
+
+    def replace(self, **changes) -> SpecAugmentConfig:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SpecAugmentConfig:
+        check_keys(data, {f.name for f in dataclasses.fields(cls)}, what="the augmentation settings")
+        return cls(**data)
+
+
+def _short(value) -> str:
+    """A value for a message: short strings as they are, anything else by type (never a whole value)."""
+    if isinstance(value, str) and len(value) <= 40:
+        return repr(value)
+    size = f" of length {len(value)}" if hasattr(value, "__len__") else ""
+    return f"a {type(value).__name__}{size}"
+
+
+@dataclasses.dataclass(frozen=True)
+class WarpDraw:
+    """One time warp: frame ``center`` moves to ``center + distance``; ``interpolation`` names the resampler
+    (``"linear"``: melwav's own; otherwise a key of a framework module's ``WARPS``)."""
+
+    center: int
+    distance: int
+    interpolation: str = "linear"
+
+    @property
+    def destination(self) -> int:
+        return self.center + self.distance
+
+
+@dataclasses.dataclass(frozen=True)
+class MaskDraw:
+    """One mask: ``width`` cells from ``start`` (bands for a frequency mask, frames for a time mask)."""
+
+    start: int
+    width: int
+
+    @property
+    def stop(self) -> int:
+        return self.start + self.width
+
+
+@dataclasses.dataclass(frozen=True)
+class AugmentRecord:
+    """Everything that was drawn, as plain numbers: enough to replay, plot and export the augmentation.
+
+    ``n_mels`` and ``n_frames`` are the shape the draw was made for; ``apply`` refuses another shape.
+    ``extra`` holds the draws of a framework's own operations (``{operation: JSON-able value}``), each of
+    which also appears in ``order`` (see :mod:`melwav.frameworks`); it is empty for the standard three.
+    """
+
+    n_mels: int
+    n_frames: int
+    warp: WarpDraw | None = None
+    freq_masks: tuple[MaskDraw, ...] = ()
+    time_masks: tuple[MaskDraw, ...] = ()
+    fill: str = "mean"
+    fill_db: float = -80.0
+    convention: str = "melwav"
+    order: tuple[str, ...] = OPERATIONS
+    notes: tuple[str, ...] = ()
+    extra: tuple[tuple[str, object], ...] = ()
+
+    def only(self, operation: str) -> AugmentRecord:
+        """The same draw with every operation but ``operation`` ("warp", "freq", "time" or an extra) removed."""
+        if operation not in OPERATIONS and operation not in dict(self.extra):
+            raise ParameterError(f"operation must be one of {', '.join(self.order)}, got {_short(operation)}")
+        return dataclasses.replace(
+            self,
+            warp=self.warp if operation == "warp" else None,
+            freq_masks=self.freq_masks if operation == "freq" else (),
+            time_masks=self.time_masks if operation == "time" else (),
+            extra=tuple((k, v) for k, v in self.extra if k == operation),
+            order=tuple(op for op in self.order if op in OPERATIONS or op == operation),
+        )
+
+    def to_dict(self) -> dict:
+        out = {
+            "n_mels": self.n_mels,
+            "n_frames": self.n_frames,
+            "warp": dataclasses.asdict(self.warp) if self.warp else None,
+            "freq_masks": [[m.start, m.width] for m in self.freq_masks],
+            "time_masks": [[m.start, m.width] for m in self.time_masks],
+            "fill": self.fill,
+            "fill_db": self.fill_db,
+            "convention": self.convention,
+            "order": list(self.order),
+            "notes": list(self.notes),
+        }
+        if self.extra:
+            out["extra"] = {k: v for k, v in self.extra}
+        return out
+
+    @classmethod
+    def from_dict(cls, data) -> AugmentRecord:
+        """Rebuild a record from :meth:`to_dict`'s output, checking every field (raises :class:`RecordError`)."""
+        check_keys(data, {f.name for f in dataclasses.fields(cls)}, what="the record", error=RecordError)
+        for key in ("n_mels", "n_frames"):
+            if key not in data:
+                raise RecordError(f"the record has no {key!r}")
+        try:
+            n_mels = check_int("record n_mels", data["n_mels"], low=1, high=MAX_FRAMES)
+            n_frames = check_int("record n_frames", data["n_frames"], low=1, high=10 * MAX_FRAMES)
+            warp = None
+            if data.get("warp") is not None:
+                w = data["warp"]
+                if not isinstance(w, dict) or not {"center", "distance"} <= set(w) or set(w) - {
+                    "center", "distance", "interpolation"}:
+                    raise RecordError("record warp must be {'center': int, 'distance': int[, 'interpolation']}")
+                interpolation = w.get("interpolation", "linear")
+                if not isinstance(interpolation, str) or not _NAME_RE.match(interpolation):
+                    raise RecordError(f"record warp interpolation must be a resampler's name, got "
+                                      f"{_short(interpolation)}")
+                warp = WarpDraw(
+                    check_int("record warp center", w["center"], low=1, high=n_frames - 2),
+                    check_int("record warp distance", w["distance"], low=-n_frames, high=n_frames),
+                    interpolation,
+                )
+                dest_max = n_frames - warp_destination_margin(warp.interpolation)
+                if not 1 <= warp.destination <= dest_max:
+                    raise RecordError(
+                        f"record warp moves frame {warp.center} to {warp.destination}, outside 1..{dest_max}"
+                    )
+            freq = _masks_from(data.get("freq_masks", []), "freq_masks", n_mels)
+            time = _masks_from(data.get("time_masks", []), "time_masks", n_frames)
+            fill = data.get("fill", "mean")
+            if fill not in FILL_MODES:
+                raise RecordError(f"record fill must be one of {', '.join(FILL_MODES)}, got {_short(fill)}")
+            fill_db = check_float("record fill_db", data.get("fill_db", -80.0), low=-200.0, high=50.0)
+            convention = data.get("convention", "melwav")
+            if not isinstance(convention, str) or not _NAME_RE.match(convention):
+                raise RecordError("record convention must be melwav or a framework's name")
+            extra = data.get("extra", {})
+            if not isinstance(extra, dict) or not all(isinstance(k, str) and _NAME_RE.match(k) for k in extra):
+                raise RecordError("record extra must map operation names to their draws")
+            order = data.get("order", list(OPERATIONS))
+            if (not isinstance(order, (list, tuple)) or not all(isinstance(o, str) for o in order)
+                    or sorted(order) != sorted([*OPERATIONS, *extra])):
+                raise RecordError(f"record order must list each of {', '.join([*OPERATIONS, *extra])} once")
+            notes = data.get("notes", [])
+            if not isinstance(notes, (list, tuple)) or not all(isinstance(n, str) for n in notes):
+                raise RecordError("record notes must be a list of strings")
+        except ParameterError as exc:
+            raise RecordError(str(exc)) from None
+        return cls(n_mels, n_frames, warp, freq, time, fill, fill_db, convention, tuple(order), tuple(notes),
+                   tuple(extra.items()))
+
+
+def _masks_from(items, name: str, axis_len: int) -> tuple[MaskDraw, ...]:
+    if not isinstance(items, (list, tuple)) or len(items) > MAX_MASKS:
+        raise RecordError(f"record {name} must be a list of at most {MAX_MASKS} [start, width] pairs")
+    masks = []
+    for i, item in enumerate(items):
+        if not isinstance(item, (list, tuple)) or len(item) != 2:
+            raise RecordError(f"record {name}[{i}] must be a [start, width] pair, got {_short(item)}")
+        start = check_int(f"record {name}[{i}] start", item[0], low=0, high=axis_len)
+        width = check_int(f"record {name}[{i}] width", item[1], low=0, high=axis_len)
+        if start + width > axis_len:
+            raise RecordError(f"record {name}[{i}] covers {start}..{start + width}, past the axis length {axis_len}")
+        masks.append(MaskDraw(start, width))
+    return tuple(masks)

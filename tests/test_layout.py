@@ -1,0 +1,92 @@
+"""The package's import drawing: no cycle, no stage importing a later one, no registration on import."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+import melwav
+from melwav import frameworks
+
+PKG = pathlib.Path(melwav.__file__).resolve().parent
+
+
+def _module_name(path: pathlib.Path) -> str:
+    rel = path.relative_to(PKG.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _imports(path: pathlib.Path) -> set[str]:
+    """Every melwav module ``path`` imports, at module level or inside a function."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.startswith("melwav")}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if not target.startswith("melwav"):
+                continue
+            for alias in node.names:  # "from . import x" imports the submodule x
+                sub = f"{target}.{alias.name}"
+                out.add(sub if (PKG.parent / sub.replace(".", "/")).with_suffix(".py").exists()
+                        or (PKG.parent / sub.replace(".", "/") / "__init__.py").exists() else target)
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module":
+            out.add("importlib.import_module")  # dynamic imports hide edges: refused below
+    out.discard(name)
+    return out
+
+
+def graph() -> dict[str, set[str]]:
+    return {_module_name(p): _imports(p) for p in PKG.rglob("*.py")}
+
+
+def test_no_dynamic_imports():
+    assert [m for m, deps in graph().items() if "importlib.import_module" in deps] == []
+
+
+def test_no_import_cycle():
+    g = graph()
+    # Peel off modules that import nothing left; a cycle never empties. The package __init__ (which
+    # re-exports the stages, and whose __version__ pipeline reads) is the one node left out.
+    remaining = {m: {d for d in deps if d in g} - {"melwav"} for m, deps in g.items() if m != "melwav"}
+    while True:
+        leaves = [m for m, deps in remaining.items() if not deps]
+        if not leaves:
+            break
+        for m in leaves:
+            del remaining[m]
+        for deps in remaining.values():
+            deps.difference_update(leaves)
+    assert remaining == {}, f"import cycle among {sorted(remaining)}"
+
+
+def test_frameworks_never_import_later_stages():
+    later = {"melwav.specaugment", "melwav.reconstruction", "melwav.pipeline", "melwav.lab", "melwav.plot",
+             "melwav.explain", "melwav.cli", "melwav.audio", "melwav"}
+    g = graph()
+    for module, deps in g.items():
+        if module.startswith("melwav.frameworks"):
+            assert deps & later == set(), module
+    assert g["melwav.records"] <= {"melwav.errors"}
+    assert "melwav.frameworks" in g["melwav.specaugment"]
+
+
+def test_registry_is_explicit():
+    """One module per framework, each with the whole interface the package docstring lists."""
+    for name in frameworks.FRAMEWORKS:
+        m = frameworks.get(name)
+        assert m.NAME == name
+        for attr in ("UNITS", "ORDER", "FILLS", "WARPS", "OPERATIONS", "detect", "parse", "fields", "draw",
+                     "export", "fill_explanation"):
+            assert hasattr(m, attr), (name, attr)
+    assert frameworks.FRAMEWORKS == ("torchaudio", "espnet", "nemo", "lingvo")
