@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import numpy as np
@@ -110,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-MAX_RECIPE_BYTES = 1_000_000
+MAX_RECIPE_BYTES = frameworks.MAX_RECIPE_BYTES
 
 
 def read_recipe(args) -> frameworks.Recipe:
@@ -276,6 +277,14 @@ def main(argv=None) -> int:
     except MelwavError as exc:
         print(f"melwav: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (``--export espnet | head``): nothing is wrong, end quietly. Point stdout at
+        # devnull so the interpreter's final flush does not raise again.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
     except OSError as exc:
         print(f"melwav: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 2

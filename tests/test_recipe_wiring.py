@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 import soundfile as sf
@@ -190,6 +191,15 @@ def test_app_endpoints_over_http(app_module):
         assert out[0] == "custom" and out[11] == "espnet" and "27 of 80 channels" in out[12]
         text, notes = client.predict("nemo", 0, 0, *out[1:12], *ANALYSIS, api_name="/export_recipe")
         assert "spec_augment" in text and "time_masks: 10" in text
+        # hostile text over HTTP (issue 13): a readable refusal, quickly, and the server keeps serving
+        from gradio_client.exceptions import AppError
+        from test_recipes_hostile import HOSTILE
+
+        t0 = time.perf_counter()
+        with pytest.raises(AppError, match="expands to more than"):
+            client.predict(HOSTILE["alias bomb (9 levels)"], "auto", 0, 0, -60, *ANALYSIS, api_name="/import_recipe")
+        assert time.perf_counter() - t0 < 10
+        assert client.predict(ESPNET_LIBRISPEECH, "auto", 10, 0, -60, *ANALYSIS, api_name="/import_recipe")[0] == "custom"
     finally:
         demo.close()
 

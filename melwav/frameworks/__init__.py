@@ -49,14 +49,14 @@ from ..errors import ParameterError, RecordError
 from ..features import MelSettings
 from ..records import SpecAugmentConfig
 from . import espnet, lingvo, nemo, torchaudio
-from ._common import Recipe, Source, Units, resolve_units
+from ._common import MAX_RECIPE_BYTES, Recipe, Source, Units, check_text, resolve_units
 
 _MODULES = (torchaudio, espnet, nemo, lingvo)
 #: The frameworks melwav knows, in the order of the menus.
 FRAMEWORKS = tuple(m.NAME for m in _MODULES)
 _BY_NAME = {m.NAME: m for m in _MODULES}
 
-__all__ = ["FRAMEWORKS", "Recipe", "get", "default_units", "detect_framework", "import_recipe", "export_recipe",
+__all__ = ["FRAMEWORKS", "MAX_RECIPE_BYTES", "Recipe", "get", "default_units", "detect_framework", "import_recipe", "export_recipe",
            "fill_explanation", "warp_function", "apply_operation"]
 
 
@@ -138,11 +138,11 @@ def import_recipe(text: str, *, framework: str | None = None, hop_ms: float | No
     Raises
     ------
     ParameterError
-        Malformed text, an unknown framework or key, a wrong type or an out-of-range value.
+        Malformed text, an unknown framework or key, a wrong type or an out-of-range value; text over
+        :data:`MAX_RECIPE_BYTES`, nested too deeply or whose YAML aliases expand too far (the work done
+        before such a refusal is bounded, whatever the text).
     """
-    if not isinstance(text, str) or not text.strip():
-        raise ParameterError("the recipe text is empty")
-    source = Source(text)
+    source = Source(check_text(text))
     if framework is None:
         framework = _detect(source)
     module = get(framework)

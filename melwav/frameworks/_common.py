@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 
 import yaml
 
@@ -33,10 +34,18 @@ class Source:
         """The non-blank lines that are not ``#`` comments."""
         return [ln for ln in self.text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
 
-    @functools.cached_property
+    @property
     def yaml(self):
-        """The text as YAML (raises :class:`ParameterError` when it is not)."""
-        return load_yaml(self.text)
+        """The text as YAML, parsed once (raises :class:`ParameterError` when it is not, every time asked)."""
+        if not hasattr(self, "_yaml"):
+            try:
+                self._yaml = (load_yaml(self.text), None)
+            except ParameterError as exc:
+                self._yaml = (None, exc)
+        data, error = self._yaml
+        if error is not None:
+            raise ParameterError(str(error))
+        return data
 
     def yaml_or_none(self):
         """The YAML, or None when the text is not YAML (for ``detect``)."""
@@ -46,14 +55,110 @@ class Source:
             return None
 
 
+#: The largest recipe text melwav reads (the CLI's --config and the app's import box alike).
+MAX_RECIPE_BYTES = 1_000_000
+#: A YAML recipe may nest this deep (a whole NeMo model config nests about 6 levels).
+MAX_YAML_DEPTH = 40
+#: ... and hold this many nodes, counting every use of an alias as the nodes it stands for.
+MAX_YAML_NODES = 20_000
+#: ... and be at most this long (a whole ESPnet or NeMo training config is 5-20 kB; PyYAML reads ~150 kB/s).
+MAX_YAML_CHARS = 200_000
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def check_text(text) -> str:
+    """``text`` if it is a non-empty string of at most :data:`MAX_RECIPE_BYTES` (UTF-8), else ParameterError."""
+    if not isinstance(text, str):
+        raise ParameterError(f"the recipe must be text, got a {type(text).__name__}")
+    if len(text) > MAX_RECIPE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_RECIPE_BYTES:
+        raise ParameterError(f"the recipe text is larger than {MAX_RECIPE_BYTES // 1000} kB; "
+                             "paste only the SpecAugment part")
+    if not text.strip():
+        raise ParameterError("the recipe text is empty")
+    return text
+
+
+class _Refused(Exception):
+    """Raised inside the YAML composer to stop at once; turned into a ParameterError by :func:`load_yaml`."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses deep nesting and alias expansion beyond a node budget.
+
+    The composer pulls events from the parser as it builds nodes, so stopping it also stops the parse:
+    the work done before a refusal is bounded by the budget, not by what the aliases would expand to.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+        self._sizes: dict[int, int] = {}
+
+    def _spend(self, n: int) -> None:
+        self._nodes += n
+        if self._nodes > MAX_YAML_NODES:
+            raise _Refused(f"the YAML expands to more than {MAX_YAML_NODES} values (aliases count as what they "
+                           f"repeat); a SpecAugment recipe needs a few hundred")
+
+    def _size(self, node) -> int:
+        """Nodes in ``node`` with every alias expanded (memoised: linear in the distinct nodes)."""
+        key = id(node)
+        if key not in self._sizes:
+            self._sizes[key] = 1  # a node cannot contain itself through aliases in YAML 1.1 composition
+            if isinstance(node, yaml.MappingNode):
+                size = 1 + sum(self._size(k) + self._size(v) for k, v in node.value)
+            elif isinstance(node, yaml.SequenceNode):
+                size = 1 + sum(self._size(v) for v in node.value)
+            else:
+                size = 1
+            self._sizes[key] = min(size, MAX_YAML_NODES + 1)
+        return self._sizes[key]
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            node = self.anchors.get(self.peek_event().anchor)
+            if node is not None:
+                self._spend(self._size(node))
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            raise _Refused(f"the YAML nests deeper than {MAX_YAML_DEPTH} levels")
+        try:
+            self._spend(1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def load_yaml(text: str):
+    """``text`` parsed as YAML with safe types only, within :data:`MAX_YAML_DEPTH` and :data:`MAX_YAML_NODES`."""
+    if len(text) > MAX_YAML_CHARS:
+        raise ParameterError(f"the YAML has {len(text)} characters; melwav reads YAML recipes of at most "
+                             f"{MAX_YAML_CHARS // 1000} kB (paste only the SpecAugment part)")
+    # PyYAML's scanner is quadratic in the nesting of [ and {: refuse deep brackets before it starts.
+    # (Brackets inside quoted strings are counted too; no recipe has 40 of them in a row.)
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
+        if depth > MAX_YAML_DEPTH:
+            raise ParameterError(f"the YAML nests brackets deeper than {MAX_YAML_DEPTH} levels")
+    loader = _BoundedLoader(text)
     try:
-        return yaml.safe_load(text)
+        return loader.get_single_data()
+    except _Refused as exc:
+        raise ParameterError(str(exc)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParameterError(f"the YAML is malformed{where}: {problem}") from None
+        raise ParameterError(f"the YAML is malformed{where}: {str(problem)[:200]}") from None
+    except ValueError:  # e.g. an integer of more than 4300 digits
+        raise ParameterError("the YAML holds a value melwav cannot read (a number far too long?)") from None
+    except (RecursionError, MemoryError):
+        raise ParameterError("the YAML is too deeply nested or too large to read") from None
+    finally:
+        loader.dispose()
 
 
 def find_section(data: dict, keys: set, *paths):

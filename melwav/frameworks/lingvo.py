@@ -43,6 +43,11 @@ DEFAULTS = {
 }
 _IGNORED = {"name", "random_seed", "dtype", "fprop_dtype", "domain_ids"}
 _LINE_RE = re.compile(r"^\s*p(?:\.\w+)*\.(\w+)\s*=\s*(.*?)\s*$")
+_HEAD_RE = re.compile(r"\s*p(?:\.\w+)+\s*=")
+#: A lingvo line is short (``p.time_mask_max_frames = 100``); longer ones are refused before any parsing.
+MAX_LINE = 400
+#: A value is a number, True/False or a short string.
+MAX_VALUE = 100
 
 
 # ----------------------------------------------------------------------------------------------- draw
@@ -126,7 +131,8 @@ WARPS = {"lingvo-linear": apply_warp}
 def detect(source) -> int:
     """3 when every line is ``p.name = value``, else 0."""
     lines = source.lines
-    return 3 if lines and all(_LINE_RE.match(ln) for ln in lines) else 0
+    # Only each line's head is looked at, so a hostile long line costs nothing here (parse refuses it).
+    return 3 if lines and all(_HEAD_RE.match(ln[:200]) for ln in lines) else 0
 
 
 def parse(source):
@@ -137,15 +143,21 @@ def parse(source):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
+        if len(line) > MAX_LINE:
+            raise ParameterError(f"line {i}: {len(line)} characters; a lingvo line 'p.name = value' is at most "
+                                 f"{MAX_LINE}")
         m = _LINE_RE.match(strip_comment(line))
         if not m:
             raise ParameterError(f"line {i}: expected 'p.name = value', got {stripped[:60]!r}")
         key, value_text = m.group(1), m.group(2)
         if key not in DEFAULTS and key not in _IGNORED:
             raise ParameterError(f"line {i}: unknown SpectrumAugmenter parameter {key[:40]!r}")
+        if len(value_text) > MAX_VALUE:
+            raise ParameterError(f"line {i}: the value of {key} has {len(value_text)} characters; a lingvo value is "
+                                 f"a number, True/False or a short string (at most {MAX_VALUE})")
         try:
             value = ast.literal_eval(value_text)
-        except (ValueError, SyntaxError, TypeError):
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
             raise ParameterError(f"line {i}: {key} must be a literal (number, True/False, 'string'), "
                                  f"got {value_text[:60]!r}; nothing was run") from None
         if key in _IGNORED:

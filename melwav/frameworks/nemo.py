@@ -95,7 +95,7 @@ def normalise(conf: dict) -> dict:
     """NeMo ``spec_augment`` with defaults filled in and checked as NeMo does (``time_width`` int or float)."""
     check_known("spec_augment", conf, KEYS)
     target = conf.get("_target_")
-    if target is not None and not str(target).endswith("SpectrogramAugmentation"):
+    if target is not None and not (isinstance(target, str) and target.endswith("SpectrogramAugmentation")):
         raise ParameterError(f"spec_augment._target_ {short(target)} is not NeMo's SpectrogramAugmentation")
     p = {**DEFAULTS, **{k: v for k, v in conf.items() if k not in ("_target_", "rng")}}
     out = {}

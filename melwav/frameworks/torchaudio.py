@@ -46,6 +46,10 @@ _DEFAULTS = {
 _PREFIXES = ("", "T.", "transforms.", "torchaudio.transforms.", "AT.", "TA.")
 _SEQ_NAMES = ("Sequential", "nn.Sequential", "torch.nn.Sequential")
 _CALL_RE = re.compile(r"^\s*(\w+\s*=\s*)?[\[(]?\s*([\w.]+\s*\()")
+#: A torchaudio expression is short; longer text is refused before Python's parser sees it.
+MAX_TEXT = 20_000
+#: Syntax nodes one argument may have (a literal like ``-1.5`` has 2).
+MAX_ARG_NODES = 20
 #: The bound written for an adaptive width (above any clip's frames), with p = pS.
 HUGE = 10000
 
@@ -97,8 +101,8 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
 
 def detect(source) -> int:
     """2 for a torchaudio constructor call, else 0."""
-    text = source.text
-    if _CALL_RE.match(text) or re.search(r"\b(SpecAugment|FrequencyMasking|TimeMasking)\s*\(", text):
+    text = source.text[:MAX_TEXT]
+    if _CALL_RE.match(text[:500]) or re.search(r"\b(SpecAugment|FrequencyMasking|TimeMasking)\s*\(", text):
         return 2
     return 0
 
@@ -116,10 +120,16 @@ def _dotted(node) -> str | None:
 
 def parse(source):
     """``(params, notes, found units)`` of a torchaudio expression (see the module notes)."""
+    text = source.text.strip()
+    if len(text) > MAX_TEXT:
+        raise ParameterError(f"the torchaudio text has {len(text)} characters; a SpecAugment call or a list of "
+                             f"masks needs far fewer (at most {MAX_TEXT})")
     try:
-        tree = ast.parse(source.text.strip(), mode="exec")
+        tree = ast.parse(text, mode="exec")
     except SyntaxError as exc:
         raise ParameterError(f"the torchaudio call is not valid Python at line {exc.lineno}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ParameterError("the torchaudio text is nested too deeply for a SpecAugment call") from None
     if len(tree.body) != 1 or not isinstance(tree.body[0], (ast.Expr, ast.Assign)):
         raise ParameterError("give one torchaudio expression: SpecAugment(...), FrequencyMasking(...), "
                              "TimeMasking(...) or a list of them (optionally 'name = ...')")
@@ -135,7 +145,7 @@ def parse(source):
         items = node.elts
     else:
         items = [node]
-    transforms = [_call(item) for item in items]
+    transforms = [_call(item, text) for item in items]
     if not transforms:
         raise ParameterError("the torchaudio list is empty")
     if len(transforms) == 1 and transforms[0]["class"] == "SpecAugment":
@@ -148,11 +158,16 @@ def parse(source):
     return normalise(params), [], None
 
 
-def _call(node) -> dict:
+def _snippet(text: str, node) -> str:
+    """The source of ``node``, cut to 60 characters (never ``ast.unparse``: it recurses on deep trees)."""
+    return repr((ast.get_source_segment(text, node) or "?")[:60])
+
+
+def _call(node, text: str) -> dict:
     line = getattr(node, "lineno", 1)
     allowed = "SpecAugment(...), FrequencyMasking(...) or TimeMasking(...) with literal arguments"
     if not isinstance(node, ast.Call):
-        raise ParameterError(f"line {line}: expected {allowed}, got {ast.unparse(node)[:60]!r}")
+        raise ParameterError(f"line {line}: expected {allowed}, got {_snippet(text, node)}")
     name = _dotted(node.func)
     cls = None
     for prefix in _PREFIXES:
@@ -161,7 +176,7 @@ def _call(node) -> dict:
             break
     if cls is None:
         raise ParameterError(f"line {line}: only {allowed} are accepted, got a call to "
-                             f"{ast.unparse(node.func)[:60]!r}; nothing was run")
+                             f"{_snippet(text, node.func)}; nothing was run")
     sig = _SIGNATURES[cls]
     if len(node.args) > len(sig):
         raise ParameterError(f"line {line}: {cls} takes at most {len(sig)} positional arguments")
@@ -174,11 +189,14 @@ def _call(node) -> dict:
             raise ParameterError(f"line {line}: unknown {cls} argument {key!r} (known: {', '.join(sig)})")
         if key in out:
             raise ParameterError(f"line {line}: {cls} argument {key!r} given twice")
+        literal = sum(1 for _ in zip(range(MAX_ARG_NODES + 1), ast.walk(value))) <= MAX_ARG_NODES
         try:
+            if not literal:
+                raise ValueError
             out[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError, TypeError):
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
             raise ParameterError(f"line {line}: {cls} argument {key}= must be a literal (number, True/False), "
-                                 f"got {ast.unparse(value)[:60]!r}; nothing was run") from None
+                                 f"got {_snippet(text, value)}; nothing was run") from None
     return out
 
 
