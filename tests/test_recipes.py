@@ -149,8 +149,9 @@ def test_torchaudio_forms():
                           "T.TimeMasking(time_mask_param=100, p=0.2))")
     cfg = seq.to_config(S10)
     assert (cfg.freq_mask_bands, cfg.n_freq_masks, cfg.time_mask_frames, cfg.n_time_masks) == (27, 2, 100, 1)
-    assert cfg.max_time_ratio == 0.2 and cfg.fill == "value" and cfg.convention == "torchaudio"
-    assert any("does not cap FrequencyMasking" in n for n in seq.config_notes())
+    # TimeMasking's own p caps the time masks only (pS), not the frequency masks (p) (issue 13)
+    assert cfg.max_time_ratio == 1.0 and cfg.width_ratio == 0.2
+    assert cfg.fill == "value" and cfg.convention == "torchaudio"
     listed = R.import_recipe("[FrequencyMasking(27), TimeMasking(100)]")
     assert listed.params["form"] == "list" and len(listed.params["transforms"]) == 2
 
@@ -258,7 +259,8 @@ def test_export_notes_what_cannot_be_expressed():
     adaptive = A.POLICIES["adaptive"].to_config(S10)
     text, notes = R.export_recipe(adaptive, settings=S10, framework="torchaudio")
     assert text.startswith("[") and "TimeMasking(time_mask_param=10000, p=0.05)" in text
-    assert R.import_recipe(text).to_config(S10).max_time_ratio == 0.05
+    again = R.import_recipe(text).to_config(S10)  # our own export keeps F (issue 13: it came back as 5)
+    assert (again.width_ratio, again.max_time_ratio, again.freq_mask_bands) == (0.05, 1.0, 28)
     text, _ = R.export_recipe(adaptive, settings=S10, framework="nemo")
     assert yaml.safe_load(text)["spec_augment"]["time_width"] == 0.05
 

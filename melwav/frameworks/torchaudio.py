@@ -6,7 +6,12 @@ Bound ``m = T if p == 1 else min(T, int(p * n))`` (and the same with F and ``nu`
 the frequency masks too); a mask is skipped when ``m < 1``. Width ``v = U * m`` (kept unfloored), start
 ``int(U * (axis - v))``, cells ``[start, start + int(v))`` clipped to the axis (a bound larger than the
 axis gives negative starts, truncated toward 0, as in torch). Time masks, then frequency masks. No warp
-(W is ignored, with a note), no pS / pM. Every width bound is exclusive (``F = 27`` draws ``0..26``).
+(W is ignored, with a note), no pM. Every width bound is exclusive (``F = 27`` draws ``0..26``).
+
+A list of ``FrequencyMasking`` / ``TimeMasking`` keeps each transform's own parameters: ``TimeMasking``'s
+``p`` caps the time masks only (``FrequencyMasking`` has no p). In a config that is pS (``width_ratio``):
+time bound ``min(T, int(pS * n))`` (T = 0 with pS: no fixed bound), frequency bound F, while p
+(``max_time_ratio``) stays SpecAugment's p that caps both.
 
 Text forms read: ``SpecAugment(...)``, ``FrequencyMasking(...)``, ``TimeMasking(...)`` (optionally ``T.``,
 ``transforms.`` or ``torchaudio.transforms.``), or a list / tuple / ``nn.Sequential`` of them, optionally
@@ -74,11 +79,13 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     notes = []
     if config.warp_frames:
         notes.append(f"torchaudio has no time warp: W = {config.warp_frames} ignored")
-    if config.width_ratio or config.masks_per_frame:
-        notes.append("torchaudio has no adaptive masks: pS and pM ignored")
+    if config.masks_per_frame:
+        notes.append("torchaudio has no adaptive multiplicity: pM ignored")
     p = config.max_time_ratio
     time, freq = [], []
     t_bound = mask_bound(config.time_mask_frames, p, n_frames)
+    if config.width_ratio > 0:  # TimeMasking(T, p=pS) in a list: its p caps the time masks alone
+        t_bound = min(t_bound if config.time_mask_frames else n_frames, int(n_frames * config.width_ratio))
     if config.n_time_masks:
         if t_bound < 1:
             notes.append(f"no time masks: the bound min(T, int(p * {n_frames})) = {t_bound} is below 1")
@@ -248,11 +255,10 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
     F = freqs[0]["freq_mask_param"] if freqs else 0
     T = times[0]["time_mask_param"] if times else 0
     pp = times[0]["p"] if times else 1.0
-    if pp < 1.0 and freqs:
-        notes.append(f"TimeMasking p = {pp:g} does not cap FrequencyMasking, but melwav's torchaudio convention "
-                     f"(SpecAugment's rule) caps both")
     notes.append("FrequencyMasking/TimeMasking fill with mask_value (0.0 by default)")
-    return Fields(W=0, F=F, mF=len(freqs), T=T, mT=len(times), p=pp, fill="value"), notes
+    # TimeMasking's p caps only the time masks: that is pS here (p would cap the frequency masks too).
+    return Fields(W=0, F=F, mF=len(freqs), T=T, mT=len(times), p=1.0, pS=pp if pp < 1.0 else 0.0,
+                  fill="value"), notes
 
 
 # --------------------------------------------------------------------------------------------- export
@@ -268,12 +274,18 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
     if c.fill in ("floor", "stage_mean"):
         notes.append(f"torchaudio cannot fill with {c.fill!r}: zero_masking={zero}")
     if c.width_ratio > 0:
-        # The documented workaround: a bound above any clip length, with p = pS, on TimeMasking alone.
-        notes.append(f"adaptive width pS = {c.width_ratio:g} written as TimeMasking(time_mask_param={HUGE}, "
-                     f"p={c.width_ratio:g}): widths 0..int(pS * n) - 1 for clips under {HUGE} frames; the "
-                     f"masks fill with 0 (mask_value)")
+        # A list of masks, each with its own parameters; for melwav's adaptive width (pS replaces T) the
+        # documented workaround: a bound above any clip length, with p = pS, on TimeMasking alone.
+        bound = T if (T and not inclusive) else HUGE
+        if bound == HUGE:
+            notes.append(f"adaptive width pS = {c.width_ratio:g} written as TimeMasking(time_mask_param={HUGE}, "
+                         f"p={c.width_ratio:g}): widths 0..int(pS * n) - 1 for clips under {HUGE} frames")
+        notes.append("FrequencyMasking/TimeMasking fill with mask_value (0.0 by default)")
+        if c.max_time_ratio < 1.0:
+            notes.append(f"p = {c.max_time_ratio:g} (SpecAugment's cap on both mask kinds) has no place in a list "
+                         f"of masks: dropped")
         items = [f"torchaudio.transforms.FrequencyMasking(freq_mask_param={F})"] * (mF if F else 0)
-        items += [f"torchaudio.transforms.TimeMasking(time_mask_param={HUGE}, p={float(c.width_ratio)!r})"] * mT
+        items += [f"torchaudio.transforms.TimeMasking(time_mask_param={bound}, p={float(c.width_ratio)!r})"] * mT
         return "[" + ", ".join(items) + "]"
     p = float(c.max_time_ratio)
     if p < 1.0 and F:
