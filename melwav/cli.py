@@ -223,7 +223,8 @@ def run(argv=None) -> int:
     if args.export is not None:
         # an export needs only the settings; the framework units go to the target's features
         export = frameworks.export_recipe(config, settings=settings, framework=args.export,
-                                        hop_ms=args.framework_hop_ms, n_mels=args.framework_n_mels)
+                                          hop_ms=args.framework_hop_ms, n_mels=args.framework_n_mels,
+                                          recipe=recipe)
         wanted = (args.output, args.save_original, args.save_mel, args.save_plot, args.save_params)
         if not any(wanted):
             _print_export(*export)

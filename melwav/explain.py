@@ -20,6 +20,11 @@ def _hz(f: float) -> str:
     return f"{f / 1000:.2f} kHz" if f >= 1000 else f"{f:.0f} Hz"
 
 
+def _span(mask) -> str:
+    """``start-stop`` of a mask, or ``width 0`` for one that covers nothing (not "5-5")."""
+    return f"{mask.start}-{mask.stop}" if mask.width else "width 0"
+
+
 def summary_line(record: AugmentRecord, *, settings: MelSettings) -> str:
     """One line: what the draw did, in frames/bands and seconds."""
     parts = []
@@ -29,12 +34,12 @@ def summary_line(record: AugmentRecord, *, settings: MelSettings) -> str:
     else:
         parts.append("no warp")
     if record.freq_masks:
-        spans = ", ".join(f"{m.start}-{m.stop}" for m in record.freq_masks)
+        spans = ", ".join(_span(m) for m in record.freq_masks)
         parts.append(f"{len(record.freq_masks)} freq mask(s) [bands {spans}]")
     else:
         parts.append("no freq masks")
     if record.time_masks:
-        spans = ", ".join(f"{m.start}-{m.stop}" for m in record.time_masks)
+        spans = ", ".join(_span(m) for m in record.time_masks)
         parts.append(f"{len(record.time_masks)} time mask(s) [frames {spans}]")
     else:
         parts.append("no time masks")

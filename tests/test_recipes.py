@@ -223,18 +223,18 @@ def test_ld_policy_exports_the_reference_fragments():
     sa = yaml.safe_load(text)["spec_augment"]
     assert {k: sa[k] for k in ("freq_masks", "freq_width", "time_masks", "time_width", "mask_value")} == {
         "freq_masks": 2, "freq_width": 27, "time_masks": 2, "time_width": 100, "mask_value": 0.0}
-    assert isinstance(sa["time_width"], int) and "time_width: 100\n" in text.replace(",", "\n").replace("}", "\n") \
-        or "time_width: 100," in text
+    assert isinstance(sa["time_width"], int)
     assert any("no time warp: W = 80 dropped" in n for n in notes)
 
     text, notes = R.export_recipe(ld, settings=S10, framework="torchaudio", **units)
-    assert text == ("torchaudio.transforms.SpecAugment(n_time_masks=2, time_mask_param=100, n_freq_masks=2, "
+    assert text == ("# melwav export for torchaudio: sizes in frames of 10 ms and channels of a 80-channel mel bank\n"
+                    "torchaudio.transforms.SpecAugment(n_time_masks=2, time_mask_param=100, n_freq_masks=2, "
                     "freq_mask_param=27, iid_masks=True, p=1.0, zero_masking=True)")
     assert any("W = 80 dropped" in n for n in notes)
 
     text, notes = R.export_recipe(ld, settings=S10, framework="lingvo", **units)
     assert R.import_recipe(text).params == {**lingvo.normalise({}), **_doc_lingvo()}
-    assert text.splitlines()[0] == "p.freq_mask_max_bins = 27"
+    assert text.splitlines()[1] == "p.freq_mask_max_bins = 27"
 
 
 def test_melwav_convention_exports_top_plus_one():
@@ -258,7 +258,7 @@ def test_export_notes_what_cannot_be_expressed():
     assert any("frequency masks too" in n for n in notes)
     adaptive = A.POLICIES["adaptive"].to_config(S10)
     text, notes = R.export_recipe(adaptive, settings=S10, framework="torchaudio")
-    assert text.startswith("[") and "TimeMasking(time_mask_param=10000, p=0.05)" in text
+    assert text.splitlines()[1].startswith("[") and "TimeMasking(time_mask_param=10000, p=0.05)" in text
     again = R.import_recipe(text).to_config(S10)  # our own export keeps F (issue 13: it came back as 5)
     assert (again.width_ratio, again.max_time_ratio, again.freq_mask_bands) == (0.05, 1.0, 28)
     text, _ = R.export_recipe(adaptive, settings=S10, framework="nemo")

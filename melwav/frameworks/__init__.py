@@ -45,6 +45,8 @@ in :mod:`melwav.frameworks._common`. This package imports :mod:`melwav.records`,
 
 from __future__ import annotations
 
+import re
+
 from ..errors import ParameterError, RecordError
 from ..features import MelSettings
 from ..records import SpecAugmentConfig
@@ -129,7 +131,7 @@ def import_recipe(text: str, *, framework: str | None = None, hop_ms: float | No
         One of :data:`FRAMEWORKS`; ``None`` guesses it from the text.
     hop_ms, n_mels : optional
         The framework's feature hop (ms) and mel-channel count. ``None``: what the text says (a whole
-        ESPnet or NeMo config), else :func:`default_units`.
+        ESPnet or NeMo config, or the first line of melwav's own export), else :func:`default_units`.
 
     Returns
     -------
@@ -148,15 +150,21 @@ def import_recipe(text: str, *, framework: str | None = None, hop_ms: float | No
     module = get(framework)
     params, notes, found = module.parse(source)
     fields, field_notes = module.fields(params)
+    if found is None:  # our own export names its units in its first line
+        head = _EXPORT_HEAD.match(text)
+        found = (float(head.group(2)), int(head.group(3))) if head and head.group(1) == module.NAME else None
     hop, mels = resolve_units(module.UNITS, hop_ms, n_mels, found)
     return Recipe(module.NAME, params, hop, mels, tuple(notes), fields, tuple(field_notes))
 
 
 # ------------------------------------------------------------------------------------------ export
 
+_EXPORT_HEAD = re.compile(r"# melwav export for (\w+): sizes in frames of ([0-9.]+) ms and channels of a (\d+)-channel")
+
 
 def export_recipe(config: SpecAugmentConfig, *, settings: MelSettings, framework: str,
-                  hop_ms: float | None = None, n_mels: int | None = None) -> tuple[str, list[str]]:
+                  hop_ms: float | None = None, n_mels: int | None = None,
+                  recipe: Recipe | None = None) -> tuple[str, list[str]]:
     """Write ``config`` as ``framework``'s fragment, in the same forms :func:`import_recipe` reads.
 
     Parameters
@@ -170,19 +178,30 @@ def export_recipe(config: SpecAugmentConfig, *, settings: MelSettings, framework
     framework : str
         One of :data:`FRAMEWORKS`.
     hop_ms, n_mels : optional
-        The target's feature hop (ms) and mel channels; default :func:`default_units`.
+        The target's feature hop (ms) and mel channels; default: ``recipe``'s when it is the same
+        framework's, else :func:`default_units`.
+    recipe : Recipe, optional
+        The recipe ``config`` came from (:meth:`Recipe.to_config`). Each of W, F and T that still has the
+        value the recipe converts to is written as the recipe's own number, so import -> export -> import
+        gives the recipe back at any analysis (the conversion to this analysis' frames rounds); a changed
+        value is converted.
 
     Returns
     -------
     text : str
-        The framework's text form (see each module's ``export``).
+        The framework's text form (see each module's ``export``), headed by a comment line naming the
+        frame length (ms) and channel count its sizes are in.
     notes : list of str
         One line for each thing the target cannot express or draws differently.
     """
     module = get(framework)
     if not isinstance(config, SpecAugmentConfig):
         raise ParameterError("config must be a SpecAugmentConfig")
-    hop, mels = resolve_units(module.UNITS, hop_ms, n_mels)
+    if recipe is not None and not isinstance(recipe, Recipe):
+        raise ParameterError("recipe must be a Recipe (from import_recipe)")
+    own = recipe is not None and recipe.framework == module.NAME and config.convention == module.NAME
+    hop, mels = resolve_units((recipe.hop_ms, recipe.n_mels) if own else module.UNITS, hop_ms, n_mels)
+    own = own and (hop, mels) == (recipe.hop_ms, recipe.n_mels)
     u = Units(hop, mels, settings)
     notes: list[str] = []
     inclusive = config.convention == "melwav"
@@ -194,13 +213,21 @@ def export_recipe(config: SpecAugmentConfig, *, settings: MelSettings, framework
     F = u.bands_out(config.freq_mask_bands) + plus if config.n_freq_masks and config.freq_mask_bands else 0
     T = u.frames_out(config.time_mask_frames) + plus if config.time_mask_frames else 0
     W = u.frames_out(config.warp_frames)
+    if own:  # the recipe's own numbers where the config still has what they convert to
+        f = recipe.fields
+        W = f.W if u.frames_in(f.W) == config.warp_frames else W
+        T = f.T if u.frames_in(f.T) == config.time_mask_frames else T
+        if config.n_freq_masks and u.bands_in(f.F) == config.freq_mask_bands:
+            F = f.F
     mF = config.n_freq_masks if F else 0
     mT = config.n_time_masks
     if inclusive and (F or T):
         notes.append("melwav draws widths 0..F and 0..T inclusive; the framework excludes its top, so F + 1 and "
                      "T + 1 are exported")
     text = module.export(config, W=W, F=F, mF=mF, T=T, mT=mT, notes=notes, inclusive=inclusive)
-    return text, notes
+    head = (f"# melwav export for {module.NAME}: sizes in frames of {hop:g} ms and channels of a {mels}-channel "
+            f"mel bank\n")
+    return head + text, notes
 
 
 # -------------------------------------------------------------------------------------------- fill

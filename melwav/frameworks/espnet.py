@@ -154,6 +154,7 @@ def parse(source):
         raise ParameterError("ESPnet settings must be a YAML mapping (specaug_conf or a training config)")
     notes = []
     found = None
+    enabled = True
     if "specaug_conf" in data or "specaug" in data:
         if data.get("specaug", "specaug") not in ("specaug", None):
             raise ParameterError(f"specaug: {short(data['specaug'])} is not ESPnet's SpecAug (specaug: specaug)")
@@ -161,8 +162,16 @@ def parse(source):
         if not isinstance(conf, dict):
             raise ParameterError("specaug_conf must be a mapping")
         found = _units(data)
+        # ESPnet builds SpecAug only for `specaug: specaug`; its default is null. A specaug_conf pasted alone
+        # is the section itself; in a whole training config without `specaug` it is a leftover.
+        enabled = data.get("specaug") == "specaug" or ("specaug" not in data and set(data) == {"specaug_conf"})
     else:
         conf = data
+    if not enabled:
+        what = "specaug: null" if "specaug" in data else "no `specaug: specaug`"
+        notes.append(f"{what} in this training config: ESPnet trains without SpecAugment, so nothing is drawn "
+                     f"(its specaug_conf is ignored)")
+        return {**DEFAULTS, "specaug": None}, notes, found
     return normalise(conf), notes, found
 
 
@@ -231,6 +240,8 @@ def normalise(conf: dict) -> dict:
 
 def fields(p: dict) -> tuple[Fields, list[str]]:
     """The parameters as melwav's eight numbers (ESPnet's units) and notes on what they leave out."""
+    if "specaug" in p and p["specaug"] is None:  # a training config without SpecAug
+        return Fields(fill="stage_mean"), []
     notes = []
     W = p["time_warp_window"] if p["apply_time_warp"] else 0
     if W and p["time_warp_mode"] != "bicubic":
@@ -282,7 +293,8 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
             conf["time_mask_width_range"] = [0, T]
         conf["num_time_mask"] = mT
     if not (conf["apply_time_warp"] or conf["apply_freq_mask"] or conf["apply_time_mask"]):
-        notes.append("nothing to apply: ESPnet refuses a SpecAug that applies nothing (leave specaug out)")
+        notes.append("nothing to apply: written as specaug: null (ESPnet refuses a SpecAug that applies nothing)")
+        return yaml.safe_dump({"specaug": None}, sort_keys=False)
     if c.max_time_ratio < 1.0 and not c.width_ratio:
         notes.append(f"ESPnet has no p beside an absolute T: p = {c.max_time_ratio:g} dropped")
     if c.masks_per_frame:
