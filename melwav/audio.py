@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import pathlib
 import re
+import shutil
 import tempfile
 
 import numpy as np
 import soundfile as sf
 
-from .errors import AudioError, ParameterError, check_float, check_int
+from .errors import AudioError, DiskFullError, ParameterError, check_float, check_int
 
 DEFAULT_MAX_DURATION_S = 30.0
 #: The highest cap a caller may set: reconstruction holds a few STFT-sized arrays, about 0.5 GB at 10 min.
@@ -230,20 +232,47 @@ def atomic_write(path, write, *, mode: str = "wb") -> pathlib.Path:
     directory = path.parent if str(path.parent) else pathlib.Path(".")
     if not directory.is_dir():
         raise ParameterError(f"output folder does not exist: {directory}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    if path.is_dir():
+        raise ParameterError(f"{path} is a folder; give a file name for the output (e.g. {path / 'out'}.wav)")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    except OSError as exc:
+        if _disk_full(exc, directory):
+            raise DiskFullError(f"no space left on the device to write {path}") from None
+        raise
     try:
         # mkstemp creates the file private (0600); give it the mode a plain open() would.
         os.chmod(tmp, _new_file_mode())
         with os.fdopen(fd, mode) as f:
             write(f)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, (OSError, AssertionError, RuntimeError)) and _disk_full(exc, directory):
+            # soundfile reports a full disk as an AssertionError (frames written != frames given).
+            raise DiskFullError(f"no space left on the device to write {path}") from None
+        if isinstance(exc, OSError):
+            # Name the file asked for, never the temporary one beside it.
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
         raise
     return path
+
+
+#: Free space below which a failed write is put down to a full disk.
+_DISK_FULL_BYTES = 1 << 20
+
+
+def _disk_full(exc: BaseException, directory) -> bool:
+    """Whether a failed write was (most likely) a full disk or quota."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    try:
+        return shutil.disk_usage(directory).free < _DISK_FULL_BYTES
+    except OSError:
+        return False
 
 
 def _new_file_mode() -> int:

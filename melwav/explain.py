@@ -8,7 +8,6 @@ import re
 from .augment import AugmentRecord, Policy, SpecAugmentConfig
 from .features import MelSettings
 
-
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 

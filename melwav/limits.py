@@ -88,6 +88,7 @@ class Cost:
     n_fft: int
     iterations: int
     what: str
+    rebuilds: int = 1
 
 
 def render_cost(settings: MelSettings, n_frames: int, *, method: str, n_iter: int | None, n_renders: int = 1,
@@ -101,7 +102,9 @@ def render_cost(settings: MelSettings, n_frames: int, *, method: str, n_iter: in
     if rebuilt_mel:
         iters += 1
         parts.append("the rebuilt-mel panel")
-    return Cost(float(n_frames) * settings.n_fft * iters, int(n_frames), settings.n_fft, iters, ", ".join(parts))
+    rebuilds = n_renders + (0 if original_cached else 1)
+    return Cost(float(n_frames) * settings.n_fft * iters, int(n_frames), settings.n_fft, iters, ", ".join(parts),
+                rebuilds)
 
 
 def variety_cost(settings: MelSettings, n_frames: int, *, n: int) -> Cost:
@@ -114,9 +117,9 @@ def check_cost(cost: Cost, *, budget: float | None, duration_s: float | None = N
     if budget is None or cost.units <= budget:
         return
     factor = cost.units / budget
-    fit_iters = int(budget // (float(cost.n_frames) * cost.n_fft))
+    fit_iters = int(budget // (float(cost.n_frames) * cost.n_fft)) // max(cost.rebuilds, 1)
     dur = f"{duration_s:.1f} s clip, " if duration_s is not None else ""
-    advice = [f"at most {max(fit_iters, 0)} iterations in all" if fit_iters >= 1 else None,
+    advice = [f"at most {fit_iters} iterations" if fit_iters >= 1 else None,
               "a larger hop", "a smaller FFT size",
               f"a clip of at most {duration_s / factor:.1f} s" if duration_s else "a shorter clip"]
     raise LimitError(
@@ -212,3 +215,93 @@ class Deadline:
                             "try fewer iterations, a larger hop or a shorter clip")
         if self.gone is not None and self.gone():
             raise Cancelled("stopped: the page that asked for this is gone")
+
+
+# ------------------------------------------------------------------------------ files and memory
+
+
+def sweep_stale(root, *, max_age_s: float, now: float | None = None) -> int:
+    """Remove entries of ``root`` not modified for ``max_age_s`` seconds; returns how many were removed.
+
+    For the app's folders that outlive a process: its render folders and Gradio's cache
+    (``GRADIO_TEMP_DIR``), whose own clean-up only knows the files of the running process, so a crash or
+    SIGTERM leaves the rest forever. A folder counts as stale only when nothing in it is newer. Symbolic
+    links are removed, never followed. Errors (a file going away meanwhile) are skipped.
+    """
+    import pathlib
+    import shutil
+
+    root = pathlib.Path(root)
+    now = time.time() if now is None else now
+    removed = 0
+    try:
+        children = list(root.iterdir())
+    except OSError:
+        return 0
+    for child in children:
+        try:
+            if child.is_symlink() or not child.is_dir():
+                if now - child.lstat().st_mtime > max_age_s:
+                    child.unlink()
+                    removed += 1
+                continue
+            newest = child.stat().st_mtime
+            for sub in child.rglob("*"):
+                newest = max(newest, sub.lstat().st_mtime)
+            if now - newest > max_age_s:
+                shutil.rmtree(child, ignore_errors=True)
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+_sweeper_started: set = set()
+
+
+def start_sweeper(roots, *, max_age_s: float, every_s: float) -> bool:
+    """Sweep ``roots`` now and then every ``every_s`` seconds in a daemon thread (once per set of roots)."""
+    import threading
+
+    key = tuple(sorted(str(r) for r in roots))
+    if key in _sweeper_started:
+        return False
+    _sweeper_started.add(key)
+
+    def loop():
+        while True:
+            for root in key:
+                sweep_stale(root, max_age_s=max_age_s)
+            release_memory()
+            time.sleep(every_s)
+
+    threading.Thread(target=loop, name="melwav-sweeper", daemon=True).start()
+    return True
+
+
+def release_memory() -> bool:
+    """Give freed heap memory back to the OS (glibc ``malloc_trim``); False where that is not available.
+
+    After a burst of renders the allocator keeps the freed arenas of every worker thread: measured
+    with ``bench/load.py``, this is most of what stays resident after the caches are bounded.
+    """
+    import ctypes
+    import ctypes.util
+
+    global _libc
+    if _libc is None:
+        try:
+            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            _libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        except (OSError, AttributeError):
+            _libc = False
+    if not _libc:
+        return False
+    try:
+        _libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        return False
+    return True
+
+
+_libc = None

@@ -229,6 +229,12 @@ def rebuild_original(analysis: Analysis, *, method: str = DEFAULT_METHOD, n_iter
     return cached
 
 
+def draw_for(analysis: Analysis, config: SpecAugmentConfig, *, seed: int) -> AugmentRecord:
+    """The draw :func:`render` makes for ``config`` and ``seed`` on ``analysis`` (nothing rebuilt)."""
+    return draw(config, n_mels=analysis.n_mels, n_frames=analysis.n_frames,
+                rng=np.random.default_rng(check_seed(seed)))
+
+
 def render(
     analysis: Analysis,
     config: SpecAugmentConfig,
@@ -265,7 +271,7 @@ def render(
     seed = check_seed(seed)
     check_render(analysis, method=method, n_iter=n_iter, budget=budget)
     if record is None:
-        record = draw(config, n_mels=analysis.n_mels, n_frames=analysis.n_frames, rng=np.random.default_rng(seed))
+        record = draw_for(analysis, config, seed=seed)
     L_aug = apply(analysis.L, record)
     original = rebuild_original(analysis, method=method, n_iter=n_iter, cancel=cancel)
     rebuilt = reconstruct(
