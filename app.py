@@ -102,15 +102,20 @@ def _deadline() -> limits.Deadline:
 
     blocks, event_id = LocalContext.blocks.get(None), LocalContext.event_id.get(None)
 
-    def gone() -> bool:
+    def jobs():
         try:
-            jobs = [job for job_set in blocks._queue.active_jobs if job_set for job in job_set
-                    if job._id == event_id]
+            return [job for job_set in blocks._queue.active_jobs if job_set for job in job_set if job._id == event_id]
         except AttributeError:  # another Gradio version: keep only the time limit
-            return False
-        return bool(jobs) and not any(job.alive for job in jobs)
+            return None
 
-    return limits.Deadline(limits.server_max_seconds(), gone=gone if blocks is not None and event_id else None)
+    # Gradio drops a job from its active jobs (or marks it dead) when its client cancels or disconnects.
+    watch = blocks is not None and event_id is not None and bool(jobs())
+
+    def gone() -> bool:
+        current = jobs()
+        return current is not None and not any(job.alive for job in current)
+
+    return limits.Deadline(limits.server_max_seconds(), gone=gone if watch else None)
 
 
 def _settings(sr, n_fft, hop, n_mels) -> MelSettings:

@@ -78,7 +78,7 @@ def test_concurrent_users_each_get_their_own_clip(launched, tmp_path):
     url, _ = launched
     freqs = [220.0, 330.0, 495.0, 740.0]
     clips = [_tone(tmp_path / f"user{i}.wav", f) for i, f in enumerate(freqs)]
-    from gradio_client.exceptions import QueueError
+    from gradio_client.utils import QueueError
 
     results, rejected = {}, 0
     # Queue size 2 and one worker: send in waves of two users so nobody is turned away here.
