@@ -21,7 +21,7 @@ from melwav import lab, limits, pipeline
 from melwav import recipes as melwav_recipes
 from melwav.augment import FILL_MODES, POLICIES, AugmentRecord, conventions
 from melwav.conventions import fill_explanation
-from melwav.errors import MelwavError
+from melwav.errors import DiskFullError, MelwavError
 from melwav.explain import escape_markdown
 from melwav.features import MelSettings
 from melwav.reconstruction import DEFAULT_METHOD, METHODS
@@ -54,6 +54,9 @@ def friendly(fn):
             return fn(*args, **kwargs)
         except gr.Error:
             raise
+        except DiskFullError:  # its message names the server's folder
+            log.error("no space left on the server's disk (%s)", fn.__name__)
+            raise gr.Error("The server's disk is full; try again in a few minutes.", print_exception=False) from None
         except MelwavError as exc:
             raise gr.Error(inert(exc), print_exception=False) from None
         except MemoryError:

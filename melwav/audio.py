@@ -220,13 +220,18 @@ def write_wav(path, y: np.ndarray, *, sr: int, subtype: str = "pcm16") -> pathli
     y = protect_peak(y)
     if y.ndim != 1:
         raise ParameterError(f"y must be one-dimensional (mono), got shape {y.shape}")
-    return atomic_write(path, lambda f: sf.write(f, y, int(sr), subtype=WAV_SUBTYPES[subtype], format="WAV"))
+    # By name, not through a Python file object: libsndfile then does its own I/O, so a full disk is an
+    # error it returns, not a storm of "Exception ignored in cffi callback" tracebacks on stderr.
+    return atomic_write(path, lambda tmp: sf.write(tmp, y, int(sr), subtype=WAV_SUBTYPES[subtype], format="WAV"),
+                        by_name=True)
 
 
-def atomic_write(path, write, *, mode: str = "wb") -> pathlib.Path:
+def atomic_write(path, write, *, mode: str = "wb", by_name: bool = False) -> pathlib.Path:
     """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it into place.
 
-    On any error the temporary file is removed and ``path`` is left as it was.
+    With ``by_name``, ``write`` gets the temporary file's path (a str) instead of an open file.
+    On any error the temporary file is removed and ``path`` is left as it was; a full disk raises
+    :class:`melwav.errors.DiskFullError` naming ``path``.
     """
     path = pathlib.Path(os.fspath(path))
     directory = path.parent if str(path.parent) else pathlib.Path(".")
@@ -243,15 +248,19 @@ def atomic_write(path, write, *, mode: str = "wb") -> pathlib.Path:
     try:
         # mkstemp creates the file private (0600); give it the mode a plain open() would.
         os.chmod(tmp, _new_file_mode())
-        with os.fdopen(fd, mode) as f:
-            write(f)
+        if by_name:
+            os.close(fd)
+            write(tmp)
+        else:
+            with os.fdopen(fd, mode) as f:
+                write(f)
         os.replace(tmp, path)
     except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
-        if isinstance(exc, (OSError, AssertionError, RuntimeError)) and _disk_full(exc, directory):
+        if isinstance(exc, (OSError, AssertionError, RuntimeError, sf.LibsndfileError)) and _disk_full(exc, directory):
             # soundfile reports a full disk as an AssertionError (frames written != frames given).
             raise DiskFullError(f"no space left on the device to write {path}") from None
         if isinstance(exc, OSError):

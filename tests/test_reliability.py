@@ -209,3 +209,17 @@ def test_a_render_stops_when_its_client_goes(client, long_clip, monkeypatch):
     assert stopped and "gone" in stopped[0][1]
     assert stopped[0][0] - cancelled_at < 15
     assert threading.active_count() < 200  # nothing runaway
+
+
+def test_a_full_disk_is_one_message_without_the_servers_folder(client, monkeypatch):
+    from gradio_client.exceptions import AppError
+
+    from melwav import lab
+    from melwav.errors import DiskFullError
+
+    def full(path, *a, **k):
+        raise DiskFullError(f"no space left on the device to write {path}")
+
+    monkeypatch.setattr(lab, "write_wav", full)
+    with pytest.raises(AppError, match=r"^The server's disk is full; try again in a few minutes\.$"):
+        _render(client, SPEECH, method="fgla", n_iter=1, seed=123)
