@@ -263,7 +263,7 @@ def atomic_write(path, write, *, mode: str = "wb", by_name: bool = False) -> pat
         if isinstance(exc, (OSError, AssertionError, RuntimeError, sf.LibsndfileError)) and _disk_full(exc, directory):
             # soundfile reports a full disk as an AssertionError (frames written != frames given).
             raise DiskFullError(f"no space left on the device to write {path}") from None
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError) and exc.filename is not None:
             # Name the file asked for, never the temporary one beside it.
             raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
         raise

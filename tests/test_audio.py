@@ -235,7 +235,8 @@ def test_write_wav_is_atomic(tmp_path, monkeypatch):
     target.write_bytes(b"previous")
 
     def broken_write(file, *args, **kwargs):
-        file.write(b"RIFF" + b"\x00" * 100)  # half a file, then a failure
+        with open(file, "r+b") as f:  # melwav hands libsndfile the temporary file by name
+            f.write(b"RIFF" + b"\x00" * 100)  # half a file, then a failure
         raise OSError("disk full")
 
     monkeypatch.setattr(sf, "write", broken_write)
