@@ -7,16 +7,19 @@ Run: ``python app.py`` (or as a Hugging Face Space).
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 import os
 import pathlib
 import random
+import re
 
 import gradio as gr
 
-from melwav import frameworks, lab, pipeline
-from melwav.errors import MelwavError
+from melwav import frameworks, lab, limits, pipeline
+from melwav.errors import DiskFullError, MelwavError
+from melwav.explain import escape_markdown
 from melwav.features import MelSettings
 from melwav.frameworks import fill_explanation
 from melwav.reconstruction import DEFAULT_METHOD, METHODS
@@ -27,13 +30,22 @@ EXAMPLES = [[str(HERE / "assets" / "speech.wav")], [str(HERE / "assets" / "music
 MAX_DURATION_S = float(os.environ.get("MELWAV_MAX_DURATION_S", "30"))
 MAX_FILE_SIZE = os.environ.get("MELWAV_MAX_FILE_SIZE", "25mb")
 VARIETY_N = 8
+MAX_TOASTS = 4  # notes shown as toasts per render (all of them are in "What was drawn")
 log = logging.getLogger("melwav.app")
 
 ABOUT = (HERE / "melwav" / "about.md").read_text(encoding="utf-8") if (HERE / "melwav" / "about.md").exists() else ""
 
 
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])|&(?=#?\w+;)")
+
+
+def inert(text) -> str:
+    """A message made safe for a toast (Gradio renders them as HTML): tags and entities show as typed."""
+    return _TAG_START.sub(lambda m: "&lt;" if m.group() == "<" else "&amp;", str(text))
+
+
 def friendly(fn):
-    """Show melwav's own errors as a message in the page; never a traceback."""
+    """Show melwav's own errors as a message in the page; never a traceback, a server path or raw HTML."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -41,15 +53,71 @@ def friendly(fn):
             return fn(*args, **kwargs)
         except gr.Error:
             raise
+        except DiskFullError:  # its message names the server's folder
+            log.error("no space left on the server's disk (%s)", fn.__name__)
+            raise gr.Error("The server's disk is full; try again in a few minutes.", print_exception=False) from None
         except MelwavError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise gr.Error(inert(exc), print_exception=False) from None
         except MemoryError:
-            raise gr.Error("That needs more memory than this server has; try a shorter clip.") from None
+            raise gr.Error("That needs more memory than this server has; try a shorter clip.",
+                           print_exception=False) from None
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                log.error("no space left on the server's disk (%s)", fn.__name__)
+                raise gr.Error("The server's disk is full; try again in a few minutes.", print_exception=False) from None
+            log.exception("unexpected OS error in %s", fn.__name__)
+            raise gr.Error(f"The server could not read or write a file ({type(exc).__name__}); try again.",
+                           print_exception=False) from None
         except Exception as exc:  # a bug: log it for us, say something useful to the person
             log.exception("unexpected error in %s", fn.__name__)
-            raise gr.Error(f"Something went wrong inside melwav ({type(exc).__name__}); try other settings.") from None
+            raise gr.Error(f"Something went wrong inside melwav ({type(exc).__name__}); try other settings.",
+                           print_exception=False) from None
+        finally:
+            limits.release_memory()
 
     return wrapper
+
+
+_GRADIO_BOUNDS = getattr(gr.Number.raise_if_out_of_bounds, "__wrapped__", gr.Number.raise_if_out_of_bounds)
+
+
+@functools.wraps(_GRADIO_BOUNDS)
+def _bounds_one_line(num, minimum, maximum):
+    """Gradio's range check of sliders and numbers, logging one line per refusal instead of a traceback."""
+    try:
+        _GRADIO_BOUNDS(num, minimum, maximum)
+    except gr.Error as exc:
+        log.warning("refused an out-of-range value: %s", exc.message)
+        raise gr.Error(exc.message, print_exception=False) from None
+
+
+gr.Number.raise_if_out_of_bounds = staticmethod(_bounds_one_line)
+
+
+def _deadline() -> limits.Deadline:
+    """This request's bound: the server's wall-time limit, and stop once its visitor has gone.
+
+    Gradio marks a running job dead (``alive = False``) when its client disconnects or cancels; the
+    reconstruction loop asks this once per iteration.
+    """
+    from gradio.context import LocalContext
+
+    blocks, event_id = LocalContext.blocks.get(None), LocalContext.event_id.get(None)
+
+    def jobs():
+        try:
+            return [job for job_set in blocks._queue.active_jobs if job_set for job in job_set if job._id == event_id]
+        except AttributeError:  # another Gradio version: keep only the time limit
+            return None
+
+    # Gradio drops a job from its active jobs (or marks it dead) when its client cancels or disconnects.
+    watch = blocks is not None and event_id is not None and bool(jobs())
+
+    def gone() -> bool:
+        current = jobs()
+        return current is not None and not any(job.alive for job in current)
+
+    return limits.Deadline(limits.server_max_seconds(), gone=gone if watch else None)
 
 
 def _settings(sr, n_fft, hop, n_mels) -> MelSettings:
@@ -92,9 +160,10 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
             seed = int(held.get("seed", seed))
     progress(0.2, desc="rebuilding audio from the mel spectrograms")
     view = lab.render_view(analysis, config, seed=seed, method=method, n_iter=_n_iter(n_iter), record=record,
-                           policy_name=lab.matching_policy(config, settings), show_rebuilt_mel=bool(show_rebuilt))
-    for note in view.notes:
-        gr.Info(note)
+                           policy_name=lab.matching_policy(config, settings), show_rebuilt_mel=bool(show_rebuilt),
+                           budget=limits.server_budget(), cancel=_deadline())
+    for note in view.notes[:MAX_TOASTS]:
+        gr.Info(inert(note))
     held = {"record": view.record.to_dict(), "seed": view.seed, "clip": analysis.key}
     return (
         str(view.figure_png),
@@ -124,19 +193,29 @@ def new_seed():
 
 
 @friendly
-def solo(audio, sr, n_fft, hop, n_mels, method, n_iter, held):
-    """The current draw's time warp, frequency masks and time masks, each heard on its own."""
-    if not held or not held.get("record"):
-        raise gr.Error("Render a draw first (pick an example or upload a clip).")
+def solo(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention,
+         seed, sr, n_fft, hop, n_mels, method, n_iter, held):
+    """The current draw's time warp, frequency masks and time masks, each heard on its own.
+
+    The page's current draw when there is one for this clip; otherwise (a first API call) the draw the
+    settings and seed give, as /render would make it.
+    """
     settings = _settings(sr, n_fft, hop, n_mels)
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
-    record = AugmentRecord.from_dict(held["record"])
-    if (record.n_mels, record.n_frames) != (analysis.n_mels, analysis.n_frames):
-        raise gr.Error("The current draw belongs to another clip; render this clip first.")
+    if held and held.get("record") and held.get("clip") == analysis.key:
+        record, seed = AugmentRecord.from_dict(held["record"]), int(held.get("seed", 0))
+    else:
+        config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
+                         fill_db, convention)
+        seed = lab.parse_seed(seed)
+        record = pipeline.draw_for(analysis, config, seed=seed)
+    pipeline.check_render(analysis, method=method, n_iter=_n_iter(n_iter), n_renders=3,
+                          budget=limits.server_budget())
+    cancel = _deadline()
     outs, mels = [], []
     for op in ("warp", "freq", "time"):
-        wav, mel, sc = lab.render_solo(analysis, record, op, seed=int(held.get("seed", 0)), method=method,
-                                       n_iter=_n_iter(n_iter))
+        wav, mel, sc = lab.render_solo(analysis, record, op, seed=seed, method=method, n_iter=_n_iter(n_iter),
+                                       cancel=cancel)
         outs.append(gr.update(value=str(wav), label=f"{_SOLO_LABEL[op]} · SC {sc:.1f} dB"))
         mels.append(str(mel))
     return (*outs, mels)
@@ -153,7 +232,7 @@ def variety(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio,
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
     config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
                      fill_db, convention)
-    draws = lab.variety(analysis, config, first_seed=lab.parse_seed(seed), n=VARIETY_N)
+    draws = lab.variety(analysis, config, first_seed=lab.parse_seed(seed), n=VARIETY_N, budget=limits.server_budget())
     return [(str(png), f"seed {s}") for png, s, _ in draws], [s for _, s, _ in draws]
 
 
@@ -232,11 +311,12 @@ def import_recipe_handler(text, framework, fw_hop_ms, fw_n_mels, fill_db, sr, n_
     lines = [f"**Imported: {recipe.framework}** (its frames: {recipe.hop_ms:g} ms, its mel channels: "
              f"{recipe.n_mels}; here: {settings.hop_ms:.3g} ms frames, {settings.n_mels} bands). "
              f"Draw rules set to *{config.convention}*.", ""]
-    lines += [f"- {line}" for line in recipe.describe(settings).splitlines()]
+    # Everything below comes from the pasted text: escaped, so its HTML or links show as typed.
+    lines += [f"- {escape_markdown(line)}" for line in recipe.describe(settings).splitlines()]
     lines += ["", f"**Fill:** {fill_explanation(config.convention, fill=config.fill, fill_db=config.fill_db)}"]
     notes = recipe.config_notes()
     if notes:
-        lines += ["", "**Notes:**", *[f"- {n}" for n in notes]]
+        lines += ["", "**Notes:**", *[f"- {escape_markdown(n)}" for n in notes]]
     sliders = [_slider(key, u[key]) for key in _IMPORT_ORDER]
     return ("custom", *sliders, u["fill"], u["fill_db"], config.convention, "\n".join(lines))
 
@@ -398,7 +478,8 @@ def build() -> gr.Blocks:
         policy.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_name="policy").then(**private)
         reroll.click(new_seed, None, seed, api_visibility="private").then(
             lambda: False, None, keep, api_visibility="private").then(**private)
-        solo_btn.click(solo, [audio, *analysis_inputs, method, n_iter, held], [a_warp, a_freq, a_time, solo_mels],
+        solo_btn.click(solo, [audio, *aug_inputs, seed, *analysis_inputs, method, n_iter, held],
+                       [a_warp, a_freq, a_time, solo_mels],
                        api_name="solo", concurrency_limit=2, concurrency_id="render")
         variety_btn.click(variety, [audio, *aug_inputs, seed, *analysis_inputs], [gallery, grid_seeds],
                           api_name="variety", concurrency_limit=2, concurrency_id="render")
@@ -419,6 +500,20 @@ def build() -> gr.Blocks:
 demo = build()
 demo.queue(max_size=int(os.environ.get("MELWAV_QUEUE_SIZE", "32")), default_concurrency_limit=2)
 
+#: Files of earlier processes (a crash or SIGTERM leaves them; Gradio's delete_cache only knows its own):
+#: render folders and Gradio's cache older than this are swept at start-up and every SWEEP_EVERY_S.
+STALE_AFTER_S = float(os.environ.get("MELWAV_STALE_AFTER_S", "3600"))
+SWEEP_EVERY_S = 600.0
+
+
+def _gradio_cache_dir() -> pathlib.Path:
+    from gradio.utils import get_upload_folder
+
+    return pathlib.Path(get_upload_folder())
+
+
+limits.start_sweeper([lab.work_dir(), _gradio_cache_dir()], max_age_s=STALE_AFTER_S, every_s=SWEEP_EVERY_S)
+
 # Gradio wraps the figure in an unnamed button; name it (and the image) for screen readers and keyboards.
 LABEL_FIGURE_JS = """
 () => {
@@ -435,7 +530,8 @@ LAUNCH_KWARGS = dict(
     js=LABEL_FIGURE_JS,
     max_file_size=MAX_FILE_SIZE,
     enable_monitoring=False,
-    show_error=True,
+    # Only our own gr.Error messages reach visitors; Gradio's other errors name server paths.
+    show_error=False,
     theme=gr.themes.Soft(),
 )
 

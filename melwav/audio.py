@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import pathlib
 import re
+import shutil
 import tempfile
 
 import numpy as np
 import soundfile as sf
 
-from .errors import AudioError, ParameterError, check_float, check_int
+from .errors import AudioError, DiskFullError, ParameterError, check_float, check_int
 
 DEFAULT_MAX_DURATION_S = 30.0
 #: The highest cap a caller may set: reconstruction holds a few STFT-sized arrays, about 0.5 GB at 10 min.
@@ -218,32 +220,68 @@ def write_wav(path, y: np.ndarray, *, sr: int, subtype: str = "pcm16") -> pathli
     y = protect_peak(y)
     if y.ndim != 1:
         raise ParameterError(f"y must be one-dimensional (mono), got shape {y.shape}")
-    return atomic_write(path, lambda f: sf.write(f, y, int(sr), subtype=WAV_SUBTYPES[subtype], format="WAV"))
+    # By name, not through a Python file object: libsndfile then does its own I/O, so a full disk is an
+    # error it returns, not a storm of "Exception ignored in cffi callback" tracebacks on stderr.
+    return atomic_write(path, lambda tmp: sf.write(tmp, y, int(sr), subtype=WAV_SUBTYPES[subtype], format="WAV"),
+                        by_name=True)
 
 
-def atomic_write(path, write, *, mode: str = "wb") -> pathlib.Path:
+def atomic_write(path, write, *, mode: str = "wb", by_name: bool = False) -> pathlib.Path:
     """Call ``write(file_object)`` on a temporary file beside ``path``, then rename it into place.
 
-    On any error the temporary file is removed and ``path`` is left as it was.
+    With ``by_name``, ``write`` gets the temporary file's path (a str) instead of an open file.
+    On any error the temporary file is removed and ``path`` is left as it was; a full disk raises
+    :class:`melwav.errors.DiskFullError` naming ``path``.
     """
     path = pathlib.Path(os.fspath(path))
     directory = path.parent if str(path.parent) else pathlib.Path(".")
     if not directory.is_dir():
         raise ParameterError(f"output folder does not exist: {directory}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    if path.is_dir():
+        raise ParameterError(f"{path} is a folder; give a file name for the output (e.g. {path / 'out'}.wav)")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    except OSError as exc:
+        if _disk_full(exc, directory):
+            raise DiskFullError(f"no space left on the device to write {path}") from None
+        raise
     try:
         # mkstemp creates the file private (0600); give it the mode a plain open() would.
         os.chmod(tmp, _new_file_mode())
-        with os.fdopen(fd, mode) as f:
-            write(f)
+        if by_name:
+            os.close(fd)
+            write(tmp)
+        else:
+            with os.fdopen(fd, mode) as f:
+                write(f)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, (OSError, AssertionError, RuntimeError, sf.LibsndfileError)) and _disk_full(exc, directory):
+            # soundfile reports a full disk as an AssertionError (frames written != frames given).
+            raise DiskFullError(f"no space left on the device to write {path}") from None
+        if isinstance(exc, OSError) and exc.filename is not None:
+            # Name the file asked for, never the temporary one beside it.
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
         raise
     return path
+
+
+#: Free space below which a failed write is put down to a full disk.
+_DISK_FULL_BYTES = 1 << 20
+
+
+def _disk_full(exc: BaseException, directory) -> bool:
+    """Whether a failed write was (most likely) a full disk or quota."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    try:
+        return shutil.disk_usage(directory).free < _DISK_FULL_BYTES
+    except OSError:
+        return False
 
 
 def _new_file_mode() -> int:

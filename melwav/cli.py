@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 
 import numpy as np
 
-from . import frameworks, pipeline
+from . import frameworks, limits, pipeline
 from .audio import DEFAULT_MAX_DURATION_S, write_wav
 from .errors import MelwavError, ParameterError
 from .explain import summary_line
@@ -108,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     rec = p.add_argument_group("reconstruction")
     rec.add_argument("--method", default=None, help=f"one of {', '.join(METHODS)} (default {DEFAULT_METHOD})")
     rec.add_argument("--n-iter", type=int, default=None, help="phase-retrieval iterations (default: the method's)")
+    rec.add_argument("--no-work-limit", action="store_true",
+                     help=f"lift the work limit (frames x FFT size x iterations <= {limits.CLI_BUDGET:.0e}, about "
+                     "10x what the web app allows); the librosa method's memory check stays")
     return p
 
 
@@ -196,6 +200,10 @@ def run(argv=None) -> int:
             frameworks.default_units(value)
         if value is not None and not args.config and (option == "--framework" or args.export is None):
             raise ParameterError(f"{option} describes a training recipe; use it with --config or --export")
+    for option, value in (("-o", args.output), ("--save-original", args.save_original), ("--save-mel", args.save_mel),
+                          ("--save-plot", args.save_plot), ("--save-params", args.save_params)):
+        if value and os.path.isdir(value):  # before any work, and without naming a temporary file
+            raise ParameterError(f"{option} {value} is a folder; give a file name (e.g. {os.path.join(value, 'out')})")
     recipe = read_recipe(args) if args.config else None
     params = pipeline.read_params(args.params) if args.params else None
     if params is not None:
@@ -231,10 +239,11 @@ def run(argv=None) -> int:
             return 0
     analysis = pipeline.load_and_analyse(args.input, settings=settings, max_duration_s=args.max_duration,
                                          trim=args.trim)
+    budget = None if args.no_work_limit else limits.CLI_BUDGET
     if params is not None:
-        rendered = pipeline.replay(analysis, params)
+        rendered = pipeline.replay(analysis, params, budget=budget)
     else:
-        rendered = pipeline.render(analysis, config, seed=seed, method=method, n_iter=n_iter)
+        rendered = pipeline.render(analysis, config, seed=seed, method=method, n_iter=n_iter, budget=budget)
     subtype = "float" if args.float else "pcm16"
     written = []
     if args.output:
@@ -287,6 +296,10 @@ def main(argv=None) -> int:
             pass
         return 0
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            print(f"melwav: error: no space left on the device{f' to write {exc.filename}' if exc.filename else ''}",
+                  file=sys.stderr)
+            return 2
         print(f"melwav: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 2
     except KeyboardInterrupt:

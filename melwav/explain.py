@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from .features import MelSettings
 from .specaugment import AugmentRecord, Policy, SpecAugmentConfig
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def escape_markdown(text, *, limit: int = 500) -> str:
+    """``text`` made inert for Markdown and HTML: tags, links, images and emphasis show as typed.
+
+    For every text that comes from a file or a recipe (notes, names, descriptions); cut to ``limit``
+    characters, on one line.
+    """
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=True))
 
 
 def _s(frames: float, settings: MelSettings) -> str:
@@ -119,9 +136,9 @@ def describe(
         fill_txt += f", {fill_db:.1f} dB re. peak"
     lines.append(f"- **Masked cells** were filled with {fill_txt}.")
     if record.convention != "melwav":
-        lines.append(f"- Drawn with **{record.convention}**'s rules.")
+        lines.append(f"- Drawn with **{escape_markdown(record.convention, limit=64)}**'s rules.")
     for note in record.notes:
-        lines.append(f"- Note: {note}.")
+        lines.append(f"- Note: {escape_markdown(note)}.")
     return "\n".join(lines)
 
 

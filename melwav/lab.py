@@ -22,7 +22,7 @@ import uuid
 
 import numpy as np
 
-from . import pipeline
+from . import limits, pipeline
 from .audio import DEFAULT_MAX_DURATION_S, common_gain, write_wav
 from .errors import ParameterError, check_float, check_int
 from .explain import describe, describe_config
@@ -33,7 +33,7 @@ from .specaugment import POLICIES, AugmentRecord, SpecAugmentConfig, apply, draw
 #: The page's players bring quiet clips up, all by the same gain, by at most this much.
 PLAYER_BOOST_DB = 30.0
 MAX_AGE_S = 600.0  # a server hands files over at once; ten minutes is ample
-_CLIPS = pipeline._LRU(16)
+_CLIPS = pipeline._LRU(16, max_bytes=128 * 2**20)  # clips are bounded in bytes too (see limits)
 _sweep_lock = threading.Lock()
 _last_sweep = [0.0]
 
@@ -181,12 +181,17 @@ def render_view(
     record: AugmentRecord | None = None,
     policy_name: str | None = None,
     show_rebuilt_mel: bool = False,
+    budget: float | None = None,
+    cancel=None,
 ) -> View:
     """Draw (or replay ``record``), rebuild, plot, and write the page's clips and downloads.
 
-    The three clips share one gain, so their loudness stays comparable.
+    The three clips share one gain, so their loudness stays comparable. ``budget`` (work units, see
+    :mod:`melwav.limits`) is checked before any work; ``cancel`` is called once per iteration.
     """
-    rendered = pipeline.render(analysis, config, seed=seed, method=method, n_iter=n_iter, record=record)
+    pipeline.check_render(analysis, method=method, n_iter=n_iter, rebuilt_mel=show_rebuilt_mel, budget=budget)
+    rendered = pipeline.render(analysis, config, seed=seed, method=method, n_iter=n_iter, record=record,
+                               cancel=cancel)
     original = pipeline.rebuild_original(analysis, method=method, n_iter=n_iter)
     gain = np.float32(common_gain(analysis.y, original.y, rendered.y, max_boost_db=PLAYER_BOOST_DB))
     out = new_output_dir()
@@ -219,14 +224,17 @@ def render_view(
 
 
 def render_solo(analysis: pipeline.Analysis, record: AugmentRecord, operation: str, *, seed: int, method: str,
-                n_iter: int | None) -> tuple[pathlib.Path, pathlib.Path, float]:
+                n_iter: int | None, budget: float | None = None,
+                cancel=None) -> tuple[pathlib.Path, pathlib.Path, float]:
     """One operation of a draw on its own ("warp", "freq" or "time").
 
     Returns the rebuilt clip (on the same gain rule as :func:`render_view`), the augmented log-mel saved as
-    .npy, and the spectral convergence (dB) the rebuild reached.
+    .npy, and the spectral convergence (dB) the rebuild reached. ``budget`` and ``cancel`` as in
+    :func:`render_view` (check the three operations at once with ``pipeline.check_render(n_renders=3)``).
     """
     solo = record.only(operation)
-    rendered = pipeline.render(analysis, SpecAugmentConfig(), seed=seed, method=method, n_iter=n_iter, record=solo)
+    rendered = pipeline.render(analysis, SpecAugmentConfig(), seed=seed, method=method, n_iter=n_iter, record=solo,
+                               budget=budget, cancel=cancel)
     original = pipeline.rebuild_original(analysis, method=method, n_iter=n_iter)
     gain = common_gain(analysis.y, original.y, rendered.y, max_boost_db=PLAYER_BOOST_DB)
     out = new_output_dir()
@@ -237,12 +245,14 @@ def render_solo(analysis: pipeline.Analysis, record: AugmentRecord, operation: s
 
 
 def variety(analysis: pipeline.Analysis, config: SpecAugmentConfig, *, first_seed: int,
-            n: int = 8) -> list[tuple[pathlib.Path, int, AugmentRecord]]:
+            n: int = 8, budget: float | None = None) -> list[tuple[pathlib.Path, int, AugmentRecord]]:
     """``n`` draws of one config from consecutive seeds, as thumbnails (no reconstruction: cheap).
 
     Returns ``[(thumbnail PNG, seed, record), ...]``; the same seed and config give the page's main draw.
     """
     first_seed = pipeline.check_seed(first_seed)
+    limits.check_cost(limits.variety_cost(analysis.settings, analysis.n_frames, n=check_int("n", n, low=1, high=64)),
+                      budget=budget, duration_s=analysis.duration_s)
     vmax = float(np.max(analysis.L))
     out_dir = new_output_dir()
     out = []

@@ -17,16 +17,17 @@ import collections
 import dataclasses
 import hashlib
 import json
+import os
 import threading
 
 import numpy as np
 
-from . import __version__
+from . import __version__, limits
 from .audio import LoadedAudio, atomic_write, load_audio
-from .errors import MelwavError, ParameterError, RecordError, check_int, check_keys
+from .errors import MelwavError, ParameterError, RecordError, check_int, check_keys, show_value
 from .features import MelSettings, logmel_to_power, mel_power, power_to_logmel
 from .reconstruction import DEFAULT_METHOD, METHODS, Reconstruction, reconstruct
-from .specaugment import AugmentRecord, SpecAugmentConfig, apply, draw
+from .specaugment import MAX_MASKS, AugmentRecord, SpecAugmentConfig, apply, draw
 
 PARAMS_FORMAT = "melwav-params"
 PARAMS_VERSION = 1
@@ -120,12 +121,30 @@ def check_seed(seed) -> int:
     return check_int("seed", seed, low=0, high=MAX_SEED)
 
 
-class _LRU:
-    """A small thread-safe LRU cache: per-clip results shared between requests."""
+def nbytes(value) -> int:
+    """Bytes held by the numpy arrays of ``value`` (an array, or a dataclass whose fields hold arrays)."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if dataclasses.is_dataclass(value):
+        return sum(nbytes(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, (tuple, list)):
+        return sum(nbytes(v) for v in value)
+    return 0
 
-    def __init__(self, size: int):
+
+class _LRU:
+    """A small thread-safe LRU cache: per-clip results shared between requests.
+
+    Bounded by count and, with ``max_bytes``, by the bytes of the arrays it holds (:func:`nbytes`): a
+    count alone lets a few large clips (44.1 kHz, hop 128: 170 MB of phase each) hold gigabytes.
+    A value larger than ``max_bytes`` on its own is not kept.
+    """
+
+    def __init__(self, size: int, *, max_bytes: int | None = None):
         self.size = size
+        self.max_bytes = max_bytes
         self._data: collections.OrderedDict = collections.OrderedDict()
+        self._sizes: dict = {}
         self._lock = threading.Lock()
 
     def get(self, key):
@@ -135,34 +154,85 @@ class _LRU:
                 return self._data[key]
         return None
 
-    def put(self, key, value):
+    def __contains__(self, key) -> bool:
         with self._lock:
+            return key in self._data
+
+    @property
+    def bytes(self) -> int:
+        with self._lock:
+            return sum(self._sizes.values())
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def put(self, key, value):
+        size = nbytes(value) if self.max_bytes is not None else 0
+        with self._lock:
+            self._data.pop(key, None)
+            self._sizes.pop(key, None)
+            if self.max_bytes is not None and size > self.max_bytes:
+                return
             self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            self._sizes[key] = size
+            while len(self._data) > self.size or (
+                    self.max_bytes is not None and sum(self._sizes.values()) > self.max_bytes):
+                old, _ = self._data.popitem(last=False)
+                self._sizes.pop(old, None)
 
     def clear(self):
         with self._lock:
             self._data.clear()
+            self._sizes.clear()
 
 
-_ORIGINAL_REBUILDS = _LRU(8)
+#: Original rebuilds (audio + phase) kept for warm starts: at most 8, and at most 192 MB.
+_ORIGINAL_REBUILDS = _LRU(8, max_bytes=192 * 2**20)
 
 
-def rebuild_original(analysis: Analysis, *, method: str = DEFAULT_METHOD, n_iter: int | None = None) -> Reconstruction:
-    """The unaugmented mel rebuilt as audio (reconstruction artefacts only); cached per clip and method."""
+def check_render(analysis: Analysis, *, method: str = DEFAULT_METHOD, n_iter: int | None = None,
+                 n_renders: int = 1, rebuilt_mel: bool = False, budget: float | None = None) -> limits.Cost:
+    """Refuse, before any work, a render that would exceed ``budget`` work units or the librosa memory cap.
+
+    Counts ``n_renders`` augmented rebuilds, the original's rebuild unless it is cached, and the
+    rebuilt-mel panel (see :mod:`melwav.limits`); ``budget`` None means no work limit (the memory check
+    of the ``"librosa"`` method always applies: past it the solver would crash the process).
+    Raises :class:`melwav.errors.LimitError` saying what to change; returns the cost.
+    """
+    if method == "librosa":
+        limits.check_librosa(analysis.settings, analysis.n_frames)
+    cost = limits.render_cost(analysis.settings, analysis.n_frames, method=method, n_iter=n_iter,
+                              n_renders=n_renders, rebuilt_mel=rebuilt_mel,
+                              original_cached=(analysis.key, method, n_iter) in _ORIGINAL_REBUILDS)
+    limits.check_cost(cost, budget=budget, duration_s=analysis.duration_s)
+    return cost
+
+
+def rebuild_original(analysis: Analysis, *, method: str = DEFAULT_METHOD, n_iter: int | None = None,
+                     cancel=None) -> Reconstruction:
+    """The unaugmented mel rebuilt as audio (reconstruction artefacts only); cached per clip and method.
+
+    ``cancel`` is passed to :func:`melwav.reconstruction.reconstruct` (a stopped rebuild is not cached).
+    """
     key = (analysis.key, method, n_iter)
     cached = _ORIGINAL_REBUILDS.get(key)
     if cached is None:
+        if method == "librosa":
+            limits.check_librosa(analysis.settings, analysis.n_frames)
         cached = reconstruct(analysis.S, settings=analysis.settings, method=method, n_iter=n_iter,
-                             length=analysis.n_samples, seed=ORIGINAL_SEED)
+                             length=analysis.n_samples, seed=ORIGINAL_SEED, cancel=cancel)
         # Shared between callers (and threads): read-only, so no caller can alter another's copy.
         for array in (cached.y, cached.phase):
             if array is not None:
                 array.setflags(write=False)
         _ORIGINAL_REBUILDS.put(key, cached)
     return cached
+
+
+def draw_for(analysis: Analysis, config: SpecAugmentConfig, *, seed: int) -> AugmentRecord:
+    """The draw :func:`render` makes for ``config`` and ``seed`` on ``analysis`` (nothing rebuilt)."""
+    return draw(config, n_mels=analysis.n_mels, n_frames=analysis.n_frames,
+                rng=np.random.default_rng(check_seed(seed)))
 
 
 def render(
@@ -173,6 +243,8 @@ def render(
     method: str = DEFAULT_METHOD,
     n_iter: int | None = None,
     record: AugmentRecord | None = None,
+    budget: float | None = None,
+    cancel=None,
 ) -> Rendered:
     """Draw (or replay ``record``), apply, and rebuild the augmented mel as audio.
 
@@ -187,19 +259,24 @@ def render(
         Reconstruction method and iterations (see :func:`melwav.reconstruction.reconstruct`).
     record : AugmentRecord, optional
         Replay this draw instead of drawing.
+    budget : float, optional
+        Work limit in :mod:`melwav.limits` units, checked before any work (:func:`check_render`).
+    cancel : callable, optional
+        Called once per reconstruction iteration; raises to stop (e.g. :class:`melwav.limits.Deadline`).
 
     Returns
     -------
     Rendered
     """
     seed = check_seed(seed)
+    check_render(analysis, method=method, n_iter=n_iter, budget=budget)
     if record is None:
-        record = draw(config, n_mels=analysis.n_mels, n_frames=analysis.n_frames, rng=np.random.default_rng(seed))
+        record = draw_for(analysis, config, seed=seed)
     L_aug = apply(analysis.L, record)
-    original = rebuild_original(analysis, method=method, n_iter=n_iter)
+    original = rebuild_original(analysis, method=method, n_iter=n_iter, cancel=cancel)
     rebuilt = reconstruct(
         logmel_to_power(L_aug, ref=analysis.ref), settings=analysis.settings, method=method, n_iter=n_iter,
-        length=analysis.n_samples, seed=seed, init_phase=original.phase,
+        length=analysis.n_samples, seed=seed, init_phase=original.phase, cancel=cancel,
     )
     return Rendered(config, seed, record, L_aug, rebuilt, method, n_iter)
 
@@ -250,6 +327,14 @@ def params_for(analysis: Analysis, rendered: Rendered, *, policy: str | None = N
                   rendered.n_iter, clip, policy)
 
 
+#: Sizes a params file may have: the file, the record's notes, and every text in it.
+MAX_PARAMS_BYTES = 1_000_000
+MAX_NOTES = 16
+MAX_NOTE_CHARS = 300
+MAX_NAME_CHARS = 255
+MAX_TEXT_CHARS = 64
+_CLIP_KEYS = {"name", "n_samples", "duration_s", "n_frames"}
+
 _PARAMS_KEYS = {"format", "version", "melwav", "clip", "analysis", "policy", "augment", "seed", "record",
                 "reconstruction"}
 
@@ -262,7 +347,8 @@ def parse_params(data) -> Params:
         raise RecordError(f"not a melwav params file (its 'format' is not {PARAMS_FORMAT!r})")
     check_keys(data, _PARAMS_KEYS, what="the params file", error=RecordError)
     if data.get("version") != PARAMS_VERSION:
-        raise RecordError(f"params file version {data.get('version')!r} is not supported (expected {PARAMS_VERSION})")
+        raise RecordError(f"params file version {show_value(data.get('version'))} is not supported "
+                          f"(expected {PARAMS_VERSION})")
     for key in ("analysis", "augment", "record", "seed", "reconstruction", "clip"):
         if key not in data:
             raise RecordError(f"the params file has no {key!r}")
@@ -277,34 +363,86 @@ def parse_params(data) -> Params:
             raise RecordError("'reconstruction' must be an object with 'method' and 'n_iter'")
         method = recon.get("method", DEFAULT_METHOD)
         if not isinstance(method, str) or method not in METHODS:
-            raise RecordError(f"'reconstruction.method' must be one of {', '.join(METHODS)}, got {method!r}")
+            raise RecordError(f"'reconstruction.method' must be one of {', '.join(METHODS)}, got {show_value(method)}")
         n_iter = recon.get("n_iter")
         if n_iter is not None:
             n_iter = check_int("reconstruction.n_iter", n_iter, low=0, high=10_000)
-        clip = data["clip"]
-        if not isinstance(clip, dict):
-            raise RecordError("'clip' must be an object")
+        clip = check_keys(data["clip"], _CLIP_KEYS, what="the params file's 'clip'", error=RecordError)
+        name = clip.get("name", "")
+        if not isinstance(name, str) or len(name) > MAX_NAME_CHARS:
+            raise RecordError(f"'clip.name' must be a text of at most {MAX_NAME_CHARS} characters")
         if clip.get("n_samples") is not None:
             clip = dict(clip, n_samples=check_int("clip.n_samples", clip["n_samples"], low=1))
         policy = data.get("policy")
-        if policy is not None and not isinstance(policy, str):
-            raise RecordError("'policy' must be a string or null")
+        if policy is not None and (not isinstance(policy, str) or len(policy) > MAX_TEXT_CHARS):
+            raise RecordError(f"'policy' must be null or a text of at most {MAX_TEXT_CHARS} characters")
     except ParameterError as exc:
         raise RecordError(f"params file: {exc}") from None
+    _check_record_sizes(data["record"])
     record = AugmentRecord.from_dict(data["record"])
     return Params(settings, config, record, seed, method, n_iter, clip, policy)
 
 
-def read_params(path) -> Params:
-    """Read a params JSON file (see :func:`parse_params`)."""
+def _check_record_sizes(rec) -> None:
+    """The record's texts are shown on the page: bound their count and length before anything reads them."""
+    if not isinstance(rec, dict):
+        raise RecordError("'record' must be an object")
+    notes = rec.get("notes", [])
+    if not isinstance(notes, list) or len(notes) > MAX_NOTES:
+        raise RecordError(f"'record.notes' must be a list of at most {MAX_NOTES} texts")
+    if not all(isinstance(n, str) and len(n) <= MAX_NOTE_CHARS for n in notes):
+        raise RecordError(f"each of 'record.notes' must be a text of at most {MAX_NOTE_CHARS} characters")
+    for key in ("convention", "fill"):
+        value = rec.get(key)
+        if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+            raise RecordError(f"'record.{key}' must be at most {MAX_TEXT_CHARS} characters")
+    order = rec.get("order", [])
+    if not isinstance(order, list) or len(order) > 3 or not all(isinstance(o, str) and len(o) <= 8 for o in order):
+        raise RecordError("'record.order' must list each of warp, freq, time once")
+    warp = rec.get("warp")
+    if isinstance(warp, dict) and len(str(warp.get("interpolation", ""))) > MAX_TEXT_CHARS:
+        raise RecordError(f"'record.warp.interpolation' must be at most {MAX_TEXT_CHARS} characters")
+    for key in ("freq_masks", "time_masks"):
+        masks = rec.get(key, [])
+        if not isinstance(masks, list) or len(masks) > MAX_MASKS or not all(
+                isinstance(m, list) and len(m) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
+                                                            for v in m) for m in masks):
+            raise RecordError(f"'record.{key}' must be a list of at most {MAX_MASKS} [start, width] pairs of "
+                              "whole numbers")
+
+
+def loads_params(text: str) -> Params:
+    """Parse params JSON text (at most ``MAX_PARAMS_BYTES``) with one-line errors for any malformed input."""
+    if len(text) > MAX_PARAMS_BYTES:
+        raise RecordError(f"the params file is larger than {MAX_PARAMS_BYTES // 1000} kB; melwav writes ~2 kB")
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise RecordError(f"no such params file: {path}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecordError(f"the params file is not valid JSON ({exc})") from None
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"the params file is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise RecordError("the params file is nested too deeply to be a melwav params file") from None
+    except ValueError:  # e.g. an integer past Python's digit limit
+        raise RecordError("the params file holds a number too long to read") from None
     return parse_params(data)
+
+
+def read_params(path) -> Params:
+    """Read a params JSON file (see :func:`parse_params`); reads at most ``MAX_PARAMS_BYTES`` + 1 bytes."""
+    name = os.path.basename(os.fspath(path))
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_PARAMS_BYTES + 1)
+    except FileNotFoundError:
+        raise RecordError(f"no such params file: {name}") from None
+    except IsADirectoryError:
+        raise RecordError(f"{name} is a folder, not a params file") from None
+    if len(raw) > MAX_PARAMS_BYTES:
+        raise RecordError(f"the params file is larger than {MAX_PARAMS_BYTES // 1000} kB; melwav writes ~2 kB")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RecordError("the params file is not UTF-8 text") from None
+    return loads_params(text)
 
 
 def write_mel(path, L: np.ndarray):
@@ -337,11 +475,11 @@ def check_fits(params: Params, analysis: Analysis) -> None:
         )
 
 
-def replay(analysis: Analysis, params: Params) -> Rendered:
+def replay(analysis: Analysis, params: Params, *, budget: float | None = None, cancel=None) -> Rendered:
     """Render exactly the draw stored in ``params`` on ``analysis`` (checked with :func:`check_fits`)."""
     check_fits(params, analysis)
     return render(analysis, params.config, seed=params.seed, method=params.method, n_iter=params.n_iter,
-                  record=params.record)
+                  record=params.record, budget=budget, cancel=cancel)
 
 
 __all__ = [

@@ -337,6 +337,7 @@ def reconstruct(
     length: int | None = None,
     seed: int = 0,
     init_phase: np.ndarray | None = None,
+    cancel=None,
 ) -> Reconstruction:
     """Waveform whose mel spectrogram matches the power mel ``S``.
 
@@ -361,6 +362,10 @@ def reconstruct(
     init_phase : np.ndarray [shape=(n_fft // 2 + 1, t)], optional
         Warm start, e.g. ``previous.phase``; ignored if its shape does not match or it is not finite.
         The ``"librosa"`` method always starts from a random phase (librosa.griffinlim has no way in).
+    cancel : callable, optional
+        Called with no arguments before the work and once per iteration; it stops the work by raising
+        (e.g. :class:`melwav.limits.Deadline`). It does not touch the arithmetic: a run it lets finish
+        is bit-identical to one without it. ``"librosa"`` is checked only before it starts.
 
     Returns
     -------
@@ -389,11 +394,13 @@ def reconstruct(
         return Reconstruction(y, spectral_convergence_db(S, y, settings=settings), method, n_iter,
                               np.ascontiguousarray(phase, dtype=np.complex64), warm)
 
+    if cancel is not None:
+        cancel()
     if method == "librosa":
         y, phase = _librosa_recipe(S, settings, n_iter, length, seed)
     else:
         y, phase, n_iter = _fgla(S, settings, n_iter, length, seed, phase0, mel_driven=(method == "fgla-mel"),
-                                 early_stop=auto)
+                                 early_stop=auto, cancel=cancel)
     return Reconstruction(y, spectral_convergence_db(S, y, settings=settings), method, n_iter, phase, warm)
 
 
@@ -423,7 +430,7 @@ def _random_phase(seed: int, shape) -> np.ndarray:
     return np.exp(2j * np.pi * rng.random(shape, dtype=np.float32)).astype(np.complex64)
 
 
-def _fgla(S, settings, n_iter, length, seed, phase0, *, mel_driven, early_stop=False):
+def _fgla(S, settings, n_iter, length, seed, phase0, *, mel_driven, early_stop=False, cancel=None):
     """Fast Griffin-Lim (Perraudin 2013), optionally re-estimating the magnitude from the mel.
 
     Returns ``(y, phase, iterations run)``; with ``early_stop`` the loop ends before ``n_iter`` once the
@@ -454,6 +461,8 @@ def _fgla(S, settings, n_iter, length, seed, phase0, *, mel_driven, early_stop=F
     last_sc = np.inf
     done = 0
     while done < n_iter:
+        if cancel is not None:
+            cancel()
         # Projection on the target magnitude (keep the phase), then on consistent spectrograms.
         np.abs(T, out=scale)
         np.maximum(scale, tiny, out=scale)

@@ -157,16 +157,14 @@ def test_cut_inside_the_header(write_clip, tmp_path):
         load_audio(p)
 
 
-def test_truncated_flac_is_an_audio_error_or_noted(write_clip, tmp_path):
+def test_truncated_flac_is_an_audio_error(write_clip, tmp_path):
+    # libsndfile cannot seek in a FLAC cut in half: melwav says so in one line, naming the file.
     path, data = write_clip("full.flac", 1.0, 8000, format="FLAC")
     p = tmp_path / "cut.flac"
     blob = path.read_bytes()
     p.write_bytes(blob[: len(blob) // 2])
-    try:
-        a = load_audio(p, sr=8000)
-    except AudioError:
-        return
-    assert len(a.y) < len(data) and any("truncated" in n for n in a.notes)
+    with pytest.raises(AudioError, match=r"^cut\.flac could not be decoded .*truncated\?$"):
+        load_audio(p, sr=8000)
 
 
 def test_zero_length_file(tmp_path):
@@ -237,7 +235,8 @@ def test_write_wav_is_atomic(tmp_path, monkeypatch):
     target.write_bytes(b"previous")
 
     def broken_write(file, *args, **kwargs):
-        file.write(b"RIFF" + b"\x00" * 100)  # half a file, then a failure
+        with open(file, "r+b") as f:  # melwav hands libsndfile the temporary file by name
+            f.write(b"RIFF" + b"\x00" * 100)  # half a file, then a failure
         raise OSError("disk full")
 
     monkeypatch.setattr(sf, "write", broken_write)

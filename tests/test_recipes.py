@@ -224,6 +224,7 @@ def test_ld_policy_exports_the_reference_fragments():
     assert {k: sa[k] for k in ("freq_masks", "freq_width", "time_masks", "time_width", "mask_value")} == {
         "freq_masks": 2, "freq_width": 27, "time_masks": 2, "time_width": 100, "mask_value": 0.0}
     assert isinstance(sa["time_width"], int)
+    assert "time_width: 100," in text
     assert any("no time warp: W = 80 dropped" in n for n in notes)
 
     text, notes = R.export_recipe(ld, settings=S10, framework="torchaudio", **units)
