@@ -195,7 +195,7 @@ def render(
     seed = check_seed(seed)
     if record is None:
         record = draw(config, n_mels=analysis.n_mels, n_frames=analysis.n_frames, rng=np.random.default_rng(seed))
-    L_aug = apply(analysis.L, record)
+    L_aug = apply(analysis.L, record, ref=analysis.ref, settings=analysis.settings)
     original = rebuild_original(analysis, method=method, n_iter=n_iter)
     rebuilt = reconstruct(
         logmel_to_power(L_aug, ref=analysis.ref), settings=analysis.settings, method=method, n_iter=n_iter,

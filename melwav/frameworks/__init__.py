@@ -15,6 +15,9 @@ The interface of a framework module
     plus any operation of its own, see ``OPERATIONS``).
 ``FILLS`` : tuple of str
     The fill modes (:data:`melwav.records.FILL_MODES`) it can produce; another is drawn with a note.
+``FRONTEND`` : Frontend or None
+    Its usual feature extraction (:class:`._common.Frontend`), which sets the absolute scale of its
+    ``"absolute"`` fill (its literal 0); None when it never writes an absolute level.
 ``detect(source) -> int``
     How sure it is that the text is its form (0: not mine); the highest score wins, ties go to the earlier
     module. ``source`` is a :class:`._common.Source` (``.text``, ``.lines``, ``.yaml`` parsed once, bounded).
@@ -51,7 +54,7 @@ from ..errors import ParameterError, RecordError
 from ..features import MelSettings
 from ..records import SpecAugmentConfig
 from . import espnet, lingvo, nemo, torchaudio
-from ._common import MAX_RECIPE_BYTES, Recipe, Source, Units, check_text, resolve_units
+from ._common import MAX_RECIPE_BYTES, Frontend, Recipe, Source, Units, check_text, frontend_gain_db, resolve_units
 
 _MODULES = (torchaudio, espnet, nemo, lingvo)
 #: The frameworks melwav knows, in the order of the menus.
@@ -59,7 +62,7 @@ FRAMEWORKS = tuple(m.NAME for m in _MODULES)
 _BY_NAME = {m.NAME: m for m in _MODULES}
 
 __all__ = ["FRAMEWORKS", "MAX_RECIPE_BYTES", "Recipe", "get", "default_units", "detect_framework", "import_recipe", "export_recipe",
-           "fill_explanation", "warp_function", "apply_operation"]
+           "fill_explanation", "warp_function", "apply_operation", "absolute_gain_db", "Frontend"]
 
 
 def get(name: str):
@@ -86,6 +89,12 @@ def warp_function(interpolation: str):
         if interpolation in m.WARPS:
             return m.WARPS[interpolation]
     raise RecordError(f"unknown warp interpolation {interpolation!r}")
+
+
+def absolute_gain_db(convention: str, settings: MelSettings) -> float:
+    """dB to add to a level on ``convention``'s absolute mel scale to put it on ``settings``' (0 for melwav)."""
+    module = _BY_NAME.get(convention)
+    return frontend_gain_db(settings, getattr(module, "FRONTEND", None))
 
 
 def apply_operation(convention: str, operation: str, L, drawn, *, value: float):

@@ -32,6 +32,7 @@ NAME = "lingvo"
 UNITS = (10.0, 80)
 ORDER = ("warp", "time", "freq")
 FILLS = ("mean",)
+FRONTEND = None
 OPERATIONS: dict = {}
 
 DEFAULTS = {
@@ -253,5 +254,7 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
 
 def fill_explanation(fill: str, fill_db: float) -> str:
     """One sentence for the listener: what lingvo writes into a mask and how melwav plays it."""
+    if fill not in (None, "mean"):
+        return f"lingvo writes the mean of normalised features; melwav shows its own {fill!r} fill instead."
     return ("lingvo multiplies masked cells by 0 on features normalised to zero mean, i.e. it writes the "
             "mean; melwav plays the clip's mean level (a steady hum).")
