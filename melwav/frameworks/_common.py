@@ -60,9 +60,9 @@ MAX_RECIPE_BYTES = 1_000_000
 #: A YAML recipe may nest this deep (a whole NeMo model config nests about 6 levels).
 MAX_YAML_DEPTH = 40
 #: ... and hold this many nodes, counting every use of an alias as the nodes it stands for.
-MAX_YAML_NODES = 20_000
-#: ... and be at most this long (a whole ESPnet or NeMo training config is 5-20 kB; PyYAML reads ~150 kB/s).
-MAX_YAML_CHARS = 200_000
+MAX_YAML_NODES = 5_000
+#: ... and be at most this long (a whole ESPnet or NeMo training config is 5-20 kB; PyYAML reads ~100 kB/s).
+MAX_YAML_CHARS = 100_000
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 

@@ -156,6 +156,8 @@ OPERATIONS: dict = {}
 
 def detect(source) -> int:
     """2 for YAML with a ``specaug_conf`` section (or a bare one), else 0."""
+    if not any(key in source.text for key in (*KEYS, "specaug")):  # no YAML parse for text that cannot be ours
+        return 0
     data = source.yaml_or_none()
     if isinstance(data, dict) and find_section(data, KEYS, ("specaug_conf",)) is not None:
         return 2

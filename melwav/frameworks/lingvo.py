@@ -49,6 +49,8 @@ _HEAD_RE = re.compile(r"\s*p(?:\.\w+)+\s*=")
 MAX_LINE = 400
 #: A value is a number, True/False or a short string.
 MAX_VALUE = 100
+#: SpectrumAugmenter has 18 parameters; a few times that in lines is plenty.
+MAX_LINES = 200
 
 
 # ----------------------------------------------------------------------------------------------- draw
@@ -138,6 +140,9 @@ def detect(source) -> int:
 
 def parse(source):
     """``(params, notes, found units)`` of lingvo ``p.name = value`` lines."""
+    if len(source.lines) > MAX_LINES:
+        raise ParameterError(f"{len(source.lines)} lingvo lines; SpectrumAugmenter has {len(DEFAULTS)} parameters "
+                             f"(at most {MAX_LINES} lines are read)")
     conf = {}
     lines = {}
     for i, line in enumerate(source.text.splitlines(), 1):

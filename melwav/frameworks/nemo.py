@@ -66,6 +66,8 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
 
 def detect(source) -> int:
     """1 for YAML with a ``spec_augment`` section (or a bare one), else 0 (ESPnet's sections win)."""
+    if not any(key in source.text for key in (*KEYS, "spec_augment")):  # no YAML parse for text that cannot be ours
+        return 0
     data = source.yaml_or_none()
     if isinstance(data, dict) and find_section(data, KEYS, ("model", "spec_augment"), ("spec_augment",)) is not None:
         return 1
