@@ -262,6 +262,7 @@ def fill_explanation(convention: str, *, fill: str | None = None, fill_db: float
             "stage_mean": "Masks are filled with the mean level, recomputed before each mask stage.",
         }.get(fill or "mean", f"Masks are filled with a fixed {fill_db:g} dB re. the clip's peak.")
     if convention not in _BY_NAME:
-        raise ParameterError(f"convention must be melwav or one of {', '.join(FRAMEWORKS)}, got {convention!r}")
+        shown = repr(convention) if isinstance(convention, str) and len(convention) <= 40 else "another value"
+        raise ParameterError(f"convention must be melwav or one of {', '.join(FRAMEWORKS)}, got {shown}")
     module = _BY_NAME[convention]
     return module.fill_explanation(fill, fill_db)
