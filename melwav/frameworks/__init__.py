@@ -2,7 +2,7 @@
 
 Each module (``torchaudio``, ``espnet``, ``nemo``, ``lingvo``) holds ALL of one framework's rules, as read
 from its source code, and nothing else imports a framework's details. Adding a framework is one new file
-with the interface below plus one entry in ``_MODULES``. Nothing registers itself on import.
+with the interface below, imported here and listed in ``_MODULES``. Nothing registers itself on import.
 
 The interface of a framework module
 -----------------------------------
