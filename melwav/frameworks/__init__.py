@@ -110,7 +110,7 @@ def apply_operation(convention: str, operation: str, L, drawn, *, value: float):
 
 def detect_framework(text: str) -> str:
     """Guess which framework's form ``text`` is in (raises :class:`ParameterError` when it cannot tell)."""
-    return _detect(Source(text))
+    return _detect(Source(check_text(text)))
 
 
 def _detect(source: Source) -> str:
