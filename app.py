@@ -305,7 +305,7 @@ def import_recipe_handler(text, framework, fw_hop_ms, fw_n_mels, fill_db, sr, n_
     settings = _settings(sr, n_fft, hop, n_mels)
     hop_ms, mels = _framework_units(fw_hop_ms, fw_n_mels)
     recipe = frameworks.import_recipe(text or "", framework=None if framework in (None, "", "auto") else framework,
-                                          hop_ms=hop_ms, n_mels=mels)
+                                      hop_ms=hop_ms, n_mels=mels)
     config = recipe.to_config(settings, fill_db=float(fill_db) if fill_db is not None else -80.0)
     u = lab.units_from_config(config, settings)
     lines = [f"**Imported: {recipe.framework}** (its frames: {recipe.hop_ms:g} ms, its mel channels: "
@@ -330,7 +330,7 @@ def export_recipe_handler(framework, fw_hop_ms, fw_n_mels, warp_ms, n_freq, freq
                      fill_db, convention)
     hop_ms, mels = _framework_units(fw_hop_ms, fw_n_mels)
     text, notes = frameworks.export_recipe(config, settings=settings, framework=framework, hop_ms=hop_ms,
-                                               n_mels=mels)
+                                           n_mels=mels)
     d_hop, d_mels = frameworks.default_units(framework)
     head = f"In {framework}'s units: frames of {hop_ms or d_hop:g} ms, {mels or d_mels} mel channels."
     body = "\n".join(f"- {n}" for n in notes) if notes else f"- {framework} can express all of these settings."

@@ -121,7 +121,7 @@ def compare_torchaudio(draws: int) -> None:
     torch.manual_seed(0)
     real = _real_masks(lambda: ta(torch.ones(1, n_mels, n_frames)).numpy()[0], draws)
     config = A.SpecAugmentConfig(freq_mask_bands=F, n_freq_masks=1, time_mask_frames=Tm, n_time_masks=1,
-                                 max_time_ratio=p, fill="value", convention="torchaudio")
+                                 max_time_ratio=p, fill="absolute", convention="torchaudio")
     ours = _our_masks(config, draws, n_mels=n_mels, n_frames=n_frames, rng=np.random.default_rng(0))
     for key in ("freq", "time"):
         _report(key, real[key], ours[key], position="stops")
@@ -171,7 +171,7 @@ def compare_espnet(draws: int) -> None:
     real = _real_masks(lambda: mask_along_axis(torch.ones(1, n_frames, n_mels), torch.tensor([n_frames]),
                                                mask_width_range=(lo, hi), dim=2, num_mask=1)[0].numpy()[0].T,
                        draws)  # ESPnet is (batch, time, freq): back to (freq, time)
-    config = A.SpecAugmentConfig(freq_mask_bands=hi, n_freq_masks=1, fill="value", convention="espnet")
+    config = A.SpecAugmentConfig(freq_mask_bands=hi, n_freq_masks=1, fill="absolute", convention="espnet")
     ours = _our_masks(config, draws, n_mels=n_mels, n_frames=n_frames, rng=rng)
     _report("espnet freq masks", real["freq"], ours["freq"])
 

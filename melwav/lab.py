@@ -211,8 +211,8 @@ def render_view(
     params = pipeline.params_for(analysis, rendered, policy=policy_name)
     js = pipeline.write_params(out / f"{stem}_{tag}.json", params)
     pol = POLICIES.get(policy_name) if policy_name else None
-    text = describe(rendered.record, settings=analysis.settings, fill_db=fill_value(analysis.L, rendered.record),
-                    policy=pol)
+    level = fill_value(analysis.L, rendered.record, ref=analysis.ref, settings=analysis.settings)
+    text = describe(rendered.record, settings=analysis.settings, fill_db=level, policy=pol)
     text = f"**Seed {rendered.seed}**" + (f" · policy **{policy_name}**" if policy_name else "") + "\n\n" + text
     return View(
         figure_png=png, description=text, bounds=describe_config(config, settings=analysis.settings),
@@ -259,8 +259,8 @@ def variety(analysis: pipeline.Analysis, config: SpecAugmentConfig, *, first_see
     for i in range(check_int("n", n, low=1, high=64)):
         seed = (first_seed + i) % (pipeline.MAX_SEED + 1)
         record = draw(config, n_mels=analysis.n_mels, n_frames=analysis.n_frames, rng=np.random.default_rng(seed))
-        fig = plot_thumbnail(apply(analysis.L, record), settings=analysis.settings, record=record,
-                             title=f"seed {seed}", vmax=vmax)
+        L_aug = apply(analysis.L, record, ref=analysis.ref, settings=analysis.settings)
+        fig = plot_thumbnail(L_aug, settings=analysis.settings, record=record, title=f"seed {seed}", vmax=vmax)
         png = out_dir / f"seed{seed}.png"
         save_png(png, fig, dpi=80)
         out.append((png, seed, record))

@@ -272,7 +272,7 @@ def render(
     check_render(analysis, method=method, n_iter=n_iter, budget=budget)
     if record is None:
         record = draw_for(analysis, config, seed=seed)
-    L_aug = apply(analysis.L, record)
+    L_aug = apply(analysis.L, record, ref=analysis.ref, settings=analysis.settings)
     original = rebuild_original(analysis, method=method, n_iter=n_iter, cancel=cancel)
     rebuilt = reconstruct(
         logmel_to_power(L_aug, ref=analysis.ref), settings=analysis.settings, method=method, n_iter=n_iter,

@@ -14,8 +14,10 @@ import re
 
 from .errors import ParameterError, RecordError, check_float, check_int, check_keys
 
-#: How a mask is filled (see :func:`melwav.specaugment.resolve_fill`).
-FILL_MODES = ("mean", "floor", "value", "stage_mean")
+#: How a mask is filled (see :func:`melwav.specaugment.resolve_fill`): the clip's mean, its minimum, a level
+#: in dB re. its peak, the mean recomputed per mask stage, each band's own mean, or a level in dB on the
+#: drawing framework's ABSOLUTE scale (its literal 0, placed on the clip through its absolute mel power).
+FILL_MODES = ("mean", "floor", "value", "stage_mean", "band_mean", "absolute")
 #: The operations every record has (in some order); a framework may add its own (see :mod:`melwav.frameworks`).
 OPERATIONS = ("warp", "freq", "time")
 
@@ -64,7 +66,9 @@ class SpecAugmentConfig:
     fill : str
         One of ``FILL_MODES``.
     fill_db : float
-        The fill in dB re. the clip's peak when ``fill == "value"``.
+        The fill in dB re. the clip's peak when ``fill == "value"``; with ``fill == "absolute"``, in dB re.
+        the framework's own 0 (mel power 1 on its absolute scale; 0 is what ESPnet's ``replace_with_zero``
+        and torchaudio's ``zero_masking`` write).
     convention : str
         Whose drawing rules to follow: ``"melwav"`` (the papers', :mod:`melwav.specaugment`) or a training
         framework's (one of :data:`melwav.frameworks.FRAMEWORKS`; checked when drawing).

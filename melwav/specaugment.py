@@ -25,6 +25,11 @@ Choices where the paper leaves a detail open (all integers, in frames and bands)
 - fill: ``"mean"`` is the mean of the log-mel entering augmentation (the paper masks normalised features
   to zero, i.e. to the mean), ``"floor"`` its minimum (silence), ``"value"`` a dB value (re. the clip's
   peak, as the log-mel itself). ``"stage_mean"`` recomputes the mean before each mask stage (ESPnet's rule).
+  ``"band_mean"`` writes each band's own mean (NeMo's 0 after per-feature normalisation). ``"absolute"``
+  writes a level given in dB re. the drawing framework's own 0 (mel power 1 on its absolute scale, e.g.
+  ESPnet's ``replace_with_zero``): the clip's log-mel keeps its reference power ``ref``, so that level is
+  ``fill_db + gain - 10 log10(ref)`` dB re. the clip's peak, where ``gain`` relates the framework's
+  analysis to this one (:func:`melwav.frameworks.absolute_gain_db`). It needs ``ref`` and ``settings``.
 - order: warp, then frequency masks, then time masks (P2019, Fig. 1); other conventions may record
   another order.
 """
@@ -37,7 +42,7 @@ import math
 import numpy as np
 
 from . import frameworks
-from .errors import ParameterError, RecordError, check_int
+from .errors import ParameterError, RecordError, check_float, check_int
 from .features import MelSettings
 from .records import (
     FILL_MODES,
@@ -183,32 +188,49 @@ def apply_time_warp(L: np.ndarray, warp: WarpDraw | None) -> np.ndarray:
     return L[..., i0] * (1 - frac) + L[..., i1] * frac
 
 
-def resolve_fill(L: np.ndarray, fill: str, fill_db: float) -> float:
-    """The dB value a mask writes into ``L`` for fill mode ``fill``."""
+def resolve_fill(L: np.ndarray, fill: str, fill_db: float, *, convention: str = "melwav", ref: float | None = None,
+                 settings: MelSettings | None = None):
+    """The dB value a mask writes into ``L`` [shape=(..., n_mels, t)] for fill mode ``fill``.
+
+    A float, except for ``"band_mean"``: each band's mean, shape (..., n_mels, 1). ``"absolute"`` needs the
+    clip's reference power ``ref`` (:func:`melwav.features.logmel`) and its ``settings``.
+    """
     if fill in ("mean", "stage_mean"):
         return float(np.mean(L))
     if fill == "floor":
         return float(np.min(L))
+    if fill == "band_mean":
+        return np.mean(L, axis=-1, keepdims=True).astype(np.asarray(L).dtype)
+    if fill == "absolute":
+        if ref is None or settings is None:
+            raise ParameterError("the 'absolute' fill needs the clip's reference power and analysis settings "
+                                 "(apply(L, record, ref=..., settings=...))")
+        ref = check_float("ref", ref, low=1e-30)
+        return float(fill_db + frameworks.absolute_gain_db(convention, settings) - 10.0 * math.log10(ref))
     return float(fill_db)
 
 
-def apply_freq_masks(L: np.ndarray, masks, *, value: float) -> np.ndarray:
-    """Set the bands of each mask to ``value`` in a copy of ``L`` [shape=(..., n_mels, t)]."""
+def apply_freq_masks(L: np.ndarray, masks, *, value) -> np.ndarray:
+    """Set the bands of each mask to ``value`` (a float, or per band: shape (..., n_mels, 1)) in a copy of
+    ``L`` [shape=(..., n_mels, t)]."""
     out = np.array(L, copy=True)
+    per_band = np.ndim(value) > 0
     for m in masks:
-        out[..., m.start:m.stop, :] = value
+        out[..., m.start:m.stop, :] = value[..., m.start:m.stop, :] if per_band else value
     return out
 
 
-def apply_time_masks(L: np.ndarray, masks, *, value: float) -> np.ndarray:
-    """Set the frames of each mask to ``value`` in a copy of ``L`` [shape=(..., n_mels, t)]."""
+def apply_time_masks(L: np.ndarray, masks, *, value) -> np.ndarray:
+    """Set the frames of each mask to ``value`` (a float, or per band: shape (..., n_mels, 1)) in a copy of
+    ``L`` [shape=(..., n_mels, t)]."""
     out = np.array(L, copy=True)
     for m in masks:
         out[..., m.start:m.stop] = value
     return out
 
 
-def apply(L: np.ndarray, record: AugmentRecord) -> np.ndarray:
+def apply(L: np.ndarray, record: AugmentRecord, *, ref: float | None = None,
+          settings: MelSettings | None = None) -> np.ndarray:
     """Apply a drawn augmentation to a log-mel spectrogram.
 
     Parameters
@@ -216,6 +238,11 @@ def apply(L: np.ndarray, record: AugmentRecord) -> np.ndarray:
     L : np.ndarray [shape=(..., n_mels, t)]
         Log-mel (dB); must have the shape the record was drawn for.
     record : AugmentRecord
+    ref : float, optional
+        The mel power ``L``'s 0 dB stands for (:func:`melwav.features.logmel`); needed by the
+        ``"absolute"`` fill only.
+    settings : MelSettings, optional
+        The analysis ``L`` comes from; needed by the ``"absolute"`` fill only.
 
     Returns
     -------
@@ -229,7 +256,7 @@ def apply(L: np.ndarray, record: AugmentRecord) -> np.ndarray:
             f"but this spectrogram has {L.shape[-2] if L.ndim >= 2 else '?'} x {L.shape[-1] if L.ndim else '?'}"
         )
     # "mean" and "floor" are taken from the spectrogram as it enters augmentation, once.
-    value = resolve_fill(L, record.fill, record.fill_db)
+    value = resolve_fill(L, record.fill, record.fill_db, convention=record.convention, ref=ref, settings=settings)
     out = L.copy()
     for op in record.order:
         if op == "warp":
@@ -248,16 +275,24 @@ def apply(L: np.ndarray, record: AugmentRecord) -> np.ndarray:
     return out
 
 
-def fill_value(L: np.ndarray, record: AugmentRecord) -> float:
-    """The dB value the record's masks write (for the first mask stage, with ``"stage_mean"``)."""
-    return resolve_fill(L, record.fill, record.fill_db)
+def fill_value(L: np.ndarray, record: AugmentRecord, *, ref: float | None = None,
+               settings: MelSettings | None = None) -> float | None:
+    """The dB value (re. the clip's peak) the record's masks write: for the first mask stage with
+    ``"stage_mean"``, the average over bands with ``"band_mean"``; None for ``"absolute"`` without
+    ``ref`` and ``settings``."""
+    if record.fill == "absolute" and (ref is None or settings is None):
+        return None
+    value = resolve_fill(L, record.fill, record.fill_db, convention=record.convention, ref=ref, settings=settings)
+    return float(np.mean(value))
 
 
-def augment(L: np.ndarray, config: SpecAugmentConfig, *, rng: np.random.Generator) -> tuple[np.ndarray, AugmentRecord]:
-    """Draw and apply one augmentation: ``(augmented log-mel, record)``; see :func:`draw` and :func:`apply`."""
+def augment(L: np.ndarray, config: SpecAugmentConfig, *, rng: np.random.Generator, ref: float | None = None,
+            settings: MelSettings | None = None) -> tuple[np.ndarray, AugmentRecord]:
+    """Draw and apply one augmentation: ``(augmented log-mel, record)``; see :func:`draw` and :func:`apply`
+    (``ref`` and ``settings`` are needed by the ``"absolute"`` fill only)."""
     L = np.asarray(L)
     record = draw(config, n_mels=L.shape[-2], n_frames=L.shape[-1], rng=rng)
-    return apply(L, record), record
+    return apply(L, record, ref=ref, settings=settings), record
 
 
 # ------------------------------------------------------------------- one operation at a time (functional)

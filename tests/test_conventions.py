@@ -76,7 +76,7 @@ def test_torchaudio_ignores_warp_with_note():
 
 
 def test_espnet_mask_ranges():
-    recs = draws("espnet", freq_mask_bands=27, n_freq_masks=1, time_mask_frames=100, n_time_masks=1, fill="value")
+    recs = draws("espnet", freq_mask_bands=27, n_freq_masks=1, time_mask_frames=100, n_time_masks=1, fill="absolute")
     fw, tw = widths(recs, "freq"), widths(recs, "time")
     assert (min(fw), max(fw)) == (0, 26)
     assert (min(tw), max(tw)) == (0, 99)
@@ -289,7 +289,8 @@ def test_fill_explanations():
         for fill in FW.get(name).FILLS:
             text = FW.fill_explanation(name, fill=fill, fill_db=-60)
             assert text.endswith(".") and len(text) < 400
-    assert "-60 dB" in FW.fill_explanation("espnet", fill="value", fill_db=-60)
+    assert "-60 dB from it" in FW.fill_explanation("espnet", fill="absolute", fill_db=-60)
+    assert "not silence" in FW.fill_explanation("espnet", fill="absolute", fill_db=0)
     assert "mean" in FW.fill_explanation("torchaudio", fill="mean")
     assert FW.fill_explanation("melwav", fill="floor")
     with pytest.raises(ParameterError):

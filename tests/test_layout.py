@@ -90,3 +90,30 @@ def test_registry_is_explicit():
                      "export", "fill_explanation"):
             assert hasattr(m, attr), (name, attr)
     assert frameworks.FRAMEWORKS == ("torchaudio", "espnet", "nemo", "lingvo")
+
+
+def test_a_frameworks_own_operation_is_drawn_into_extra_and_applied_in_order(monkeypatch):
+    """The hook issue 14 needs (e.g. WeNet's spec_sub): a framework's OPERATIONS entry runs at its place in
+    the record's order, with what its draw stored in ``extra``; the record round-trips through JSON."""
+    import numpy as np
+
+    from melwav import specaugment
+    from melwav.records import AugmentRecord, MaskDraw
+
+    calls = []
+
+    def zero_rows(L, drawn, *, value):
+        calls.append(drawn)
+        out = np.array(L, copy=True)
+        out[..., drawn["rows"], :] = -1.0
+        return out
+
+    monkeypatch.setitem(frameworks.get("espnet").OPERATIONS, "rows_off", zero_rows)
+    rec = AugmentRecord(4, 6, None, (), (MaskDraw(0, 2),), fill="value", fill_db=-5.0, convention="espnet",
+                        order=("warp", "freq", "rows_off", "time"), extra=(("rows_off", {"rows": [3]}),))
+    back = AugmentRecord.from_dict(rec.to_dict())
+    assert back == rec
+    out = specaugment.apply(np.zeros((4, 6), np.float32), back)
+    assert calls == [{"rows": [3]}]
+    assert np.all(out[3, 2:] == -1.0) and np.all(out[:, :2] == -5.0)  # rows_off ran before the time mask
+    assert rec.only("rows_off").order == ("warp", "freq", "rows_off", "time")

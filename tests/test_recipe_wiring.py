@@ -142,7 +142,8 @@ def app_module():
 def test_app_import_fills_the_sliders(app_module):
     out = app_module.import_recipe_handler(ESPNET_LIBRISPEECH, "auto", 10, 0, -70, *ANALYSIS)
     policy, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention, md = out
-    assert policy == "custom" and convention == "espnet" and fill == "value" and fill_db == -70
+    # ESPnet's replace_with_zero: its own 0, placed on the clip through its absolute power (issue 13)
+    assert policy == "custom" and convention == "espnet" and fill == "absolute" and fill_db == 0
     assert (n_freq, freq_bands, n_time, time_ms, width_ratio) == (2, 43, 10, 0, 0.05)
     assert 40 <= warp_ms <= 50  # 50 ms -> 2 frames of 23.2 ms
     assert "27 of 80 channels" in md and "replace_with_zero" in md

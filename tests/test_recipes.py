@@ -87,7 +87,8 @@ def test_espnet_librispeech_hop160():
     assert p["time_mask_width_ratio_range"] == [0.0, 0.05] and p["num_time_mask"] == 10
     cfg = rec.to_config(S10)
     assert cfg == A.SpecAugmentConfig(warp_frames=5, freq_mask_bands=27, n_freq_masks=2, time_mask_frames=0,
-                                      n_time_masks=10, width_ratio=0.05, fill="value", convention="espnet")
+                                      n_time_masks=10, width_ratio=0.05, fill="absolute", fill_db=0.0,
+                                      convention="espnet")
     # only the section, without frontend_conf: ESPnet's default frontend (8 ms) unless told
     section = yaml.safe_dump(yaml.safe_load(ESPNET_LIBRISPEECH)["specaug_conf"])
     assert R.import_recipe(section).hop_ms == 8.0
@@ -100,7 +101,7 @@ def test_nemo_conformer_ctc_bpe():
     assert rec.params["time_width"] == 0.05 and isinstance(rec.params["time_width"], float)
     cfg = rec.to_config(S10)
     assert cfg == A.SpecAugmentConfig(freq_mask_bands=27, n_freq_masks=2, n_time_masks=10, width_ratio=0.05,
-                                      fill="mean", convention="nemo")
+                                      fill="band_mean", convention="nemo")
     section = yaml.safe_dump(yaml.safe_load(NEMO_CONFORMER)["model"]["spec_augment"])
     assert R.import_recipe(section).params == rec.params
 
@@ -151,7 +152,7 @@ def test_torchaudio_forms():
     assert (cfg.freq_mask_bands, cfg.n_freq_masks, cfg.time_mask_frames, cfg.n_time_masks) == (27, 2, 100, 1)
     # TimeMasking's own p caps the time masks only (pS), not the frequency masks (p) (issue 13)
     assert cfg.max_time_ratio == 1.0 and cfg.width_ratio == 0.2
-    assert cfg.fill == "value" and cfg.convention == "torchaudio"
+    assert cfg.fill == "absolute" and cfg.convention == "torchaudio"
     listed = R.import_recipe("[FrequencyMasking(27), TimeMasking(100)]")
     assert listed.params["form"] == "list" and len(listed.params["transforms"]) == 2
 
@@ -271,9 +272,10 @@ def test_imported_configs_draw_and_replay():
     for framework, texts in ROUND_TRIP.items():
         for text in texts:
             cfg = R.import_recipe(text, hop_ms=10, n_mels=80).to_config(S10)
-            out, rec = A.augment(L, cfg, rng=np.random.default_rng(1))
+            out, rec = A.augment(L, cfg, rng=np.random.default_rng(1), ref=1.0, settings=S10)
             assert rec.convention == framework
-            assert np.array_equal(A.apply(L, A.AugmentRecord.from_dict(rec.to_dict())), out)
+            back = A.apply(L, A.AugmentRecord.from_dict(rec.to_dict()), ref=1.0, settings=S10)
+            assert np.array_equal(back, out)
 
 
 # ---------------------------------------------------------------------------------------------- bad input

@@ -2,7 +2,7 @@
 
 Each module (``torchaudio``, ``espnet``, ``nemo``, ``lingvo``) holds ALL of one framework's rules, as read
 from its source code, and nothing else imports a framework's details. Adding a framework is one new file
-with the interface below plus one entry in ``_MODULES``. Nothing registers itself on import.
+with the interface below, imported here and listed in ``_MODULES``. Nothing registers itself on import.
 
 The interface of a framework module
 -----------------------------------
@@ -15,6 +15,9 @@ The interface of a framework module
     plus any operation of its own, see ``OPERATIONS``).
 ``FILLS`` : tuple of str
     The fill modes (:data:`melwav.records.FILL_MODES`) it can produce; another is drawn with a note.
+``FRONTEND`` : Frontend or None
+    Its usual feature extraction (:class:`._common.Frontend`), which sets the absolute scale of its
+    ``"absolute"`` fill (its literal 0); None when it never writes an absolute level.
 ``detect(source) -> int``
     How sure it is that the text is its form (0: not mine); the highest score wins, ties go to the earlier
     module. ``source`` is a :class:`._common.Source` (``.text``, ``.lines``, ``.yaml`` parsed once, bounded).
@@ -51,7 +54,7 @@ from ..errors import ParameterError, RecordError
 from ..features import MelSettings
 from ..records import SpecAugmentConfig
 from . import espnet, lingvo, nemo, torchaudio
-from ._common import MAX_RECIPE_BYTES, Recipe, Source, Units, check_text, resolve_units
+from ._common import MAX_RECIPE_BYTES, Frontend, Recipe, Source, Units, check_text, frontend_gain_db, resolve_units
 
 _MODULES = (torchaudio, espnet, nemo, lingvo)
 #: The frameworks melwav knows, in the order of the menus.
@@ -59,7 +62,7 @@ FRAMEWORKS = tuple(m.NAME for m in _MODULES)
 _BY_NAME = {m.NAME: m for m in _MODULES}
 
 __all__ = ["FRAMEWORKS", "MAX_RECIPE_BYTES", "Recipe", "get", "default_units", "detect_framework", "import_recipe", "export_recipe",
-           "fill_explanation", "warp_function", "apply_operation"]
+           "fill_explanation", "warp_function", "apply_operation", "absolute_gain_db", "Frontend"]
 
 
 def get(name: str):
@@ -88,6 +91,12 @@ def warp_function(interpolation: str):
     raise RecordError(f"unknown warp interpolation {interpolation!r}")
 
 
+def absolute_gain_db(convention: str, settings: MelSettings) -> float:
+    """dB to add to a level on ``convention``'s absolute mel scale to put it on ``settings``' (0 for melwav)."""
+    module = _BY_NAME.get(convention)
+    return frontend_gain_db(settings, getattr(module, "FRONTEND", None))
+
+
 def apply_operation(convention: str, operation: str, L, drawn, *, value: float):
     """Apply framework ``convention``'s own ``operation`` (what was ``drawn``) to ``L``."""
     module = _BY_NAME.get(convention)
@@ -101,7 +110,7 @@ def apply_operation(convention: str, operation: str, L, drawn, *, value: float):
 
 def detect_framework(text: str) -> str:
     """Guess which framework's form ``text`` is in (raises :class:`ParameterError` when it cannot tell)."""
-    return _detect(Source(text))
+    return _detect(Source(check_text(text)))
 
 
 def _detect(source: Source) -> str:
@@ -253,6 +262,7 @@ def fill_explanation(convention: str, *, fill: str | None = None, fill_db: float
             "stage_mean": "Masks are filled with the mean level, recomputed before each mask stage.",
         }.get(fill or "mean", f"Masks are filled with a fixed {fill_db:g} dB re. the clip's peak.")
     if convention not in _BY_NAME:
-        raise ParameterError(f"convention must be melwav or one of {', '.join(FRAMEWORKS)}, got {convention!r}")
+        shown = repr(convention) if isinstance(convention, str) and len(convention) <= 40 else "another value"
+        raise ParameterError(f"convention must be melwav or one of {', '.join(FRAMEWORKS)}, got {shown}")
     module = _BY_NAME[convention]
     return module.fill_explanation(fill, fill_db)

@@ -60,9 +60,9 @@ MAX_RECIPE_BYTES = 1_000_000
 #: A YAML recipe may nest this deep (a whole NeMo model config nests about 6 levels).
 MAX_YAML_DEPTH = 40
 #: ... and hold this many nodes, counting every use of an alias as the nodes it stands for.
-MAX_YAML_NODES = 20_000
-#: ... and be at most this long (a whole ESPnet or NeMo training config is 5-20 kB; PyYAML reads ~150 kB/s).
-MAX_YAML_CHARS = 200_000
+MAX_YAML_NODES = 5_000
+#: ... and be at most this long (a whole ESPnet or NeMo training config is 5-20 kB; PyYAML reads ~100 kB/s).
+MAX_YAML_CHARS = 100_000
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
@@ -271,6 +271,63 @@ def resolve_units(defaults: tuple[float, int], hop_ms, n_mels, found: tuple | No
     return hop, mels
 
 
+# ------------------------------------------------------------------------------ absolute levels
+
+
+@dataclasses.dataclass(frozen=True)
+class Frontend:
+    """A framework's usual feature extraction, as far as it sets the absolute scale of its mel power."""
+
+    sr: int = 16000
+    n_fft: int = 512
+    n_mels: int = 80
+    fmin: float = 0.0
+    fmax: float = 8000.0
+    htk: bool = False
+    norm: str | None = "slaney"
+    window: str = "hann"
+
+
+def frontend_gain_db(settings: MelSettings, frontend: Frontend | None) -> float:
+    """How much higher (dB) the same sound's mel power is on ``settings``' scale than on ``frontend``'s.
+
+    Both scales are absolute (audio in [-1, 1], power STFT without normalisation, the frame's mel filters):
+    a level ``x`` dB re. mel power 1 on the framework's scale is ``x + gain`` dB re. mel power 1 here.
+    Approximation: the same broadband sound has the same power per Hz at both sample rates; for white noise
+    of that power the expected mel power of band m is ``sigma**2 * sum(window**2) * sum_k W[m, k]``. The gain
+    is the median over this analysis' bands (compared at equal centre frequency, where both banks reach) of
+    the ratio. Exact for stationary noise with slaney-normalised banks on both sides (the ratio is then the
+    same in every band); with an unnormalised bank (torchaudio's default) it varies with the band's width,
+    and tones or peaky spectra differ by a few dB. ``frontend=None`` (melwav's own scale) gives 0.
+    """
+    if frontend is None:
+        return 0.0
+    return _gain_db(settings.sr, settings.n_fft, settings.n_mels, settings.fmin, settings.fmax_hz,
+                    settings.window, frontend)
+
+
+@functools.lru_cache(maxsize=64)
+def _gain_db(sr, n_fft, n_mels, fmin, fmax, window, fe: Frontend) -> float:
+    import librosa
+    import numpy as np
+
+    def band_db(sr_, n_fft_, n_mels_, fmin_, fmax_, window_, htk, norm, variance):
+        basis = librosa.filters.mel(sr=sr_, n_fft=n_fft_, n_mels=n_mels_, fmin=fmin_, fmax=fmax_, htk=htk,
+                                    norm=norm)
+        win = librosa.filters.get_window(window_, n_fft_, fftbins=True)
+        power = variance * float(np.sum(win ** 2)) * basis.sum(axis=1)
+        centres = librosa.mel_frequencies(n_mels_ + 2, fmin=fmin_, fmax=fmax_, htk=htk)[1:-1]
+        return centres, 10.0 * np.log10(np.maximum(power, 1e-30))
+
+    c_here, db_here = band_db(sr, n_fft, n_mels, fmin, fmax, window, False, "slaney", 1.0)
+    c_fw, db_fw = band_db(fe.sr, fe.n_fft, fe.n_mels, fe.fmin, min(fe.fmax, fe.sr / 2), fe.window, fe.htk,
+                          fe.norm, fe.sr / sr)
+    both = (c_here >= c_fw[0]) & (c_here <= c_fw[-1])
+    if not both.any():
+        return 0.0
+    return float(np.median(db_here[both] - np.interp(c_here[both], c_fw, db_fw)))
+
+
 # ---------------------------------------------------------------------------------------- fields
 
 
@@ -304,7 +361,7 @@ class Fields:
             width_ratio=self.pS,
             masks_per_frame=self.pM,
             fill=self.fill,
-            fill_db=fill_db,
+            fill_db=0.0 if self.fill == "absolute" else fill_db,  # the framework's own 0
             convention=convention,
         )
 
@@ -350,7 +407,8 @@ class Recipe:
         settings : MelSettings
             The current analysis: frames are converted by duration (ms), bands by share of the bank.
         fill_db : float
-            Level used where the framework writes an absolute 0.
+            The level for a ``"value"`` fill (dB re. the clip's peak); a framework's absolute 0 is the
+            ``"absolute"`` fill at 0 dB on its own scale instead.
         """
         return self.fields.to_config(Units(self.hop_ms, self.n_mels, settings), convention=self.framework,
                                      fill_db=fill_db)

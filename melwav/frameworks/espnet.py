@@ -25,13 +25,28 @@ import yaml
 
 from ..errors import ParameterError
 from ..records import MaskDraw, SpecAugmentConfig, WarpDraw, clipped
-from ._common import Fields, check_bool, check_known, check_number, check_whole, find_section, make_record, short
+from ._common import (
+    Fields,
+    Frontend,
+    check_bool,
+    check_known,
+    check_number,
+    check_whole,
+    find_section,
+    make_record,
+    short,
+)
 
 NAME = "espnet"
 #: DefaultFrontend: fs 16000, hop 128 (8 ms), 80 mels; LibriSpeech recipes use hop 160 (10 ms).
 UNITS = (8.0, 80)
 ORDER = ("warp", "freq", "time")
-FILLS = ("stage_mean", "value")
+FILLS = ("stage_mean", "absolute")
+#: DefaultFrontend at 16 kHz: n_fft 512, hop 128, 80 librosa (slaney) mel filters up to 8 kHz, power |X|^2 of
+#: audio in [-1, 1] without normalisation, then the natural log: its 0 (replace_with_zero) is mel power 1.
+#: LibriSpeech recipes use hop 160, which does not change the power scale. melwav places that 0 on its own
+#: analysis with :func:`melwav.frameworks._common.frontend_gain_db` (same power per Hz; exact for noise).
+FRONTEND = Frontend(sr=16000, n_fft=512, n_mels=80, fmin=0.0, fmax=8000.0, htk=False, norm="slaney")
 
 DEFAULTS = {
     "apply_time_warp": True, "time_warp_window": 5, "time_warp_mode": "bicubic",
@@ -141,6 +156,8 @@ OPERATIONS: dict = {}
 
 def detect(source) -> int:
     """2 for YAML with a ``specaug_conf`` section (or a bare one), else 0."""
+    if not any(key in source.text for key in (*KEYS, "specaug")):  # no YAML parse for text that cannot be ours
+        return 0
     data = source.yaml_or_none()
     if isinstance(data, dict) and find_section(data, KEYS, ("specaug_conf",)) is not None:
         return 2
@@ -261,7 +278,7 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
             lo, pS = p["time_mask_width_ratio_range"]
         if lo:
             notes.append(f"time mask width low {lo} not shown: melwav draws ESPnet widths from 0")
-    fill = "value" if p["replace_with_zero"] else "stage_mean"
+    fill = "absolute" if p["replace_with_zero"] else "stage_mean"
     return Fields(W=W, F=F, mF=mF, T=T, mT=mT, p=1.0, pS=float(pS), pM=0.0, fill=fill), notes
 
 
@@ -299,11 +316,13 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
         notes.append(f"ESPnet has no p beside an absolute T: p = {c.max_time_ratio:g} dropped")
     if c.masks_per_frame:
         notes.append(f"ESPnet has no adaptive multiplicity: pM = {c.masks_per_frame:g} dropped")
-    conf["replace_with_zero"] = c.fill in ("value", "floor")
-    if c.fill in ("mean", "floor"):
+    conf["replace_with_zero"] = c.fill not in ("mean", "stage_mean", "band_mean")
+    if c.fill not in ("stage_mean", "absolute"):
         notes.append(f"ESPnet cannot fill with {c.fill!r}: "
-                     + ("replace_with_zero: false (the mean, recomputed per stage)" if c.fill == "mean"
+                     + ("replace_with_zero: false (the mean, recomputed per stage)" if not conf["replace_with_zero"]
                         else "replace_with_zero: true (0 in its log-mel)"))
+    elif c.fill == "absolute" and c.fill_db != 0:
+        notes.append(f"ESPnet writes its 0, not {c.fill_db:+g} dB from it: replace_with_zero: true")
     return yaml.safe_dump({"specaug": "specaug", "specaug_conf": conf}, sort_keys=False, default_flow_style=None)
 
 
@@ -315,7 +334,10 @@ def fill_explanation(fill: str, fill_db: float) -> str:
     if fill == "stage_mean":
         return ("ESPnet (replace_with_zero: false) fills with the mean of the features, recomputed before "
                 "the frequency masks and again before the time masks: an average-level hum.")
-    return ("ESPnet (replace_with_zero: true) writes 0 into its un-normalised natural-log mel, i.e. mel "
-            "power 1.0 on its own absolute scale; melwav cannot place that absolute level on a clip measured "
-            f"relative to its peak, so you hear it as {fill_db:g} dB re. the peak (change the fill level to "
-            "move it).")
+    if fill in (None, "absolute"):
+        shift = f" ({fill_db:+g} dB from it)" if fill == "absolute" and fill_db else ""
+        return ("ESPnet (replace_with_zero: true) writes 0 into its un-normalised natural-log mel: mel power 1 "
+                "on its absolute scale (audio in [-1, 1], 16 kHz, n_fft 512, 80 mel bands). melwav places that "
+                f"level{shift} on this clip through the clip's own absolute power: on speech about 15 dB below "
+                "the loudest cell, a loud steady fill, not silence.")
+    return f"ESPnet cannot fill with {fill!r}; melwav shows its own {fill!r} fill."

@@ -32,6 +32,7 @@ NAME = "lingvo"
 UNITS = (10.0, 80)
 ORDER = ("warp", "time", "freq")
 FILLS = ("mean",)
+FRONTEND = None
 OPERATIONS: dict = {}
 
 DEFAULTS = {
@@ -48,6 +49,8 @@ _HEAD_RE = re.compile(r"\s*p(?:\.\w+)+\s*=")
 MAX_LINE = 400
 #: A value is a number, True/False or a short string.
 MAX_VALUE = 100
+#: SpectrumAugmenter has 18 parameters; a few times that in lines is plenty.
+MAX_LINES = 200
 
 
 # ----------------------------------------------------------------------------------------------- draw
@@ -137,6 +140,9 @@ def detect(source) -> int:
 
 def parse(source):
     """``(params, notes, found units)`` of lingvo ``p.name = value`` lines."""
+    if len(source.lines) > MAX_LINES:
+        raise ParameterError(f"{len(source.lines)} lingvo lines; SpectrumAugmenter has {len(DEFAULTS)} parameters "
+                             f"(at most {MAX_LINES} lines are read)")
     conf = {}
     lines = {}
     for i, line in enumerate(source.text.splitlines(), 1):
@@ -253,5 +259,7 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
 
 def fill_explanation(fill: str, fill_db: float) -> str:
     """One sentence for the listener: what lingvo writes into a mask and how melwav plays it."""
+    if fill not in (None, "mean"):
+        return f"lingvo writes the mean of normalised features; melwav shows its own {fill!r} fill instead."
     return ("lingvo multiplies masked cells by 0 on features normalised to zero mean, i.e. it writes the "
             "mean; melwav plays the clip's mean level (a steady hum).")

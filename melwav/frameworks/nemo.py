@@ -23,7 +23,9 @@ NAME = "nemo"
 #: conformer_ctc_bpe.yaml: window_stride 0.01, features 80.
 UNITS = (10.0, 80)
 ORDER = ("warp", "time", "freq")
-FILLS = ("mean",)
+#: NeMo normalises per feature before masking, so its mask_value 0.0 is each band's own mean.
+FILLS = ("band_mean",)
+FRONTEND = None
 WARPS: dict = {}
 OPERATIONS: dict = {}
 
@@ -64,6 +66,8 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
 
 def detect(source) -> int:
     """1 for YAML with a ``spec_augment`` section (or a bare one), else 0 (ESPnet's sections win)."""
+    if not any(key in source.text for key in (*KEYS, "spec_augment")):  # no YAML parse for text that cannot be ours
+        return 0
     data = source.yaml_or_none()
     if isinstance(data, dict) and find_section(data, KEYS, ("model", "spec_augment"), ("spec_augment",)) is not None:
         return 1
@@ -132,10 +136,11 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
         notes.append("only NeMo's default vectorised code is reproduced (the legacy and numba paths draw widths "
                      "0..width inclusive)")
     if p["mask_value"] != 0.0:
-        notes.append(f"mask_value {p['mask_value']:g} (in per-feature standard deviations) is shown as the mean")
+        notes.append(f"mask_value {p['mask_value']:g} (in per-feature standard deviations) is shown as each "
+                     f"band's mean")
     adaptive = isinstance(p["time_width"], float)
     return Fields(W=0, F=p["freq_width"], mF=p["freq_masks"], T=0 if adaptive else p["time_width"],
-                  mT=p["time_masks"], p=1.0, pS=p["time_width"] if adaptive else 0.0, pM=0.0, fill="mean"), notes
+                  mT=p["time_masks"], p=1.0, pS=p["time_width"] if adaptive else 0.0, pM=0.0, fill="band_mean"), notes
 
 
 # --------------------------------------------------------------------------------------------- export
@@ -157,10 +162,8 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
     if c.masks_per_frame:
         notes.append(f"NeMo has no adaptive multiplicity: pM = {c.masks_per_frame:g} dropped")
     conf["mask_value"] = 0.0
-    if c.fill not in ("mean", "stage_mean", "value"):
-        notes.append(f"NeMo fills 0.0 on normalised features (each band's mean), not {c.fill!r}")
-    elif c.fill == "value":
-        notes.append("mask_value: 0.0 is the per-band mean of NeMo's normalised features")
+    if c.fill != "band_mean":
+        notes.append(f"NeMo fills 0.0 on per-feature normalised features, i.e. each band's mean, not {c.fill!r}")
     return yaml.safe_dump({"spec_augment": conf}, sort_keys=False, default_flow_style=None)
 
 
@@ -169,5 +172,7 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
 
 def fill_explanation(fill: str, fill_db: float) -> str:
     """One sentence for the listener: what NeMo writes into a mask and how melwav plays it."""
-    return ("NeMo masks after per-feature normalisation, so its mask_value 0.0 is each band's mean; "
-            "melwav plays the clip's overall mean level (a steady hum), not a per-band mean.")
+    if fill not in (None, "band_mean"):
+        return f"NeMo fills each band with its own mean; melwav shows its own {fill!r} fill instead."
+    return ("NeMo masks after per-feature normalisation, so its mask_value 0.0 is each band's own mean: "
+            "a masked band keeps its average level, a masked frame becomes the clip's average spectrum.")

@@ -27,13 +27,18 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..records import MaskDraw, SpecAugmentConfig, clipped
-from ._common import Fields, check_bool, check_number, check_whole, make_record
+from ._common import Fields, Frontend, check_bool, check_number, check_whole, make_record
 
 NAME = "torchaudio"
 #: (hop ms, mel channels): torchaudio has no features of its own; 10 ms and 80 mels stand for "as the user says".
 UNITS = (10.0, 80)
 ORDER = ("warp", "time", "freq")
-FILLS = ("mean", "value")
+FILLS = ("mean", "absolute")
+#: What melwav assumes a torchaudio ``zero_masking=True`` (or a *Masking's mask_value 0.0) is given: the
+#: dB of ``MelSpectrogram(sample_rate=16000, n_fft=400, n_mels=80)`` (power, HTK mel, no filter
+#: normalisation) through ``AmplitudeToDB(stype="power")``: its 0 is mel power 1 (the same 0 as a natural log
+#: of it). torchaudio masks whatever it is given; another front end moves that level.
+FRONTEND = Frontend(sr=16000, n_fft=400, n_mels=80, fmin=0.0, fmax=8000.0, htk=True, norm=None)
 WARPS: dict = {}
 OPERATIONS: dict = {}
 
@@ -242,7 +247,7 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
     """The parameters as melwav's eight numbers (torchaudio's units) and notes on what they leave out."""
     notes = []
     if p["form"] == "SpecAugment":
-        fill = "value" if p["zero_masking"] else "mean"
+        fill = "absolute" if p["zero_masking"] else "mean"
         return Fields(W=0, F=p["freq_mask_param"], mF=p["n_freq_masks"], T=p["time_mask_param"],
                       mT=p["n_time_masks"], p=p["p"], fill=fill), notes
     freqs = [t for t in p["transforms"] if t["class"] == "FrequencyMasking"]
@@ -258,7 +263,7 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
     notes.append("FrequencyMasking/TimeMasking fill with mask_value (0.0 by default)")
     # TimeMasking's p caps only the time masks: that is pS here (p would cap the frequency masks too).
     return Fields(W=0, F=F, mF=len(freqs), T=T, mT=len(times), p=1.0, pS=pp if pp < 1.0 else 0.0,
-                  fill="value"), notes
+                  fill="absolute"), notes
 
 
 # --------------------------------------------------------------------------------------------- export
@@ -270,8 +275,8 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
         notes.append(f"torchaudio has no time warp: W = {c.warp_frames} dropped")
     if c.masks_per_frame:
         notes.append(f"torchaudio has no adaptive multiplicity: pM = {c.masks_per_frame:g} dropped")
-    zero = c.fill in ("value", "floor")
-    if c.fill in ("floor", "stage_mean"):
+    zero = c.fill in ("value", "floor", "absolute")
+    if c.fill not in FILLS:
         notes.append(f"torchaudio cannot fill with {c.fill!r}: zero_masking={zero}")
     if c.width_ratio > 0:
         # A list of masks, each with its own parameters; for melwav's adaptive width (pS replaces T) the
@@ -301,10 +306,13 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
 
 def fill_explanation(fill: str, fill_db: float) -> str:
     """One sentence for the listener: what torchaudio writes into a mask and how melwav plays it."""
-    if fill == "value":
+    if fill == "absolute":
+        shift = f" ({fill_db:+g} dB from it)" if fill_db else ""
         return ("torchaudio (zero_masking=True, or FrequencyMasking/TimeMasking) writes 0 into whatever "
-                "features it is given, usually an un-normalised dB or log scale where 0 is a fixed level; "
-                f"melwav cannot place that absolute level on a clip measured relative to its peak, so you hear "
-                f"it as {fill_db:g} dB re. the peak (change the fill level to move it).")
+                "features it is given; melwav assumes the dB of a 16 kHz MelSpectrogram (n_fft 400, 80 bands), "
+                f"whose 0 is mel power 1, and places that level{shift} on this clip through the clip's own "
+                "absolute power: a loud steady fill, not silence.")
+    if fill not in (None, "mean"):
+        return f"torchaudio cannot fill with {fill!r}; melwav shows its own {fill!r} fill."
     return ("torchaudio's SpecAugment (zero_masking=False) fills masks with the mean of the whole input, "
             "computed once: you hear the clip's average level as a steady hum.")
