@@ -512,4 +512,5 @@ def replay(analysis: Analysis, params: Params, *, budget: float | None = None, c
 __all__ = [
     "Analysis", "Rendered", "Params", "MelwavError", "analyse", "load_and_analyse", "render", "rebuild_original",
     "rebuilt_logmel", "params_for", "parse_params", "read_params", "write_params", "check_fits", "replay",
+    "check_render", "check_file_render", "draw_for", "loads_params",
 ]
