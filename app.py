@@ -145,6 +145,9 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
         # The clip was cleared (or is being replaced): keep what is on the page rather than raise.
         return tuple(gr.skip() for _ in range(8))
     settings = _settings(sr, n_fft, hop, n_mels)
+    # Over the limits whatever is cached: refused from the file's header, before decoding it.
+    pipeline.check_file_render(audio, settings=settings, max_duration_s=MAX_DURATION_S, method=method,
+                               n_iter=_n_iter(n_iter), rebuilt_mel=bool(show_rebuilt), budget=limits.server_budget())
     progress(0.05, desc="analysing the clip")
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
     config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,

@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import pathlib
-import resource
 import signal
 import subprocess
 import sys
@@ -61,18 +60,26 @@ def _app_case(server: Server, case: str, call) -> None:
     _row("app", case, seconds, server.stop_sampling() - before, outcome)
 
 
+class _Measured(subprocess.Popen):
+    """A child whose own resource usage (maximum RSS) is kept when it is reaped."""
+
+    def _try_wait(self, wait_flags):
+        pid, status, self.rusage = os.wait4(self.pid, wait_flags)
+        return pid, status
+
+
 def _cli_case(app_dir: pathlib.Path, case: str, args: list[str]) -> None:
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "melwav", *args], cwd=app_dir, stdout=subprocess.PIPE,
+    proc = _Measured([sys.executable, "-m", "melwav", *args], cwd=app_dir, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        out, err = proc.communicate(timeout=900)
+        _, err = proc.communicate(timeout=900)
     except subprocess.TimeoutExpired:
         proc.kill()
-        out, err = proc.communicate()
+        _, err = proc.communicate()
     seconds = time.perf_counter() - t0
     lines = err.strip().splitlines()
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rss = float(proc.rusage.ru_maxrss) / 1024 if getattr(proc, "rusage", None) else float("nan")
     outcome = f"exit {proc.returncode}, {len(lines)} stderr line(s): {lines[-1] if lines else ''}"
     _row("cli", case, seconds, rss, outcome)
 
@@ -157,9 +164,11 @@ def main() -> None:
     _cli_case(app_dir, "CLI params nested 100,000 deep", [str(speech), "--params", str(data / "deep.json")])
     _cli_case(app_dir, "CLI params with a 5000-digit integer", [str(speech), "--params", str(data / "bigint.json")])
     if not args.skip_heavy:
-        _cli_case(app_dir, "CLI huge render (30 s, 44.1k/4096/128, 200 it)",
+        # The CLI's budget is 10x the app's: the issue's 200 iterations fit (the CLI waits for nobody but
+        # its user); 1000 do not.
+        _cli_case(app_dir, "CLI huge render (30 s, 44.1k/4096/128, 1000 it)",
                   [str(long44), "-o", str(data / "huge.wav"), "--sr", "44100", "--n-fft", "4096", "--hop", "128",
-                   "--n-iter", "200"])
+                   "--n-iter", "1000"])
     mnt = base / "tiny"
     mnt.mkdir()
     mounted = os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)],
@@ -185,7 +194,10 @@ def main() -> None:
     time.sleep(3.0)
     t0 = time.perf_counter()
     code = server.stop(signal.SIGTERM)
-    job.cancel()
+    try:
+        job.cancel()  # the server is gone; the client only has to stop waiting
+    except Exception:  # noqa: BLE001
+        pass
     left = (count_files(server.gradio_dir), count_files(server.work_dir))
     _row("app", "SIGTERM mid-render", time.perf_counter() - t0, 0.0,
          f"exit {code}; left {left[0]} file(s) in Gradio's temp dir, {left[1]} in the work dir")

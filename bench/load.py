@@ -6,6 +6,7 @@ The server runs as its own process with its real launch settings (queue of 32, t
 its own Gradio temp dir and work dir, on 127.0.0.1 only. Printed:
 
 - users, requests, failures, p50/p95/max latency, and cross-talk (each user's clip has its own pitch);
+- one user moving a slider (sequential /render calls on the bundled speech clip);
 - whether every result equals a serial call with the same inputs (sample for sample);
 - the server's RSS: at start, after a warm-up request, peak during the burst, and after it;
 - files in Gradio's temp dir and in the work dir after the run;
@@ -93,6 +94,22 @@ def main() -> None:
                     out.append((i, r, time.perf_counter() - t0, f"error: {type(exc).__name__}: {exc}", None))
             return out
 
+        # One user moving a slider: sequential /render calls on the bundled speech clip, the way the page
+        # sends them (the rebuilt-mel panel off, as on the default page, then on).
+        one = Client(server.url, verbose=False)
+        speech = handle_file(str(ROOT / "assets" / "speech.wav"))
+        one.predict(speech, *LD, 0, False, *ANALYSIS, False, api_name="/render")  # first load: analysis
+        slider = {}
+        for show_rebuilt in (False, True):
+            times = []
+            for n_time in range(1, 9):
+                values = list(LD)
+                values[3] = n_time
+                t1 = time.perf_counter()
+                one.predict(speech, *values, 7, False, *ANALYSIS, show_rebuilt, api_name="/render")
+                times.append(time.perf_counter() - t1)
+            slider[show_rebuilt] = float(np.median(times))
+
         server.sample()
         t0 = time.perf_counter()
         with cf.ThreadPoolExecutor(max_workers=args.users) as pool:
@@ -151,6 +168,8 @@ def main() -> None:
     print(f"server RSS (MiB): start {rss_start:.0f} · after one request {rss_warm:.0f} · peak during the burst of users {rss_peak:.0f} · "
           f"3 s after it {rss_after:.0f} · after the serial re-run {rss_after_serial:.0f} · after the queue burst {rss_end:.0f} · "
           f"process peak (VmHWM) {peak_all:.0f}")
+    print(f"one user moving a slider (speech.wav, 8 s): median /render {slider[False]:.2f} s on the default page, "
+          f"{slider[True]:.2f} s with the rebuilt-mel panel on")
     print(f"files after the users: {files_gradio} in Gradio's temp dir, {files_work} in the work dir")
     print(f"burst of {args.burst} simultaneous jobs at the real queue: "
           + "; ".join(f"{n} {k}" for k, n in sorted(outcomes.items(), key=lambda kv: -kv[1])))

@@ -237,9 +237,12 @@ def run(argv=None) -> int:
         if not any(wanted):
             _print_export(*export)
             return 0
+    budget = None if args.no_work_limit else limits.CLI_BUDGET
+    # What is over the limits whatever the clip holds is refused from its header, before decoding it.
+    pipeline.check_file_render(args.input, settings=settings, max_duration_s=args.max_duration, method=method,
+                               n_iter=n_iter, budget=budget)
     analysis = pipeline.load_and_analyse(args.input, settings=settings, max_duration_s=args.max_duration,
                                          trim=args.trim)
-    budget = None if args.no_work_limit else limits.CLI_BUDGET
     if params is not None:
         rendered = pipeline.replay(analysis, params, budget=budget)
     else:

@@ -208,6 +208,33 @@ def check_render(analysis: Analysis, *, method: str = DEFAULT_METHOD, n_iter: in
     return cost
 
 
+def check_file_render(path, *, settings: MelSettings, max_duration_s: float, method: str = DEFAULT_METHOD,
+                      n_iter: int | None = None, n_renders: int = 1, rebuilt_mel: bool = False,
+                      budget: float | None = None) -> None:
+    """:func:`check_render` from the file's header alone, before the clip is even decoded and analysed.
+
+    Refuses only what is over the limits even with the original's rebuild cached (the lowest cost such a
+    request can have); :func:`check_render` on the analysis decides the rest. A file whose header cannot
+    be read is left to :func:`melwav.audio.load_audio`, which says what is wrong with it.
+    """
+    import soundfile as sf
+
+    try:
+        info = sf.info(os.fspath(path))
+        seconds = min(info.frames / info.samplerate, float(max_duration_s))
+    except Exception:  # noqa: BLE001 - any unreadable header: load_audio will explain
+        return
+    n_frames = settings.n_frames(int(seconds * settings.sr))
+    if method == "librosa":
+        limits.check_librosa(settings, n_frames)
+    lowest = limits.render_cost(settings, n_frames, method=method, n_iter=n_iter, n_renders=n_renders,
+                                rebuilt_mel=rebuilt_mel, original_cached=True)
+    if budget is not None and lowest.units > budget:
+        # Over even so: the message counts the original's rebuild too, so its advice is enough to fit.
+        limits.check_cost(limits.render_cost(settings, n_frames, method=method, n_iter=n_iter, n_renders=n_renders,
+                                             rebuilt_mel=rebuilt_mel), budget=budget, duration_s=seconds)
+
+
 def rebuild_original(analysis: Analysis, *, method: str = DEFAULT_METHOD, n_iter: int | None = None,
                      cancel=None) -> Reconstruction:
     """The unaugmented mel rebuilt as audio (reconstruction artefacts only); cached per clip and method.
@@ -485,4 +512,5 @@ def replay(analysis: Analysis, params: Params, *, budget: float | None = None, c
 __all__ = [
     "Analysis", "Rendered", "Params", "MelwavError", "analyse", "load_and_analyse", "render", "rebuild_original",
     "rebuilt_logmel", "params_for", "parse_params", "read_params", "write_params", "check_fits", "replay",
+    "check_render", "check_file_render", "draw_for", "loads_params",
 ]

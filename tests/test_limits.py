@@ -72,6 +72,17 @@ def test_a_cached_original_is_not_counted_twice():
     assert (before.iterations, after.iterations) == (6, 3)
 
 
+def test_solo_and_variety_are_counted_and_refused_before_work(monkeypatch):
+    from melwav import lab
+
+    analysis = _analysis()
+    solo = pipeline.check_render(analysis, method="fgla", n_iter=10, n_renders=3)
+    assert solo.iterations == 40 and solo.rebuilds == 4  # three operations + the original
+    monkeypatch.setattr(lab, "plot_thumbnail", lambda *a, **k: pytest.fail("plotted before the check"))
+    with pytest.raises(LimitError, match="for 8 thumbnails"):
+        lab.variety(analysis, SpecAugmentConfig(), first_seed=0, n=8, budget=10.0)
+
+
 def test_cli_refuses_over_its_budget_and_the_flag_lifts_it(tmp_path, capsys, monkeypatch):
     import soundfile as sf
 
