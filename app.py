@@ -162,10 +162,23 @@ def render_audio(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_r
     figure = pathlib.Path(held["figure"]) if held.get("figure") else None
     snd = lab.render_sound(analysis, config, record, seed=int(held["seed"]), method=method, n_iter=_n_iter(n_iter),
                            policy_name=held.get("policy"), figure_png=figure, theme=held.get("theme", "light"),
-                           show_rebuilt_mel=bool(show_rebuilt))
+                           show_rebuilt_mel=bool(show_rebuilt), downloads=False)
     plot = str(snd.figure_png) if snd.figure_png is not None else gr.skip()
+    # The downloads are written in the next event (show_downloads), so the players do not wait for them.
+    pending = {"analysis": analysis, "rendered": snd.rendered, "figure": snd.figure_png or figure,
+               "policy": held.get("policy")}
     return (plot, *_players(snd.original_wav, snd.original_rebuilt_wav, snd.augmented_wav, snd.original_sc_db,
-                            snd.augmented_sc_db), [str(p) for p in snd.downloads])
+                            snd.augmented_sc_db), pending)
+
+
+@friendly
+def show_downloads(pending):
+    """Third step of a render on the page: write the downloads of the audio just rebuilt, into the file list."""
+    if not pending or pending.get("rendered") is None:
+        return gr.skip()
+    paths = lab.write_downloads(pending["analysis"], pending["rendered"], figure_png=pending["figure"],
+                                policy_name=pending["policy"])
+    return [str(p) for p in paths]
 
 
 @friendly
@@ -335,6 +348,7 @@ def build() -> gr.Blocks:
         start = lab.policy_units("LD", MelSettings())
         held = gr.State({})
         theme = gr.Textbox("light", visible=False, label="page theme")  # set by THEME_JS before each picture
+        pending_downloads = gr.State({})  # render_audio -> show_downloads
         grid_seeds = gr.State([])
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
@@ -461,34 +475,37 @@ def build() -> gr.Blocks:
         # waits for the reconstruction. THEME_JS tells the picture event the page's theme.
         picture = dict(fn=render_picture, inputs=[*render_inputs, theme], outputs=[plot, drawn, bounds, held],
                        js=THEME_JS, concurrency_limit=2, concurrency_id="render", api_visibility="private")
-        sound = dict(fn=render_audio, inputs=render_inputs, outputs=[plot, a_orig, a_orig_rebuilt, a_aug, files],
+        sound = dict(fn=render_audio, inputs=render_inputs,
+                     outputs=[plot, a_orig, a_orig_rebuilt, a_aug, pending_downloads],
                      concurrency_limit=2, concurrency_id="render", api_visibility="private")
+        downloads = dict(fn=show_downloads, inputs=[pending_downloads], outputs=[files], api_visibility="private",
+                         show_progress="hidden")
         policy_sliders = [warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame]
 
-        audio.change(trigger_mode="always_last", **picture).success(**sound)
-        demo.load(**picture).success(**sound)
+        audio.change(trigger_mode="always_last", **picture).success(**sound).success(**downloads)
+        demo.load(**picture).success(**sound).success(**downloads)
         for ctl in [*aug_inputs, method, n_iter, keep, show_rebuilt]:
-            ctl.input(trigger_mode="always_last", show_progress="minimal", **picture).success(**sound)
-        seed.submit(**picture).success(**sound)
+            ctl.input(trigger_mode="always_last", show_progress="minimal", **picture).success(**sound).success(**downloads)
+        seed.submit(**picture).success(**sound).success(**downloads)
         for ctl in analysis_inputs:
-            ctl.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_visibility="private").then(**picture).success(**sound)
-        policy.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_name="policy").then(**picture).success(**sound)
+            ctl.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_visibility="private").then(**picture).success(**sound).success(**downloads)
+        policy.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_name="policy").then(**picture).success(**sound).success(**downloads)
         reroll.click(new_seed, None, seed, api_visibility="private").then(
-            lambda: False, None, keep, api_visibility="private").then(**picture).success(**sound)
+            lambda: False, None, keep, api_visibility="private").then(**picture).success(**sound).success(**downloads)
         solo_btn.click(solo, [audio, *analysis_inputs, method, n_iter, held, theme],
                        [a_warp, a_freq, a_time, solo_mels, solo_pictures], js=THEME_JS,
                        api_name="solo", concurrency_limit=2, concurrency_id="render")
         variety_btn.click(variety, [audio, *aug_inputs, seed, *analysis_inputs, theme], [gallery, grid_seeds],
                           js=THEME_JS, api_name="variety", concurrency_limit=2, concurrency_id="render")
-        gallery.select(pick_draw, [grid_seeds], [seed, keep], api_visibility="private").then(**picture).success(**sound)
+        gallery.select(pick_draw, [grid_seeds], [seed, keep], api_visibility="private").then(**picture).success(**sound).success(**downloads)
         params_file.upload(
             load_params, [params_file, audio, *analysis_inputs],
             [policy, *aug_inputs, method, n_iter, seed, keep, *analysis_inputs, held], api_name="load_params",
-        ).then(**picture).success(**sound)
+        ).then(**picture).success(**sound).success(**downloads)
         import_btn.click(
             import_recipe_handler, [rec_text, rec_framework, rec_hop_ms, rec_n_mels, fill_db, *analysis_inputs],
             [policy, *aug_inputs, rec_info], api_name="import_recipe",
-        ).then(**picture).success(**sound)
+        ).then(**picture).success(**sound).success(**downloads)
         export_btn.click(export_recipe_handler, [exp_framework, rec_hop_ms, rec_n_mels, *aug_inputs, *analysis_inputs],
                          [exp_text, exp_notes], api_name="export_recipe")
     return demo

@@ -185,6 +185,7 @@ class Sound:
     params: pipeline.Params
     figure_png: pathlib.Path | None
     timings: dict[str, float]
+    rendered: pipeline.Rendered | None = None
 
 
 @dataclasses.dataclass
@@ -273,13 +274,16 @@ def render_sound(
     figure_png: pathlib.Path | None = None,
     theme: str = "light",
     show_rebuilt_mel: bool = False,
+    downloads: bool = True,
 ) -> Sound:
     """Rebuild the audio of ``record`` and write the players' clips and the downloads.
 
     The three clips share one gain, so their loudness stays comparable. The augmented rebuild is what
     the command line makes for the same params (bit for bit); ``figure_png`` (from
     :func:`render_picture`) joins the downloads. With ``show_rebuilt_mel`` the figure is made again with
-    the mel of the rebuilt audio as a third panel, and returned as ``Sound.figure_png``.
+    the mel of the rebuilt audio as a third panel, and returned as ``Sound.figure_png``. With
+    ``downloads=False`` only the players' clips are written; :func:`write_downloads` writes the rest
+    later from ``Sound.rendered`` (the page does that in an event after the players are shown).
     """
     times = {}
     t0 = time.perf_counter()
@@ -304,15 +308,27 @@ def render_sound(
     original_wav = write_wav(out / f"{stem}_original.wav", analysis.y * gain, sr=sr)
     original_rebuilt_wav = write_wav(out / f"{stem}_original_rebuilt.wav", original.y * gain, sr=sr)
     augmented_wav = write_wav(out / f"{stem}_{tag}_augmented.wav", rendered.y * gain, sr=sr)
-    # The download is the augmented rebuild at its own scale (what the CLI writes for the same params).
-    download_wav = write_wav(out / f"{stem}_{tag}.wav", rendered.y, sr=sr)
-    npy = pipeline.write_mel(out / f"{stem}_{tag}_mel.npy", rendered.L_aug)
     params = pipeline.params_for(analysis, rendered, policy=policy_name)
-    js = pipeline.write_params(out / f"{stem}_{tag}.json", params)
+    files = write_downloads(analysis, rendered, figure_png=figure_png, policy_name=policy_name, out=out) \
+        if downloads else []
     times["files"] = time.perf_counter() - t2
-    downloads = [download_wav, npy] + ([figure_png] if figure_png is not None else []) + [js]
-    return Sound(original_wav, original_rebuilt_wav, augmented_wav, downloads,
-                 original.spectral_convergence_db, rendered.rebuilt.spectral_convergence_db, params, new_png, times)
+    return Sound(original_wav, original_rebuilt_wav, augmented_wav, files, original.spectral_convergence_db,
+                 rendered.rebuilt.spectral_convergence_db, params, new_png, times, rendered)
+
+
+def write_downloads(analysis: pipeline.Analysis, rendered: pipeline.Rendered, *,
+                    figure_png: pathlib.Path | None = None, policy_name: str | None = None,
+                    out: pathlib.Path | None = None) -> list[pathlib.Path]:
+    """The downloads of one render: augmented WAV, its log-mel (.npy), the figure, the params JSON.
+
+    The WAV is the augmented rebuild at its own scale, what the command line writes for the same params.
+    """
+    out = out or new_output_dir()
+    stem = f"{_stem(analysis.name)}_{_tag(policy_name, rendered.seed)}"
+    wav = write_wav(out / f"{stem}.wav", rendered.y, sr=analysis.settings.sr)
+    npy = pipeline.write_mel(out / f"{stem}_mel.npy", rendered.L_aug)
+    js = pipeline.write_params(out / f"{stem}.json", pipeline.params_for(analysis, rendered, policy=policy_name))
+    return [wav, npy] + ([figure_png] if figure_png is not None else []) + [js]
 
 
 def render_view(
