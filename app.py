@@ -136,19 +136,16 @@ def _n_iter(value):
     return None if value is None or int(value) < 0 else int(value)
 
 
-@friendly
-def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
-           convention, method, n_iter, seed, keep, sr, n_fft, hop, n_mels, show_rebuilt, held,
-           progress=gr.Progress()):
-    """Augment the clip's log-mel and rebuild audio from the original and the augmented mel."""
-    if not audio:
-        # The clip was cleared (or is being replaced): keep what is on the page rather than raise.
-        return tuple(gr.skip() for _ in range(8))
-    settings = _settings(sr, n_fft, hop, n_mels)
-    # Over the limits whatever is cached: refused from the file's header, before decoding it.
+def _check_cost(audio, settings, method, n_iter, show_rebuilt):
+    """Over the limits whatever is cached: refused from the file's header, before decoding it."""
     pipeline.check_file_render(audio, settings=settings, max_duration_s=MAX_DURATION_S, method=method,
                                n_iter=_n_iter(n_iter), rebuilt_mel=bool(show_rebuilt), budget=limits.server_budget())
-    progress(0.05, desc="analysing the clip")
+
+
+def _prepare(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
+             convention, seed, keep, sr, n_fft, hop, n_mels, held):
+    """The clip, config, seed and (with "keep this draw") the held record of one render."""
+    settings = _settings(sr, n_fft, hop, n_mels)
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
     config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
                      fill_db, convention)
@@ -161,25 +158,104 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
             record = None
         else:
             seed = int(held.get("seed", seed))
-    progress(0.2, desc="rebuilding audio from the mel spectrograms")
+    return analysis, config, seed, record
+
+
+def _players(original_wav, original_rebuilt_wav, augmented_wav, original_sc_db, augmented_sc_db):
+    return (
+        gr.update(value=str(original_wav)),
+        gr.update(value=str(original_rebuilt_wav), label=f"2 · original mel rebuilt · SC {original_sc_db:.1f} dB"),
+        gr.update(value=str(augmented_wav), label=f"3 · augmented mel rebuilt · SC {augmented_sc_db:.1f} dB"),
+    )
+
+
+@friendly
+def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
+           convention, method, n_iter, seed, keep, sr, n_fft, hop, n_mels, show_rebuilt, held):
+    """Augment the clip's log-mel and rebuild audio from the original and the augmented mel, in one call.
+
+    The ``/render`` endpoint for scripts; the page runs the same work as two chained events,
+    :func:`render_picture` then :func:`render_audio`.
+    """
+    if not audio:
+        return tuple(gr.skip() for _ in range(8))
+    _check_cost(audio, _settings(sr, n_fft, hop, n_mels), method, n_iter, show_rebuilt)
+    analysis, config, seed, record = _prepare(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio,
+                                              per_frame, fill, fill_db, convention, seed, keep, sr, n_fft, hop,
+                                              n_mels, held)
     view = lab.render_view(analysis, config, seed=seed, method=method, n_iter=_n_iter(n_iter), record=record,
-                           policy_name=lab.matching_policy(config, settings), show_rebuilt_mel=bool(show_rebuilt),
-                           budget=limits.server_budget(), cancel=_deadline())
+                           policy_name=lab.matching_policy(config, analysis.settings),
+                           show_rebuilt_mel=bool(show_rebuilt), budget=limits.server_budget(), cancel=_deadline())
     for note in view.notes[:MAX_TOASTS]:
         gr.Info(inert(note))
     held = {"record": view.record.to_dict(), "seed": view.seed, "clip": analysis.key}
-    return (
-        str(view.figure_png),
-        view.description,
-        view.bounds,
-        gr.update(value=str(view.original_wav)),
-        gr.update(value=str(view.original_rebuilt_wav),
-                  label=f"2 · original mel rebuilt · SC {view.original_sc_db:.1f} dB"),
-        gr.update(value=str(view.augmented_wav),
-                  label=f"3 · augmented mel rebuilt · SC {view.augmented_sc_db:.1f} dB"),
-        [str(p) for p in view.downloads],
-        held,
-    )
+    return (str(view.figure_png), view.description, view.bounds,
+            *_players(view.original_wav, view.original_rebuilt_wav, view.augmented_wav, view.original_sc_db,
+                      view.augmented_sc_db),
+            [str(p) for p in view.downloads], held)
+
+
+@friendly
+def render_picture(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
+                   convention, method, n_iter, seed, keep, sr, n_fft, hop, n_mels, show_rebuilt, held, theme):
+    """First half of a render on the page: the draw, its figure and its description (no audio yet).
+
+    ``theme`` ("light"/"dark") is set by the page (``THEME_JS``). Returns the plot, description, bounds and
+    the held draw, which :func:`render_audio` (chained after this event) rebuilds.
+    """
+    if not audio:
+        # The clip was cleared (or is being replaced): keep what is on the page rather than raise.
+        return tuple(gr.skip() for _ in range(4))
+    _check_cost(audio, _settings(sr, n_fft, hop, n_mels), method, n_iter, show_rebuilt)
+    analysis, config, seed, record = _prepare(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio,
+                                              per_frame, fill, fill_db, convention, seed, keep, sr, n_fft, hop,
+                                              n_mels, held)
+    policy_name = lab.matching_policy(config, analysis.settings)
+    theme = theme if theme in ("light", "dark") else "light"
+    pic = lab.render_picture(analysis, config, seed=seed, record=record, policy_name=policy_name, theme=theme,
+                             show_rebuilt_mel=bool(show_rebuilt))
+    for note in pic.notes[:MAX_TOASTS]:
+        gr.Info(inert(note))
+    held = {"record": pic.record.to_dict(), "seed": pic.seed, "clip": analysis.key, "figure": str(pic.figure_png),
+            "policy": policy_name, "theme": theme}
+    return str(pic.figure_png), pic.description, pic.bounds, held
+
+
+@friendly
+def render_audio(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
+                 convention, method, n_iter, seed, keep, sr, n_fft, hop, n_mels, show_rebuilt, held):
+    """Second half of a render on the page: rebuild the held draw; players, downloads (and the rebuilt-mel panel)."""
+    if not audio or not held or not held.get("record"):
+        return tuple(gr.skip() for _ in range(5))
+    settings = _settings(sr, n_fft, hop, n_mels)
+    _check_cost(audio, settings, method, n_iter, show_rebuilt)
+    analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
+    if held.get("clip") != analysis.key:
+        return tuple(gr.skip() for _ in range(5))  # the clip changed since this draw was pictured
+    config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
+                     fill_db, convention)
+    record = AugmentRecord.from_dict(held["record"])
+    figure = pathlib.Path(held["figure"]) if held.get("figure") else None
+    snd = lab.render_sound(analysis, config, record, seed=int(held["seed"]), method=method, n_iter=_n_iter(n_iter),
+                           policy_name=held.get("policy"), figure_png=figure, theme=held.get("theme", "light"),
+                           show_rebuilt_mel=bool(show_rebuilt), downloads=False, budget=limits.server_budget(),
+                           cancel=_deadline())
+    plot = str(snd.figure_png) if snd.figure_png is not None else gr.skip()
+    # The downloads are written in the next event (show_downloads), so the players do not wait for them.
+    pending = {"analysis": analysis, "rendered": snd.rendered, "figure": snd.figure_png or figure,
+               "policy": held.get("policy")}
+    return (plot, *_players(snd.original_wav, snd.original_rebuilt_wav, snd.augmented_wav, snd.original_sc_db,
+                            snd.augmented_sc_db), pending)
+
+
+@friendly
+def show_downloads(pending):
+    """Third step of a render on the page: write the downloads of the audio just rebuilt, into the file list."""
+    if not pending or pending.get("rendered") is None:
+        return gr.skip()
+    paths = lab.write_downloads(pending["analysis"], pending["rendered"], figure_png=pending["figure"],
+                                policy_name=pending["policy"])
+    return [str(p) for p in paths]
 
 
 @friendly
@@ -197,8 +273,8 @@ def new_seed():
 
 @friendly
 def solo(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention,
-         seed, sr, n_fft, hop, n_mels, method, n_iter, held):
-    """The current draw's time warp, frequency masks and time masks, each heard on its own.
+         seed, sr, n_fft, hop, n_mels, method, n_iter, held, theme="light"):
+    """The current draw's time warp, frequency masks and time masks, each heard (and pictured) on its own.
 
     The page's current draw when there is one for this clip; otherwise (a first API call) the draw the
     settings and seed give, as /render would make it.
@@ -215,13 +291,15 @@ def solo(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, pe
     pipeline.check_render(analysis, method=method, n_iter=_n_iter(n_iter), n_renders=3,
                           budget=limits.server_budget())
     cancel = _deadline()
-    outs, mels = [], []
+    theme = theme if theme in ("light", "dark") else "light"
+    outs, mels, pictures = [], [], []
     for op in ("warp", "freq", "time"):
-        wav, mel, sc = lab.render_solo(analysis, record, op, seed=seed, method=method, n_iter=_n_iter(n_iter),
-                                       cancel=cancel)
+        wav, mel, png, sc = lab.render_solo(analysis, record, op, seed=seed, method=method, n_iter=_n_iter(n_iter),
+                                            theme=theme, cancel=cancel)
         outs.append(gr.update(value=str(wav), label=f"{_SOLO_LABEL[op]} · SC {sc:.1f} dB"))
         mels.append(str(mel))
-    return (*outs, mels)
+        pictures.append((str(png), _SOLO_LABEL[op]))
+    return (*outs, mels, pictures)
 
 
 _SOLO_LABEL = {"warp": "time warp only", "freq": "frequency masks only", "time": "time masks only"}
@@ -229,13 +307,14 @@ _SOLO_LABEL = {"warp": "time warp only", "freq": "frequency masks only", "time":
 
 @friendly
 def variety(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
-            convention, seed, sr, n_fft, hop, n_mels):
+            convention, seed, sr, n_fft, hop, n_mels, theme="light"):
     """Eight draws of the current settings, to see the variety of a policy."""
     settings = _settings(sr, n_fft, hop, n_mels)
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
     config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
                      fill_db, convention)
-    draws = lab.variety(analysis, config, first_seed=lab.parse_seed(seed), n=VARIETY_N, budget=limits.server_budget())
+    draws = lab.variety(analysis, config, first_seed=lab.parse_seed(seed), n=VARIETY_N, budget=limits.server_budget(),
+                        theme=theme if theme in ("light", "dark") else "light")
     return [(str(png), f"seed {s}") for png, s, _ in draws], [s for _, s, _ in draws]
 
 
@@ -340,6 +419,12 @@ def export_recipe_handler(framework, fw_hop_ms, fw_n_mels, warp_ms, n_freq, freq
     return text, f"{head}\n\n**What {framework} cannot express or draws differently:**\n{body}"
 
 
+#: Runs in the page before each picture event: its last input (the hidden theme box) becomes the page's theme.
+THEME_JS = """
+(...args) => { args[args.length - 1] = document.body.classList.contains('dark') ? 'dark' : 'light'; return args; }
+"""
+
+
 def build() -> gr.Blocks:
     # No analytics: the app must work offline, and a public Space should not phone home for its users.
     with gr.Blocks(title="melwav: hear SpecAugment", delete_cache=(600, 3600), analytics_enabled=False) as demo:
@@ -350,6 +435,8 @@ def build() -> gr.Blocks:
         )
         start = lab.policy_units("LD", MelSettings())
         held = gr.State({})
+        theme = gr.Textbox("light", visible=False, label="page theme")  # set by THEME_JS before each picture
+        pending_downloads = gr.State({})  # render_audio -> show_downloads
         grid_seeds = gr.State([])
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
@@ -452,10 +539,13 @@ def build() -> gr.Blocks:
                 a_warp = gr.Audio(label="time warp only", type="filepath", interactive=False)
                 a_freq = gr.Audio(label="frequency masks only", type="filepath", interactive=False)
                 a_time = gr.Audio(label="time masks only", type="filepath", interactive=False)
+            solo_pictures = gr.Gallery(label="Each operation alone: original | augmented by it", columns=3,
+                                       height="auto", object_fit="contain", allow_preview=True)
             solo_mels = gr.File(label="Their mel spectrograms (.npy: warp, frequency, time)", file_count="multiple",
                                 interactive=False, height=110)
             variety_btn = gr.Button("Show 8 draws of these settings (click one to make it current)")
-            gallery = gr.Gallery(label="Draws (seed under each)", columns=4, height="auto", allow_preview=False)
+            gallery = gr.Gallery(label="Draws (seed under each)", columns=4, height="auto", allow_preview=False,
+                                 object_fit="contain")
             params_file = gr.File(label="Load a params .json (from the app or the command line)",
                                   file_types=[".json"], type="filepath")
         if ABOUT:
@@ -466,35 +556,44 @@ def build() -> gr.Blocks:
         analysis_inputs = [sr, n_fft, hop, n_mels]
         render_inputs = [audio, *aug_inputs, method, n_iter, seed, keep, *analysis_inputs, show_rebuilt, held]
         render_outputs = [plot, drawn, bounds, a_orig, a_orig_rebuilt, a_aug, files, held]
-        heavy = dict(fn=render, inputs=render_inputs, outputs=render_outputs, concurrency_limit=2,
-                     concurrency_id="render")
+        # /render (scripts): the whole render in one call, from a button the page does not show.
+        gr.Button("render (API)", visible=False).click(render, render_inputs, render_outputs, api_name="render",
+                                                       concurrency_limit=2, concurrency_id="render")
+        # The page: the picture first (tens of ms), then the audio in a chained event, so the eye never
+        # waits for the reconstruction. THEME_JS tells the picture event the page's theme.
+        picture = dict(fn=render_picture, inputs=[*render_inputs, theme], outputs=[plot, drawn, bounds, held],
+                       js=THEME_JS, concurrency_limit=2, concurrency_id="render", api_visibility="private")
+        sound = dict(fn=render_audio, inputs=render_inputs,
+                     outputs=[plot, a_orig, a_orig_rebuilt, a_aug, pending_downloads],
+                     concurrency_limit=2, concurrency_id="render", api_visibility="private")
+        downloads = dict(fn=show_downloads, inputs=[pending_downloads], outputs=[files], api_visibility="private",
+                         show_progress="hidden")
         policy_sliders = [warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame]
 
-        private = dict(heavy, api_visibility="private")
-        audio.change(api_name="render", trigger_mode="always_last", **heavy)
-        demo.load(**private)
+        audio.change(trigger_mode="always_last", **picture).success(**sound).success(**downloads)
+        demo.load(**picture).success(**sound).success(**downloads)
         for ctl in [*aug_inputs, method, n_iter, keep, show_rebuilt]:
-            ctl.input(trigger_mode="always_last", show_progress="minimal", **private)
-        seed.submit(**private)
+            ctl.input(trigger_mode="always_last", show_progress="minimal", **picture).success(**sound).success(**downloads)
+        seed.submit(**picture).success(**sound).success(**downloads)
         for ctl in analysis_inputs:
-            ctl.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_visibility="private").then(**private)
-        policy.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_name="policy").then(**private)
+            ctl.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_visibility="private").then(**picture).success(**sound).success(**downloads)
+        policy.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_name="policy").then(**picture).success(**sound).success(**downloads)
         reroll.click(new_seed, None, seed, api_visibility="private").then(
-            lambda: False, None, keep, api_visibility="private").then(**private)
-        solo_btn.click(solo, [audio, *aug_inputs, seed, *analysis_inputs, method, n_iter, held],
-                       [a_warp, a_freq, a_time, solo_mels],
+            lambda: False, None, keep, api_visibility="private").then(**picture).success(**sound).success(**downloads)
+        solo_btn.click(solo, [audio, *aug_inputs, seed, *analysis_inputs, method, n_iter, held, theme],
+                       [a_warp, a_freq, a_time, solo_mels, solo_pictures], js=THEME_JS,
                        api_name="solo", concurrency_limit=2, concurrency_id="render")
-        variety_btn.click(variety, [audio, *aug_inputs, seed, *analysis_inputs], [gallery, grid_seeds],
-                          api_name="variety", concurrency_limit=2, concurrency_id="render")
-        gallery.select(pick_draw, [grid_seeds], [seed, keep], api_visibility="private").then(**private)
+        variety_btn.click(variety, [audio, *aug_inputs, seed, *analysis_inputs, theme], [gallery, grid_seeds],
+                          js=THEME_JS, api_name="variety", concurrency_limit=2, concurrency_id="render")
+        gallery.select(pick_draw, [grid_seeds], [seed, keep], api_visibility="private").then(**picture).success(**sound).success(**downloads)
         params_file.upload(
             load_params, [params_file, audio, *analysis_inputs],
             [policy, *aug_inputs, method, n_iter, seed, keep, *analysis_inputs, held], api_name="load_params",
-        ).then(**private)
+        ).then(**picture).success(**sound).success(**downloads)
         import_btn.click(
             import_recipe_handler, [rec_text, rec_framework, rec_hop_ms, rec_n_mels, fill_db, *analysis_inputs],
             [policy, *aug_inputs, rec_info], api_name="import_recipe",
-        ).then(**private)
+        ).then(**picture).success(**sound).success(**downloads)
         export_btn.click(export_recipe_handler, [exp_framework, rec_hop_ms, rec_n_mels, *aug_inputs, *analysis_inputs],
                          [exp_text, exp_notes], api_name="export_recipe")
     return demo

@@ -27,7 +27,7 @@ from .audio import DEFAULT_MAX_DURATION_S, common_gain, write_wav
 from .errors import ParameterError, check_float, check_int
 from .explain import describe, describe_config
 from .features import MelSettings
-from .plot import plot_comparison, plot_thumbnail, save_png
+from .plot import ComparisonBase, comparison_base, compose_comparison, plot_thumbnail, save_png, write_rgba_png
 from .specaugment import POLICIES, AugmentRecord, SpecAugmentConfig, apply, draw, fill_value, frames_from_ms, policy
 
 #: The page's players bring quiet clips up, all by the same gain, by at most this much.
@@ -153,6 +153,42 @@ def _stem(name: str) -> str:
 
 
 @dataclasses.dataclass
+class Picture:
+    """What a slider move shows first: the figure and the words, before any audio is rebuilt.
+
+    ``timings`` (seconds): ``draw`` (draw and apply), ``picture`` (compose and encode the figure), ``files``.
+    """
+
+    figure_png: pathlib.Path
+    description: str
+    bounds: str
+    record: AugmentRecord
+    seed: int
+    L_aug: np.ndarray
+    notes: tuple[str, ...]
+    timings: dict[str, float]
+
+
+@dataclasses.dataclass
+class Sound:
+    """The audio of one draw: the three players' clips, the rebuilds' SC, and the downloads.
+
+    ``timings`` (seconds): ``reconstruction``, ``picture`` (only with the rebuilt-mel panel), ``files``.
+    """
+
+    original_wav: pathlib.Path
+    original_rebuilt_wav: pathlib.Path
+    augmented_wav: pathlib.Path
+    downloads: list[pathlib.Path]
+    original_sc_db: float
+    augmented_sc_db: float
+    params: pipeline.Params
+    figure_png: pathlib.Path | None
+    timings: dict[str, float]
+    rendered: pipeline.Rendered | None = None
+
+
+@dataclasses.dataclass
 class View:
     """One rendering as the page shows it."""
 
@@ -169,6 +205,137 @@ class View:
     augmented_sc_db: float
     params: pipeline.Params
     notes: tuple[str, ...]
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+_BASES = pipeline._LRU(8)
+
+
+def figure_base(analysis: pipeline.Analysis, *, theme: str = "light", n_panels: int = 2,
+                titles: tuple[str, ...] = ("original", "augmented", "mel of the rebuilt audio")) -> ComparisonBase:
+    """The static part of the page's figure for this clip (axes, labels, original panel), cached per clip and theme."""
+    key = (analysis.key, theme, n_panels, titles)
+    base = _BASES.get(key)
+    if base is None:
+        base = comparison_base(analysis.L, settings=analysis.settings, theme=theme, n_panels=n_panels, titles=titles)
+        _BASES.put(key, base)
+    return base
+
+
+def _tag(policy_name: str | None, seed: int) -> str:
+    return f"{policy_name or 'custom'}_seed{seed}"
+
+
+def render_picture(
+    analysis: pipeline.Analysis,
+    config: SpecAugmentConfig,
+    *,
+    seed: int,
+    record: AugmentRecord | None = None,
+    policy_name: str | None = None,
+    theme: str = "light",
+    show_rebuilt_mel: bool = False,
+) -> Picture:
+    """Draw (or replay ``record``) and picture it: no reconstruction, so it is back in tens of milliseconds.
+
+    With ``show_rebuilt_mel`` the figure has an empty third panel that :func:`render_sound` fills.
+    """
+    times = {}
+    t0 = time.perf_counter()
+    seed = pipeline.check_seed(seed)
+    if record is None:
+        record = draw(config, n_mels=analysis.n_mels, n_frames=analysis.n_frames, rng=np.random.default_rng(seed))
+    L_aug = apply(analysis.L, record, ref=analysis.ref, settings=analysis.settings)
+    t1 = time.perf_counter()
+    times["draw"] = t1 - t0
+    base = figure_base(analysis, theme=theme, n_panels=3 if show_rebuilt_mel else 2)
+    rgba = compose_comparison(base, L_aug, record=record)
+    out = new_output_dir()
+    png = write_rgba_png(out / f"{_stem(analysis.name)}_{_tag(policy_name, seed)}.png", rgba)
+    t2 = time.perf_counter()
+    times["picture"] = t2 - t1
+    pol = POLICIES.get(policy_name) if policy_name else None
+    level = fill_value(analysis.L, record, ref=analysis.ref, settings=analysis.settings)
+    text = describe(record, settings=analysis.settings, fill_db=level, policy=pol)
+    text = f"**Seed {seed}**" + (f" · policy **{policy_name}**" if policy_name else "") + "\n\n" + text
+    times["draw"] += time.perf_counter() - t2
+    return Picture(png, text, describe_config(config, settings=analysis.settings), record, seed, L_aug,
+                   analysis.notes + record.notes, times)
+
+
+def render_sound(
+    analysis: pipeline.Analysis,
+    config: SpecAugmentConfig,
+    record: AugmentRecord,
+    *,
+    seed: int,
+    method: str,
+    n_iter: int | None,
+    policy_name: str | None = None,
+    figure_png: pathlib.Path | None = None,
+    theme: str = "light",
+    show_rebuilt_mel: bool = False,
+    downloads: bool = True,
+    budget: float | None = None,
+    cancel=None,
+) -> Sound:
+    """Rebuild the audio of ``record`` and write the players' clips and the downloads.
+
+    The three clips share one gain, so their loudness stays comparable. The augmented rebuild is what
+    the command line makes for the same params (bit for bit); ``figure_png`` (from
+    :func:`render_picture`) joins the downloads. With ``show_rebuilt_mel`` the figure is made again with
+    the mel of the rebuilt audio as a third panel, and returned as ``Sound.figure_png``. With
+    ``downloads=False`` only the players' clips are written; :func:`write_downloads` writes the rest
+    later from ``Sound.rendered`` (the page does that in an event after the players are shown).
+    ``budget`` (work units, see :mod:`melwav.limits`) is checked before any work; ``cancel`` is called
+    once per iteration.
+    """
+    times = {}
+    t0 = time.perf_counter()
+    pipeline.check_render(analysis, method=method, n_iter=n_iter, rebuilt_mel=show_rebuilt_mel, budget=budget)
+    rendered = pipeline.render(analysis, config, seed=seed, method=method, n_iter=n_iter, record=record,
+                               cancel=cancel)
+    original = pipeline.rebuild_original(analysis, method=method, n_iter=n_iter, cancel=cancel)
+    t1 = time.perf_counter()
+    times["reconstruction"] = t1 - t0
+    gain = np.float32(common_gain(analysis.y, original.y, rendered.y, max_boost_db=PLAYER_BOOST_DB))
+    out = new_output_dir()
+    stem = _stem(analysis.name)
+    tag = _tag(policy_name, rendered.seed)
+    sr = analysis.settings.sr
+    new_png = None
+    if show_rebuilt_mel:
+        L_rebuilt = pipeline.rebuilt_logmel(rendered.y, analysis=analysis)
+        base = figure_base(analysis, theme=theme, n_panels=3)
+        rgba = compose_comparison(base, rendered.L_aug, record=rendered.record, L_rebuilt=L_rebuilt)
+        new_png = figure_png = write_rgba_png(out / f"{stem}_{tag}.png", rgba)
+        times["picture"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    # Players: 16-bit, on one gain.
+    original_wav = write_wav(out / f"{stem}_original.wav", analysis.y * gain, sr=sr)
+    original_rebuilt_wav = write_wav(out / f"{stem}_original_rebuilt.wav", original.y * gain, sr=sr)
+    augmented_wav = write_wav(out / f"{stem}_{tag}_augmented.wav", rendered.y * gain, sr=sr)
+    params = pipeline.params_for(analysis, rendered, policy=policy_name)
+    files = write_downloads(analysis, rendered, figure_png=figure_png, policy_name=policy_name, out=out) \
+        if downloads else []
+    times["files"] = time.perf_counter() - t2
+    return Sound(original_wav, original_rebuilt_wav, augmented_wav, files, original.spectral_convergence_db,
+                 rendered.rebuilt.spectral_convergence_db, params, new_png, times, rendered)
+
+
+def write_downloads(analysis: pipeline.Analysis, rendered: pipeline.Rendered, *,
+                    figure_png: pathlib.Path | None = None, policy_name: str | None = None,
+                    out: pathlib.Path | None = None) -> list[pathlib.Path]:
+    """The downloads of one render: augmented WAV, its log-mel (.npy), the figure, the params JSON.
+
+    The WAV is the augmented rebuild at its own scale, what the command line writes for the same params.
+    """
+    out = out or new_output_dir()
+    stem = f"{_stem(analysis.name)}_{_tag(policy_name, rendered.seed)}"
+    wav = write_wav(out / f"{stem}.wav", rendered.y, sr=analysis.settings.sr)
+    npy = pipeline.write_mel(out / f"{stem}_mel.npy", rendered.L_aug)
+    js = pipeline.write_params(out / f"{stem}.json", pipeline.params_for(analysis, rendered, policy=policy_name))
+    return [wav, npy] + ([figure_png] if figure_png is not None else []) + [js]
 
 
 def render_view(
@@ -183,54 +350,38 @@ def render_view(
     show_rebuilt_mel: bool = False,
     budget: float | None = None,
     cancel=None,
+    theme: str = "light",
 ) -> View:
-    """Draw (or replay ``record``), rebuild, plot, and write the page's clips and downloads.
+    """Draw (or replay ``record``), picture, rebuild and write the page's clips and downloads, in one call.
 
-    The three clips share one gain, so their loudness stays comparable. ``budget`` (work units, see
-    :mod:`melwav.limits`) is checked before any work; ``cancel`` is called once per iteration.
+    :func:`render_picture` then :func:`render_sound`; the page runs them as two events (picture first).
+    ``budget`` (work units, see :mod:`melwav.limits`) is checked before any work; ``cancel`` is called once
+    per iteration.
     """
     pipeline.check_render(analysis, method=method, n_iter=n_iter, rebuilt_mel=show_rebuilt_mel, budget=budget)
-    rendered = pipeline.render(analysis, config, seed=seed, method=method, n_iter=n_iter, record=record,
-                               cancel=cancel)
-    original = pipeline.rebuild_original(analysis, method=method, n_iter=n_iter)
-    gain = np.float32(common_gain(analysis.y, original.y, rendered.y, max_boost_db=PLAYER_BOOST_DB))
-    out = new_output_dir()
-    stem = _stem(analysis.name)
-    tag = f"{policy_name or 'custom'}_seed{rendered.seed}"
-    sr = analysis.settings.sr
-    original_wav = write_wav(out / f"{stem}_original.wav", analysis.y * gain, sr=sr)
-    original_rebuilt_wav = write_wav(out / f"{stem}_original_rebuilt.wav", original.y * gain, sr=sr)
-    # The download is the augmented rebuild at its own scale (what the CLI writes for the same params).
-    augmented_wav = write_wav(out / f"{stem}_{tag}_augmented.wav", rendered.y * gain, sr=sr)
-    download_wav = write_wav(out / f"{stem}_{tag}.wav", rendered.y, sr=sr)
-    L_rebuilt = pipeline.rebuilt_logmel(rendered.y, analysis=analysis) if show_rebuilt_mel else None
-    fig = plot_comparison(analysis.L, rendered.L_aug, settings=analysis.settings, record=rendered.record,
-                          L_rebuilt=L_rebuilt)
-    png = save_png(out / f"{stem}_{tag}.png", fig)
-    npy = pipeline.write_mel(out / f"{stem}_{tag}_mel.npy", rendered.L_aug)
-    params = pipeline.params_for(analysis, rendered, policy=policy_name)
-    js = pipeline.write_params(out / f"{stem}_{tag}.json", params)
-    pol = POLICIES.get(policy_name) if policy_name else None
-    level = fill_value(analysis.L, rendered.record, ref=analysis.ref, settings=analysis.settings)
-    text = describe(rendered.record, settings=analysis.settings, fill_db=level, policy=pol)
-    text = f"**Seed {rendered.seed}**" + (f" · policy **{policy_name}**" if policy_name else "") + "\n\n" + text
+    pic = render_picture(analysis, config, seed=seed, record=record, policy_name=policy_name, theme=theme,
+                         show_rebuilt_mel=show_rebuilt_mel)
+    snd = render_sound(analysis, config, pic.record, seed=pic.seed, method=method, n_iter=n_iter,
+                       policy_name=policy_name, figure_png=pic.figure_png, theme=theme,
+                       show_rebuilt_mel=show_rebuilt_mel, budget=budget, cancel=cancel)
     return View(
-        figure_png=png, description=text, bounds=describe_config(config, settings=analysis.settings),
-        original_wav=original_wav, original_rebuilt_wav=original_rebuilt_wav, augmented_wav=augmented_wav,
-        downloads=[download_wav, npy, png, js], record=rendered.record, seed=rendered.seed,
-        original_sc_db=original.spectral_convergence_db, augmented_sc_db=rendered.rebuilt.spectral_convergence_db,
-        params=params, notes=analysis.notes + rendered.record.notes,
+        figure_png=snd.figure_png or pic.figure_png, description=pic.description, bounds=pic.bounds,
+        original_wav=snd.original_wav, original_rebuilt_wav=snd.original_rebuilt_wav,
+        augmented_wav=snd.augmented_wav, downloads=snd.downloads, record=pic.record, seed=pic.seed,
+        original_sc_db=snd.original_sc_db, augmented_sc_db=snd.augmented_sc_db, params=snd.params,
+        notes=pic.notes, timings={**pic.timings, **{k: v + pic.timings.get(k, 0.0) for k, v in snd.timings.items()}},
     )
 
 
 def render_solo(analysis: pipeline.Analysis, record: AugmentRecord, operation: str, *, seed: int, method: str,
-                n_iter: int | None, budget: float | None = None,
-                cancel=None) -> tuple[pathlib.Path, pathlib.Path, float]:
+                n_iter: int | None, theme: str = "light", budget: float | None = None,
+                cancel=None) -> tuple[pathlib.Path, pathlib.Path, pathlib.Path, float]:
     """One operation of a draw on its own ("warp", "freq" or "time").
 
     Returns the rebuilt clip (on the same gain rule as :func:`render_view`), the augmented log-mel saved as
-    .npy, and the spectral convergence (dB) the rebuild reached. ``budget`` and ``cancel`` as in
-    :func:`render_view` (check the three operations at once with ``pipeline.check_render(n_renders=3)``).
+    .npy, its picture (original | this operation alone, marked, as PNG), and the spectral convergence (dB)
+    the rebuild reached. ``budget`` and ``cancel`` as in :func:`render_view` (check the three operations at
+    once with ``pipeline.check_render(n_renders=3)``).
     """
     solo = record.only(operation)
     rendered = pipeline.render(analysis, SpecAugmentConfig(), seed=seed, method=method, n_iter=n_iter, record=solo,
@@ -241,11 +392,15 @@ def render_solo(analysis: pipeline.Analysis, record: AugmentRecord, operation: s
     stem = f"{_stem(analysis.name)}_{operation}_only"
     wav = write_wav(out / f"{stem}.wav", rendered.y * np.float32(gain), sr=analysis.settings.sr)
     npy = pipeline.write_mel(out / f"{stem}_mel.npy", rendered.L_aug)
-    return wav, npy, rendered.rebuilt.spectral_convergence_db
+    titles = ("original", {"warp": "time warp only", "freq": "frequency masks only", "time": "time masks only"}[operation])
+    rgba = compose_comparison(figure_base(analysis, theme=theme, titles=titles), rendered.L_aug, record=solo)
+    png = write_rgba_png(out / f"{stem}.png", rgba)
+    return wav, npy, png, rendered.rebuilt.spectral_convergence_db
 
 
 def variety(analysis: pipeline.Analysis, config: SpecAugmentConfig, *, first_seed: int,
-            n: int = 8, budget: float | None = None) -> list[tuple[pathlib.Path, int, AugmentRecord]]:
+            n: int = 8, budget: float | None = None,
+            theme: str = "light") -> list[tuple[pathlib.Path, int, AugmentRecord]]:
     """``n`` draws of one config from consecutive seeds, as thumbnails (no reconstruction: cheap).
 
     Returns ``[(thumbnail PNG, seed, record), ...]``; the same seed and config give the page's main draw.
@@ -260,7 +415,8 @@ def variety(analysis: pipeline.Analysis, config: SpecAugmentConfig, *, first_see
         seed = (first_seed + i) % (pipeline.MAX_SEED + 1)
         record = draw(config, n_mels=analysis.n_mels, n_frames=analysis.n_frames, rng=np.random.default_rng(seed))
         L_aug = apply(analysis.L, record, ref=analysis.ref, settings=analysis.settings)
-        fig = plot_thumbnail(L_aug, settings=analysis.settings, record=record, title=f"seed {seed}", vmax=vmax)
+        fig = plot_thumbnail(L_aug, settings=analysis.settings, record=record, title=f"seed {seed}", vmax=vmax,
+                             theme=theme)
         png = out_dir / f"seed{seed}.png"
         save_png(png, fig, dpi=80)
         out.append((png, seed, record))

@@ -132,12 +132,16 @@ def test_solo_operations_match_their_definitions(client):
     _render(client, SPEECH, seed=11)
     aug = [LD[k] for k in ("warp_ms", "n_freq", "freq_bands", "n_time", "time_ms", "p", "width_ratio", "per_frame",
                            "fill", "fill_db", "convention")]
-    warp, freq, time, mels = client.predict(handle_file_(SPEECH), *aug, 11, 22050, 2048, 512, 128, "fgla-mel", -1,
-                                            api_name="/solo")
+    warp, freq, time, mels, pictures = client.predict(handle_file_(SPEECH), *aug, 11, 22050, 2048, 512, 128,
+                                                      "fgla-mel", -1, api_name="/solo")
     analysis = _analysis(SPEECH)
     for player in (warp, freq, time):
         y, sr = sf.read(_path(player))
         assert len(y) == analysis.n_samples
+    # Each operation also comes as a picture (original | that operation alone), captioned.
+    assert [item["caption"] for item in pictures] == ["time warp only", "frequency masks only", "time masks only"]
+    images = [pathlib.Path(item["image"]).read_bytes() for item in pictures]
+    assert all(image[:8] == b"\x89PNG\r\n\x1a\n" for image in images) and len(set(images)) == 3
     by_name = {pathlib.Path(m).name.split("_only")[0].rsplit("_", 1)[-1]: np.load(m) for m in mels}
     L = analysis.L
     warped, freq_only, time_only = by_name["warp"], by_name["freq"], by_name["time"]

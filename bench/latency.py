@@ -1,0 +1,259 @@
+"""Slider -> new plot and slider -> new audio in a real browser, against mel_to_audio (tracker issue 12).
+
+Run: ``python bench/latency.py [--moves 9] [--ref-repeats 3] [--skip-long]``
+
+Launches the app in this process (``app.demo``, on a free loopback port), opens it in headless Debian
+chromium (Playwright, ``/usr/bin/chromium``) at 1280x720, loads a clip, and moves a mask slider from the
+keyboard (``mT``, one step up each time) ``--moves`` times, waiting for the page to go idle between
+moves. For each move it takes the time from the key press to the end of the browser's download of the
+new figure PNG ("plot") and of the new augmented WAV, which the audio player fetches as soon as it
+gets it ("audio"), from Playwright's request events. Clips: the bundled 8 s speech (``assets/speech.wav``) and a 30 s clip
+made of the bundled speech and music end to end. The reference is
+``librosa.feature.inverse.mel_to_audio(n_iter=32)`` on the same clip, timed in the same run.
+
+The server-side breakdown comes from timing :mod:`melwav.lab` inside the app: ``draw`` (draw, apply,
+text), ``picture`` (compose and encode the figure), ``reconstruction``, ``files`` (players' WAVs and
+downloads), and what is left of each browser time: ``queue`` (Gradio's queue, pre/post-processing,
+transfer and the browser), all medians in ms. Targets (issue 12): plot <= 0.06x and audio <= 0.12x of
+mel_to_audio on the 8 s clip; plot <= 0.06x and audio <= 0.15x on the 30 s clip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import pathlib
+import platform
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import librosa  # noqa: E402
+import soundfile as sf  # noqa: E402
+
+from melwav import lab  # noqa: E402
+from melwav.features import MelSettings  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+SLIDER = "mT: number of time masks"
+TARGETS = {"speech 8 s": (0.06, 0.12), "speech+music 30 s": (0.06, 0.15)}
+
+
+def make_long_clip(path: pathlib.Path, seconds: float = 29.9) -> pathlib.Path:
+    """The bundled speech and music, end to end (resampled to 22050 Hz) until ``seconds``."""
+    parts = [librosa.load(ROOT / "assets" / name, sr=22050, mono=True)[0] for name in ("speech.wav", "music.wav")]
+    y = np.concatenate(parts * 4)[: int(seconds * 22050)]
+    sf.write(path, y, 22050, subtype="PCM_16")
+    return path
+
+
+def mel_to_audio_seconds(path: pathlib.Path, repeats: int) -> float:
+    """Median wall time of ``mel_to_audio(n_iter=32)`` on the clip's mel at the default analysis."""
+    analysis = lab.open_clip(path, settings=MelSettings())
+    s = analysis.settings
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        librosa.feature.inverse.mel_to_audio(
+            analysis.S, sr=s.sr, n_fft=s.n_fft, hop_length=s.hop_length, window=s.window, center=True,
+            pad_mode="constant", power=2.0, n_iter=32, length=analysis.n_samples, fmin=s.fmin, fmax=s.fmax_hz)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+class ServerTimes:
+    """Wraps melwav.lab's render functions (the app calls them through the module) to record their timings."""
+
+    def __init__(self):
+        self.events: list[dict] = []
+        self._lock = threading.Lock()
+        self._orig = {name: getattr(lab, name) for name in ("render_picture", "render_sound")}
+        for name, fn in self._orig.items():
+            setattr(lab, name, self._wrap(name, fn))
+
+    def _wrap(self, name, fn):
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            out = fn(*args, **kwargs)
+            total = time.perf_counter() - t0
+            # What the page will fetch: an output identical to the last one has the same URL and is not fetched.
+            path = out.figure_png if name == "render_picture" else out.augmented_wav
+            digest = hashlib.sha1(pathlib.Path(path).read_bytes()).hexdigest()
+            with self._lock:
+                self.events.append({"kind": name, "clip": args[0].name, "total": total, "digest": digest,
+                                    **out.timings})
+            return out
+
+        return wrapper
+
+    def take(self) -> list[dict]:
+        with self._lock:
+            out, self.events = self.events, []
+        return out
+
+    def restore(self):
+        for name, fn in self._orig.items():
+            setattr(lab, name, fn)
+
+
+_IDLE_JS = "() => !document.querySelector('.progress-text, .eta-bar, .progress-level, .timer')"
+
+
+def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes) -> dict:
+    """Load ``clip`` into the page, then time ``moves`` keyboard moves of the mask slider (upwards).
+
+    Every move makes a new draw: identical outputs would have identical URLs, which the page would not fetch again.
+    """
+    stem = clip.stem
+    page.locator("#clip").get_by_role("button", name="Clear").click()
+    server.take()
+    page.locator("#clip input[type=file]").set_input_files(str(clip))
+    deadline = time.time() + 600
+    while not any(e["kind"] == "render_sound" and pathlib.Path(e["clip"]).stem == stem for e in server.events):
+        if time.time() > deadline:
+            raise TimeoutError(f"the page did not render {clip.name}")
+        time.sleep(0.1)
+    page.wait_for_function(_IDLE_JS, timeout=600_000)
+    page.wait_for_timeout(1000)
+    slider = page.get_by_role("slider", name=SLIDER)
+    rows, breakdown, unchanged = [], [], 0
+    finished: list[tuple[float, str]] = []
+    page.on("requestfinished", lambda request: finished.append((time.perf_counter(), request.url)))
+    last = {"render_picture": None, "render_sound": None}
+    for i in range(moves + 1):  # the first move warms up caches (figure base for this clip) and is dropped
+        server.take()
+        slider.focus()
+        finished.clear()
+        t0 = time.perf_counter()
+        slider.press("ArrowRight")
+        got, deadline = None, time.time() + 60
+        while got is None:
+            page.wait_for_timeout(2)  # lets Playwright deliver its events
+            png = [t for t, url in finished if url.endswith(".png")]
+            wav = [t for t, url in finished if url.endswith("_augmented.wav") and stem in url]
+            done = {e["kind"]: e for e in server.events}
+            same = [k for k, e in done.items() if e["digest"] == last[k]]
+            if png and wav:
+                got = {"plot": 1e3 * (png[0] - t0), "audio": 1e3 * (wav[0] - t0)}
+            elif same and len(done) == 2:
+                got = "unchanged"  # the new mask changed nothing the page fetches (width 0, or inside another)
+            elif time.time() > deadline:
+                print("timed out; requests seen:", [url for _, url in finished], server.events)
+                raise TimeoutError("no new plot or audio after a slider move")
+        page.wait_for_function(_IDLE_JS, timeout=120_000)
+        page.wait_for_timeout(300)
+        events = server.take()
+        for e in events:
+            last[e["kind"]] = e["digest"]
+        if i == 0:
+            continue
+        if got == "unchanged":
+            unchanged += 1
+            continue
+        pic = [e for e in events if e["kind"] == "render_picture"]
+        snd = [e for e in events if e["kind"] == "render_sound"]
+        if len(pic) != 1 or len(snd) != 1:
+            print(f"  move {i}: {len(pic)} picture and {len(snd)} audio events (skipped)")
+            continue
+        rows.append(got)
+        p, s = pic[0], snd[0]
+        breakdown.append({
+            "draw": p["draw"], "picture": p["picture"], "reconstruction": s["reconstruction"],
+            "files": s["files"],
+            "queue (plot)": got["plot"] / 1e3 - p["total"],
+            "queue (audio)": got["audio"] / 1e3 - p["total"] - s["total"],
+        })
+    if unchanged:
+        print(f"  {unchanged} move(s) changed nothing the page fetches (a mask of width 0 or inside another): not timed")
+    med = lambda xs: statistics.median(xs)  # noqa: E731
+    return {
+        "plot_ms": med([r["plot"] for r in rows]), "audio_ms": med([r["audio"] for r in rows]),
+        "n": len(rows), "breakdown_ms": {k: 1e3 * med([b[k] for b in breakdown]) for k in breakdown[0]},
+    }
+
+
+def launch_app():
+    os.environ.setdefault("MELWAV_WORK_DIR", tempfile.mkdtemp(prefix="melwav-latency-"))
+    import app as app_module
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app_module.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                           **app_module.LAUNCH_KWARGS)
+    return app_module, f"http://127.0.0.1:{port}/"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--moves", type=int, default=9, help="timed slider moves per clip (after one warm-up move)")
+    ap.add_argument("--ref-repeats", type=int, default=3, help="mel_to_audio runs on the 8 s clip (1 on the 30 s)")
+    ap.add_argument("--skip-long", action="store_true", help="only the 8 s clip")
+    args = ap.parse_args(argv)
+
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="melwav-latency-clips-"))
+    clips = {"speech 8 s": ROOT / "assets" / "speech.wav"}
+    if not args.skip_long:
+        clips["speech+music 30 s"] = make_long_clip(tmp / "speech_music_30s.wav")
+
+    server = ServerTimes()
+    app_module, url = launch_app()
+    from playwright.sync_api import sync_playwright
+
+    results = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.goto(url)
+            page.locator("#spectrograms img").first.wait_for(timeout=120_000)
+            page.wait_for_function(_IDLE_JS, timeout=120_000)
+            for name, clip in clips.items():
+                print(f"measuring {name} ({clip.name}) ...", flush=True)
+                results[name] = measure(page, clip, args.moves, server)
+            browser.close()
+    finally:
+        app_module.demo.close()
+        server.restore()
+    # The reference after the browser runs, on an idle machine, in the same process and run.
+    for name, clip in clips.items():
+        reps = args.ref_repeats if name == "speech 8 s" else 1
+        print(f"timing mel_to_audio(n_iter=32) on {name} ({reps} run(s)) ...", flush=True)
+        results[name]["ref_s"] = mel_to_audio_seconds(clip, reps)
+
+    print()
+    print(f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},"
+          f" numpy {np.__version__}, librosa {librosa.__version__}; chromium at 1280x720, slider '{SLIDER}',"
+          f" medians of {args.moves} moves")
+    print()
+    print("| clip | mel_to_audio s | slider->plot ms | / ref (target) | slider->audio ms | / ref (target) |")
+    print("|---|---|---|---|---|---|")
+    for name, r in results.items():
+        tp, ta = TARGETS[name]
+        rp, ra = r["plot_ms"] / 1e3 / r["ref_s"], r["audio_ms"] / 1e3 / r["ref_s"]
+        print(f"| {name} | {r['ref_s']:.2f} | {r['plot_ms']:.0f} | {rp:.3f} (<= {tp}) {'ok' if rp <= tp else 'MISSED'} |"
+              f" {r['audio_ms']:.0f} | {ra:.3f} (<= {ta}) {'ok' if ra <= ta else 'MISSED'} |")
+    print()
+    keys = list(next(iter(results.values()))["breakdown_ms"])
+    print("Server-side breakdown, medians in ms (queue = browser time minus the server's work before it):")
+    print()
+    print("| clip | " + " | ".join(keys) + " |")
+    print("|---|" + "---|" * len(keys))
+    for name, r in results.items():
+        print(f"| {name} | " + " | ".join(f"{r['breakdown_ms'][k]:.0f}" for k in keys) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
