@@ -225,8 +225,9 @@ def sweep_stale(root, *, max_age_s: float, now: float | None = None) -> int:
 
     For the app's folders that outlive a process: its render folders and Gradio's cache
     (``GRADIO_TEMP_DIR``), whose own clean-up only knows the files of the running process, so a crash or
-    SIGTERM leaves the rest forever. A folder counts as stale only when nothing in it is newer. Symbolic
-    links are removed, never followed. Errors (a file going away meanwhile) are skipped.
+    SIGTERM leaves the rest forever. A folder counts as stale only when nothing in it is newer; an empty
+    folder is left alone. Symbolic links are removed, never followed. Errors (a file going away
+    meanwhile) are skipped.
     """
     import pathlib
     import shutil
@@ -245,10 +246,12 @@ def sweep_stale(root, *, max_age_s: float, now: float | None = None) -> int:
                     child.unlink()
                     removed += 1
                 continue
-            newest = child.stat().st_mtime
+            newest, empty = child.stat().st_mtime, True
             for sub in child.rglob("*"):
-                newest = max(newest, sub.lstat().st_mtime)
-            if now - newest > max_age_s:
+                newest, empty = max(newest, sub.lstat().st_mtime), False
+            # An empty folder frees nothing and may be a live server's working folder (Gradio makes
+            # ``vibe_edit_history`` at launch): removing it under a starting server breaks its launch.
+            if not empty and now - newest > max_age_s:
                 shutil.rmtree(child, ignore_errors=True)
                 removed += 1
         except OSError:

@@ -254,8 +254,11 @@ def test_sweep_removes_what_a_dead_process_left(tmp_path):
     for p in (old_dir / "a.wav", old_dir, old_file):
         os.utime(p, (now - 7200, now - 7200))
     os.utime(link, (now - 7200, now - 7200), follow_symlinks=False)
+    empty = tmp_path / "vibe_edit_history"  # Gradio's own working folder: nothing to free, kept
+    empty.mkdir()
+    os.utime(empty, (now - 7200, now - 7200))
     assert limits.sweep_stale(tmp_path, max_age_s=3600) == 3
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "vibe_edit_history"]
     assert (outside / "keep.txt").exists()  # a link is removed, never followed
 
 
