@@ -162,9 +162,11 @@ def _prepare(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio
 
 
 def _players(original_wav, original_rebuilt_wav, augmented_wav, original_sc_db, augmented_sc_db):
+    """Updates of the three players (None: that clip did not change, leave the player as it is)."""
     return (
-        gr.update(value=str(original_wav)),
-        gr.update(value=str(original_rebuilt_wav), label=f"2 · original mel rebuilt · SC {original_sc_db:.1f} dB"),
+        gr.update(value=str(original_wav)) if original_wav is not None else gr.skip(),
+        gr.update(value=str(original_rebuilt_wav), label=f"2 · original mel rebuilt · SC {original_sc_db:.1f} dB")
+        if original_rebuilt_wav is not None else gr.skip(),
         gr.update(value=str(augmented_wav), label=f"3 · augmented mel rebuilt · SC {augmented_sc_db:.1f} dB"),
     )
 
@@ -223,29 +225,33 @@ def render_picture(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width
 
 @friendly
 def render_audio(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
-                 convention, method, n_iter, seed, keep, sr, n_fft, hop, n_mels, show_rebuilt, held):
-    """Second half of a render on the page: rebuild the held draw; players, downloads (and the rebuilt-mel panel)."""
+                 convention, method, n_iter, seed, keep, sr, n_fft, hop, n_mels, show_rebuilt, held, players=()):
+    """Second half of a render on the page: rebuild the held draw; players, downloads (and the rebuilt-mel panel).
+
+    ``players`` is the key of the unaugmented players' clips the page has (from the last call); they are
+    sent again only when it changes.
+    """
     if not audio or not held or not held.get("record"):
-        return tuple(gr.skip() for _ in range(5))
+        return tuple(gr.skip() for _ in range(6))
     settings = _settings(sr, n_fft, hop, n_mels)
     _check_cost(audio, settings, method, n_iter, show_rebuilt)
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
     if held.get("clip") != analysis.key:
-        return tuple(gr.skip() for _ in range(5))  # the clip changed since this draw was pictured
+        return tuple(gr.skip() for _ in range(6))  # the clip changed since this draw was pictured
     config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
                      fill_db, convention)
     record = AugmentRecord.from_dict(held["record"])
     figure = pathlib.Path(held["figure"]) if held.get("figure") else None
     snd = lab.render_sound(analysis, config, record, seed=int(held["seed"]), method=method, n_iter=_n_iter(n_iter),
                            policy_name=held.get("policy"), figure_png=figure, theme=held.get("theme", "light"),
-                           show_rebuilt_mel=bool(show_rebuilt), downloads=False, budget=limits.server_budget(),
-                           cancel=_deadline())
+                           show_rebuilt_mel=bool(show_rebuilt), downloads=False, players_key=tuple(players or ()),
+                           budget=limits.server_budget(), cancel=_deadline())
     plot = str(snd.figure_png) if snd.figure_png is not None else gr.skip()
     # The downloads are written in the next event (show_downloads), so the players do not wait for them.
     pending = {"analysis": analysis, "rendered": snd.rendered, "figure": snd.figure_png or figure,
                "policy": held.get("policy")}
     return (plot, *_players(snd.original_wav, snd.original_rebuilt_wav, snd.augmented_wav, snd.original_sc_db,
-                            snd.augmented_sc_db), pending)
+                            snd.augmented_sc_db), pending, snd.players_key)
 
 
 @friendly
@@ -437,6 +443,7 @@ def build() -> gr.Blocks:
         held = gr.State({})
         theme = gr.Textbox("light", visible=False, label="page theme")  # set by THEME_JS before each picture
         pending_downloads = gr.State({})  # render_audio -> show_downloads
+        players_key = gr.State(())  # which unaugmented clips the players hold (render_audio)
         grid_seeds = gr.State([])
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
@@ -544,7 +551,8 @@ def build() -> gr.Blocks:
             solo_mels = gr.File(label="Their mel spectrograms (.npy: warp, frequency, time)", file_count="multiple",
                                 interactive=False, height=110)
             variety_btn = gr.Button("Show 8 draws of these settings (click one to make it current)")
-            gallery = gr.Gallery(label="Draws (seed under each)", columns=4, height="auto", allow_preview=False,
+            # Two whole rows of whole thumbnails (a fixed height: "auto" cut the second row in half).
+            gallery = gr.Gallery(label="Draws (seed under each)", columns=4, rows=2, height=600, allow_preview=False,
                                  object_fit="contain")
             params_file = gr.File(label="Load a params .json (from the app or the command line)",
                                   file_types=[".json"], type="filepath")
@@ -563,8 +571,8 @@ def build() -> gr.Blocks:
         # waits for the reconstruction. THEME_JS tells the picture event the page's theme.
         picture = dict(fn=render_picture, inputs=[*render_inputs, theme], outputs=[plot, drawn, bounds, held],
                        js=THEME_JS, concurrency_limit=2, concurrency_id="render", api_visibility="private")
-        sound = dict(fn=render_audio, inputs=render_inputs,
-                     outputs=[plot, a_orig, a_orig_rebuilt, a_aug, pending_downloads],
+        sound = dict(fn=render_audio, inputs=[*render_inputs, players_key],
+                     outputs=[plot, a_orig, a_orig_rebuilt, a_aug, pending_downloads, players_key],
                      concurrency_limit=2, concurrency_id="render", api_visibility="private")
         downloads = dict(fn=show_downloads, inputs=[pending_downloads], outputs=[files], api_visibility="private",
                          show_progress="hidden")

@@ -174,10 +174,12 @@ class Sound:
     """The audio of one draw: the three players' clips, the rebuilds' SC, and the downloads.
 
     ``timings`` (seconds): ``reconstruction``, ``picture`` (only with the rebuilt-mel panel), ``files``.
+    ``players_key`` identifies the two unaugmented players' clips (clip, reconstruction, gain): when the
+    caller passes the same key back, they are not written again and come back as None.
     """
 
-    original_wav: pathlib.Path
-    original_rebuilt_wav: pathlib.Path
+    original_wav: pathlib.Path | None
+    original_rebuilt_wav: pathlib.Path | None
     augmented_wav: pathlib.Path
     downloads: list[pathlib.Path]
     original_sc_db: float
@@ -186,6 +188,7 @@ class Sound:
     figure_png: pathlib.Path | None
     timings: dict[str, float]
     rendered: pipeline.Rendered | None = None
+    players_key: tuple = ()
 
 
 @dataclasses.dataclass
@@ -276,6 +279,7 @@ def render_sound(
     theme: str = "light",
     show_rebuilt_mel: bool = False,
     downloads: bool = True,
+    players_key: tuple = (),
     budget: float | None = None,
     cancel=None,
 ) -> Sound:
@@ -312,15 +316,18 @@ def render_sound(
         times["picture"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     # Players: 16-bit, on one gain.
-    original_wav = write_wav(out / f"{stem}_original.wav", analysis.y * gain, sr=sr)
-    original_rebuilt_wav = write_wav(out / f"{stem}_original_rebuilt.wav", original.y * gain, sr=sr)
+    key = (analysis.key, method, n_iter, float(gain))
+    original_wav = original_rebuilt_wav = None
+    if key != tuple(players_key):  # the page already has these two clips when only the draw changed
+        original_wav = write_wav(out / f"{stem}_original.wav", analysis.y * gain, sr=sr)
+        original_rebuilt_wav = write_wav(out / f"{stem}_original_rebuilt.wav", original.y * gain, sr=sr)
     augmented_wav = write_wav(out / f"{stem}_{tag}_augmented.wav", rendered.y * gain, sr=sr)
     params = pipeline.params_for(analysis, rendered, policy=policy_name)
     files = write_downloads(analysis, rendered, figure_png=figure_png, policy_name=policy_name, out=out) \
         if downloads else []
     times["files"] = time.perf_counter() - t2
     return Sound(original_wav, original_rebuilt_wav, augmented_wav, files, original.spectral_convergence_db,
-                 rendered.rebuilt.spectral_convergence_db, params, new_png, times, rendered)
+                 rendered.rebuilt.spectral_convergence_db, params, new_png, times, rendered, key)
 
 
 def write_downloads(analysis: pipeline.Analysis, rendered: pipeline.Rendered, *,

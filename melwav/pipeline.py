@@ -268,7 +268,7 @@ def warm_phase(phase: np.ndarray, record: AugmentRecord) -> np.ndarray:
 
     Output frame ``j`` takes the phase of the frame the warp reads it from (the nearest one), so the
     warped frames start from the phase of the sound they now hold; masks change only magnitudes. On
-    the bundled speech this start reaches in 12 iterations the mel SC the unwarped phase reached in 24.
+    the bundled speech this start reaches in 16 iterations a better mel SC than the unwarped phase in 24.
 
     Parameters
     ----------

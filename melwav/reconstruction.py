@@ -51,10 +51,10 @@ DEFAULT_METHOD: str = METHODS[0]
 DEFAULT_N_ITER: int = 96
 #: Iterations used when ``n_iter`` is None and a usable ``init_phase`` is given (interactive
 #: re-render after an augmentation change): the warm phase is already close, so fewer are needed.
-#: 12 from the warped phase of the original's rebuild (:func:`melwav.pipeline.warm_phase`) reach the mel
-#: SC that 24 from the unwarped phase reached on speech (mean of 12 LD draws within 0.2 dB, worst 0.7 dB;
-#: on the bundled music 1.5 dB short on average), at half the time of a slider move.
-WARM_N_ITER: int = 12
+#: 16 from the warped phase of the original's rebuild (:func:`melwav.pipeline.warm_phase`) beat what 24
+#: from the unwarped phase reached (12 LD draws: speech 0.4 dB better on average, music 1.0 dB short; 12
+#: iterations were 0.1 dB and 1.5 dB short), in two thirds of the time.
+WARM_N_ITER: int = 16
 #: Iterations of the ``"librosa"`` reference when ``n_iter`` is None (``mel_to_audio``'s default).
 LIBROSA_N_ITER: int = 32
 MAX_N_ITER: int = 1000
