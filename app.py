@@ -7,7 +7,10 @@ Run: ``python app.py`` (or as a Hugging Face Space).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import html
+import json
 import logging
 import os
 import pathlib
@@ -85,7 +88,7 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
     seed = lab.parse_seed(seed)
     record = None
     if keep and held and held.get("record"):
-        record = AugmentRecord.from_dict(held["record"])
+        record = kept_record(held["record"], config)
         if (record.n_mels, record.n_frames) != (analysis.n_mels, analysis.n_frames):
             gr.Warning("The kept draw was made for another clip or analysis; drawing anew.")
             record = None
@@ -94,12 +97,14 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
     progress(0.2, desc="rebuilding audio from the mel spectrograms")
     view = lab.render_view(analysis, config, seed=seed, method=method, n_iter=_n_iter(n_iter), record=record,
                            policy_name=lab.matching_policy(config, settings), show_rebuilt_mel=bool(show_rebuilt))
-    for note in view.notes:
+    fresh, shown = new_notes(held, analysis.key, view.notes)
+    for note in fresh:
         gr.Info(note)
-    held = {"record": view.record.to_dict(), "seed": view.seed, "clip": analysis.key}
+    held = {"record": view.record.to_dict(), "seed": view.seed, "clip": analysis.key, "shown": shown,
+            "axes": view.axes}
     return (
         str(view.figure_png),
-        view.description,
+        view.description + clip_notes(view.notes),
         view.bounds,
         gr.update(value=str(view.original_wav)),
         gr.update(value=str(view.original_rebuilt_wav),
@@ -111,13 +116,49 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
     )
 
 
+def kept_record(record: dict, config) -> AugmentRecord:
+    """The held draw ("Keep this draw"): its positions and widths, with the current fill."""
+    return dataclasses.replace(AugmentRecord.from_dict(record), fill=config.fill, fill_db=config.fill_db)
+
+
+def new_notes(held, clip_key, notes) -> tuple[list[str], list[str]]:
+    """The notes not yet shown as a message for this clip and analysis, and all shown so far."""
+    shown = list(held.get("shown", [])) if held and held.get("clip") == clip_key else []
+    fresh = [n for n in dict.fromkeys(notes) if n not in shown]
+    return fresh, shown + fresh
+
+
+def clip_notes(notes) -> str:
+    """The notes, kept in the page under the description (a message shows each only once)."""
+    notes = list(dict.fromkeys(notes))
+    return "\n\n**Notes on this clip:** " + "; ".join(notes) + "." if notes else ""
+
+
+_UNIT_KEYS = ("warp_ms", "n_freq_masks", "freq_mask_bands", "n_time_masks", "time_mask_ms", "max_time_ratio",
+              "width_ratio", "masks_per_frame")
+
+
 @friendly
 def fill_policy(name, sr, n_fft, hop, n_mels):
-    """Set the sliders to a preset, converted to the current hop and number of mel bands."""
+    """Set the sliders to a preset, converted to the current hop and number of mel bands ("custom": as they are)."""
+    if name not in POLICIES:
+        return tuple(gr.skip() for _ in _UNIT_KEYS)
     settings = _settings(sr, n_fft, hop, n_mels)
     u = lab.policy_units(name, settings)
-    return (u["warp_ms"], u["n_freq_masks"], u["freq_mask_bands"], u["n_time_masks"], u["time_mask_ms"],
-            u["max_time_ratio"], u["width_ratio"], u["masks_per_frame"])
+    return tuple(u[k] for k in _UNIT_KEYS)
+
+
+@friendly
+def analysis_changed(name, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, sr, n_fft, hop,
+                     n_mels, held):
+    """A new analysis: a preset is converted anew; hand-set values keep their durations and share of the mel scale."""
+    if name in POLICIES:
+        return fill_policy(name, sr, n_fft, hop, n_mels)
+    settings = _settings(sr, n_fft, hop, n_mels)
+    before = int((held or {}).get("record", {}).get("n_mels") or settings.n_mels)
+    units = dict(zip(_UNIT_KEYS, (warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame)))
+    u = lab.convert_units(units, n_mels_from=before, settings=settings)
+    return tuple(u[k] for k in _UNIT_KEYS)
 
 
 def new_seed():
@@ -258,127 +299,186 @@ def export_recipe_handler(framework, fw_hop_ms, fw_n_mels, warp_ms, n_freq, freq
     return text, f"{head}\n\n**What {framework} cannot express or draws differently:**\n{body}"
 
 
+SC_HELP = ("**SC** (spectral convergence) beside a player: how far that rebuilt audio's spectrogram is from the mel "
+           "it was rebuilt from, in dB; lower (more negative) is closer, below about -15 dB is a good rebuild.")
+def transport_html(urls=("", "", ""), axes=(), duration_s=None) -> str:
+    """The A/B/C transport (web/classroom.js drives it) with its data: three URLs and the figure's panel extents."""
+    urls = html.escape(json.dumps([str(u) if u else "" for u in urls]), quote=True)
+    axes = html.escape(json.dumps(list(axes or [])), quote=True)
+    dur = "" if duration_s is None else f"{float(duration_s):.4f}"
+    return (
+        f'<div id="abc-box" role="group" aria-label="Compare the three versions in step" data-urls="{urls}" '
+        f'data-axes="{axes}" data-duration="{dur}">'
+        '<button data-abc="play" class="abc-play" title="Play all three in step (one is heard)">▶ Play</button>'
+        '<button data-abc="0" aria-pressed="false" title="Hear the original clip (key 1)">1 original</button>'
+        '<button data-abc="1" aria-pressed="false" title="Hear the original mel rebuilt (key 2)">2 rebuilt</button>'
+        '<button data-abc="2" aria-pressed="true" title="Hear the augmented mel rebuilt (key 3)">3 augmented</button>'
+        '<span class="abc-loop">loop <input data-abc="from" type="number" min="0" step="0.1" aria-label="loop from (s)"'
+        ' placeholder="from s"> to <input data-abc="to" type="number" min="0" step="0.1" aria-label="loop to (s)"'
+        ' placeholder="to s"> <button data-abc="loop" title="Loop this span (or drag across the figure)">Loop</button>'
+        '<button data-abc="whole" title="Play the whole clip">Whole</button></span>'
+        '<span class="abc-now" aria-live="off">3 augmented rebuilt · 0.00 s</span></div>'
+    )
+
+
+TRANSPORT_EMPTY = transport_html()
+
+
+def _file_url(path) -> str:
+    return f"gradio_api/file={path}" if path else ""
+
+
+def transport_update(orig, orig_rebuilt, aug, held):
+    """New players' files (or a new figure): hand their URLs and the plot area to the transport."""
+    if not aug:
+        return gr.skip()
+    axes = (held or {}).get("axes") or []
+    duration = axes[0]["t1"] if axes else None
+    return transport_html([_file_url(orig), _file_url(orig_rebuilt), _file_url(aug)], axes, duration)
+
+
+TRANSPORT_HELP = (
+    "**Compare at the same moment:** ▶ plays all three versions in step; **1 / 2 / 3** (keys or buttons) switches "
+    "which one you hear without restarting. **Hear a region:** drag across the figure, or type a span, then loop it."
+)
+
+
 def build() -> gr.Blocks:
     # No analytics: the app must work offline, and a public Space should not phone home for its users.
     with gr.Blocks(title="melwav: hear SpecAugment", delete_cache=(600, 3600), analytics_enabled=False) as demo:
         gr.Markdown(
-            "# melwav · hear what SpecAugment does\n"
-            "Pick or record a clip, move the sliders, then compare the original, its mel rebuilt "
-            "(reconstruction alone) and the augmented mel rebuilt. The draw is marked in cyan (masks) and green (warp)."
-        )
+            "**melwav · hear what SpecAugment does**: masks in cyan, numbered in time order; warp in green.",
+            elem_id="title")
         start = lab.policy_units("LD", MelSettings())
         held = gr.State({})
         grid_seeds = gr.State([])
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                audio = gr.Audio(value=EXAMPLES[0][0], label="Your clip (upload, record, or pick an example below)", type="filepath",
-                                 elem_id="clip",
-                                 sources=["upload", "microphone"])
-                gr.Examples(EXAMPLES, inputs=[audio],
-                            label="Bundled examples (speech by espeak-ng, synthesised music; CC0)")
-            with gr.Column(scale=2):
-                policy = gr.Dropdown(["custom", *POLICIES], value="LD", label="Policy preset (fills the sliders)",
-                                     info="Park et al. 2019: LB, LD, SM, SS; 'adaptive': Park et al. 2020")
-                with gr.Row():
-                    seed = gr.Number(value=7, precision=0, label="Seed", info="same seed + settings = same draw")
-                    reroll = gr.Button("New draw (new seed)", variant="primary")
-                keep = gr.Checkbox(value=False, label="Keep this draw",
-                                   info="hold the current masks and warp while you change fill or reconstruction")
-        # The figure is rendered once, to the PNG that is also offered for download.
+        # ---- first screen: the figure, then [sliders | players + what was drawn]
         plot = gr.Image(label="Log-mel spectrograms: original | augmented", type="filepath", show_label=False,
-                        interactive=False, elem_id="spectrograms", buttons=["download", "fullscreen"])
-        with gr.Row():
-            a_orig = gr.Audio(label="1 · original clip", type="filepath", interactive=False)
-            a_orig_rebuilt = gr.Audio(label="2 · original mel rebuilt", type="filepath",
-                                      interactive=False)
-            a_aug = gr.Audio(label="3 · augmented mel rebuilt", type="filepath",
-                             interactive=False)
-        with gr.Row():
-            with gr.Column():
-                gr.Markdown("### Time warp")
-                warp_ms = gr.Slider(0, 2000, value=start["warp_ms"], step=10, label="W: largest warp shift (ms)")
-                gr.Markdown("### Frequency masks")
-                n_freq = gr.Slider(0, 20, value=start["n_freq_masks"], step=1, label="mF: number of frequency masks")
-                freq_bands = gr.Slider(0, 128, value=start["freq_mask_bands"], step=1, label="F: largest width (mel bands)")
-            with gr.Column():
-                gr.Markdown("### Time masks")
-                n_time = gr.Slider(0, 40, value=start["n_time_masks"], step=1, label="mT: number of time masks")
-                time_ms = gr.Slider(0, 3000, value=start["time_mask_ms"], step=10, label="T: largest width (ms)")
-                p = gr.Slider(0, 1, value=1.0, step=0.05, label="p: a mask is at most p × clip length")
+                        interactive=False, elem_id="spectrograms", buttons=["download", "fullscreen"], height=290)
+        with gr.Row(equal_height=False, elem_id="lesson"):
+            with gr.Column(scale=5, min_width=420, elem_id="controls"):
+                policy = gr.Radio(["custom", *POLICIES], value="LD", label="Policy preset (fills the sliders)",
+                                  elem_id="policy",
+                                  info="Park et al. 2019: LB, LD, SM, SS; adaptive: 2020; moving a slider makes it "
+                                       "custom")
+                with gr.Row(elem_classes="tight"):
+                    warp_ms = gr.Slider(0, 2000, value=start["warp_ms"], step=10, label="W: max warp (ms)")
+                    n_freq = gr.Slider(0, 20, value=start["n_freq_masks"], step=1, label="mF: freq. masks")
+                    freq_bands = gr.Slider(0, 128, value=start["freq_mask_bands"], step=1,
+                                           label="F: max width (bands)")
+                with gr.Row(elem_classes="tight"):
+                    n_time = gr.Slider(0, 40, value=start["n_time_masks"], step=1, label="mT: time masks")
+                    time_ms = gr.Slider(0, 3000, value=start["time_mask_ms"], step=10, label="T: max width (ms)")
+                    with gr.Column(min_width=150, elem_id="draw-box"):
+                        with gr.Row(elem_classes="tight"):
+                            seed = gr.Number(value=7, precision=0, label="Seed", elem_id="seed", min_width=70,
+                                             show_label=True)
+                            reroll = gr.Button("New draw", variant="primary", size="sm", elem_id="reroll",
+                                               min_width=70)
+                        keep = gr.Checkbox(value=False, label="Keep this draw", elem_id="keep",
+                                           info="hold masks and warp; fill and rebuild follow the settings")
+            with gr.Column(scale=6, min_width=420, elem_id="listen"):
+                transport = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False)
+                with gr.Row(elem_classes="players"):
+                    a_orig = gr.Audio(label="1 · original clip", type="filepath", interactive=False, elem_id="p1")
+                    a_orig_rebuilt = gr.Audio(label="2 · original mel rebuilt", type="filepath",
+                                              interactive=False, elem_id="p2")
+                    a_aug = gr.Audio(label="3 · augmented mel rebuilt", type="filepath",
+                                     interactive=False, elem_id="p3")
+                drawn = gr.Markdown(label="What was drawn", elem_id="drawn", max_height=190,
+                                    value="*Rendering the first draw…*")
+        gr.Markdown(SC_HELP, elem_id="sc-help")
+        # ---- everything else, one tab each
+        with gr.Tabs(elem_id="more"):
+            with gr.Tab("Clip"):
                 with gr.Row():
-                    width_ratio = gr.Slider(0, 0.3, value=0.0, step=0.01, label="pS: adaptive width (× length, 0 = off)")
-                    per_frame = gr.Slider(0, 0.1, value=0.0, step=0.005, label="pM: adaptive masks per frame (0 = off)")
-            with gr.Column():
-                gr.Markdown("### Fill and reconstruction")
-                fill = gr.Dropdown(list(FILL_MODES), value="mean", label="Masked cells become",
-                                   info="mean: the paper's choice · floor: silence · value: the level below")
-                fill_db = gr.Slider(-120, 0, value=-60, step=1, label="Fill level (dB re. peak, for 'value')")
-                convention = gr.Dropdown(list(conventions()), value="melwav", label="Draw rules",
-                                         info="melwav = the papers'; or a training framework's")
-                method = gr.Dropdown(list(METHODS), value=DEFAULT_METHOD, label="Reconstruction method")
-                n_iter = gr.Slider(-1, 200, value=-1, step=1, label="Iterations (-1 = the method's default)")
-        with gr.Row():
-            with gr.Column(scale=3):
-                gr.Markdown("### What was drawn")
-                drawn = gr.Markdown(label="What was drawn")
-            with gr.Column(scale=2):
-                gr.Markdown("### Bounds in frames and milliseconds")
-                bounds = gr.Markdown()
-        with gr.Accordion("Downloads: augmented WAV, mel (.npy), figure (.png), params (.json)", open=False):
-            files = gr.File(label="Files", file_count="multiple", interactive=False)
-            gr.Markdown("Replay the exact draw from the command line: "
-                        "`python -m melwav your_clip.wav -o same.wav --params <downloaded>.json`")
-        with gr.Accordion("Analysis settings", open=False):
-            with gr.Row():
-                sr = gr.Dropdown([16000, 22050, 44100], value=22050, label="Sample rate (Hz)")
-                n_fft = gr.Dropdown([512, 1024, 2048, 4096], value=2048, label="FFT size")
-                hop = gr.Dropdown([128, 160, 256, 320, 512, 1024], value=512, label="Hop (samples)")
-                n_mels = gr.Dropdown([40, 64, 80, 128], value=128, label="Mel bands")
-        with gr.Accordion("Import / export a training recipe (torchaudio, ESPnet, NeMo, lingvo)", open=False):
-            gr.Markdown(
-                "Paste the SpecAugment part of a training config to hear it on this clip: an ESPnet "
-                "`specaug_conf` or NeMo `spec_augment` (YAML), a torchaudio `SpecAugment(...)` call, or lingvo "
-                "`p.name = value` lines. Nothing pasted is run. Sizes are converted by duration (ms) and by share "
-                "of the mel bank, and the masks are drawn by that framework's rules. Export goes the other way.\n\n"
-                "Examples: NeMo `spec_augment: {freq_masks: 2, freq_width: 27, time_masks: 10, time_width: 0.05}` · "
-                "torchaudio `SpecAugment(n_time_masks=2, time_mask_param=100, n_freq_masks=2, freq_mask_param=27)` · "
-                "lingvo `p.freq_mask_max_bins = 27`"
-            )
-            with gr.Row():
-                rec_framework = gr.Dropdown(["auto", *melwav_recipes.FRAMEWORKS], value="auto", label="Framework",
-                                            info="auto: guessed from the text")
-                rec_hop_ms = gr.Number(value=0, label="Its feature hop (ms)", minimum=0,
-                                       info="what one of its frames lasts; 0 = the config's, else the default (10)")
-                rec_n_mels = gr.Number(value=0, precision=0, minimum=0, label="Its mel channels",
-                                       info="0 = the config's, else the default (80)")
-            rec_text = gr.Code(language="yaml", lines=8, label="Training config (paste here)",
-                               value=RECIPE_EXAMPLE)
-            import_btn = gr.Button("Import: set the sliders and render", variant="primary")
-            rec_info = gr.Markdown()
-            with gr.Row():
-                exp_framework = gr.Dropdown(list(melwav_recipes.FRAMEWORKS), value="espnet",
-                                            label="Export the current sliders to")
-                export_btn = gr.Button("Export")
-            exp_text = gr.Code(language="python", lines=6, label="Fragment for your training config",
-                               interactive=False)
-            exp_notes = gr.Markdown()
-        with gr.Accordion("For teaching: each operation alone, variety of draws, replay a prepared demo", open=False):
-            with gr.Row():
-                solo_btn = gr.Button("Hear each operation of this draw on its own")
-                show_rebuilt = gr.Checkbox(False, label="Also plot the mel of the rebuilt augmented audio")
-            with gr.Row():
-                a_warp = gr.Audio(label="time warp only", type="filepath", interactive=False)
-                a_freq = gr.Audio(label="frequency masks only", type="filepath", interactive=False)
-                a_time = gr.Audio(label="time masks only", type="filepath", interactive=False)
-            solo_mels = gr.File(label="Their mel spectrograms (.npy: warp, frequency, time)", file_count="multiple",
-                                interactive=False, height=110)
-            variety_btn = gr.Button("Show 8 draws of these settings (click one to make it current)")
-            gallery = gr.Gallery(label="Draws (seed under each)", columns=4, height="auto", allow_preview=False)
-            params_file = gr.File(label="Load a params .json (from the app or the command line)",
-                                  file_types=[".json"], type="filepath")
-        if ABOUT:
-            with gr.Accordion("About: what SpecAugment does and how the audio is rebuilt", open=False):
-                gr.Markdown(ABOUT)
+                    audio = gr.Audio(value=EXAMPLES[0][0], label="Your clip (upload, record, or pick an example)",
+                                     type="filepath", elem_id="clip", sources=["upload", "microphone"])
+                    with gr.Column():
+                        gr.Examples(EXAMPLES, inputs=[audio],
+                                    label="Bundled examples (speech by espeak-ng, synthesised music; CC0)")
+                        params_file = gr.File(
+                            label="Open a prepared demo: a params .json (names its clip) or a demo .zip (clip + params)",
+                            file_types=[".json", ".zip"], type="filepath", elem_id="demo-file")
+            with gr.Tab("More settings"):
+                with gr.Row():
+                    with gr.Column():
+                        p = gr.Slider(0, 1, value=1.0, step=0.05, label="p: a mask is at most p × clip length")
+                        width_ratio = gr.Slider(0, 0.3, value=0.0, step=0.01,
+                                                label="pS: adaptive width (× length, 0 = off)")
+                        per_frame = gr.Slider(0, 0.1, value=0.0, step=0.005,
+                                              label="pM: adaptive masks per frame (0 = off)")
+                    with gr.Column():
+                        fill = gr.Dropdown(list(FILL_MODES), value="mean", label="Masked cells become",
+                                           info="mean: the paper's choice · floor: silence · value: the level below · "
+                                                "stage_mean: the mean recomputed before each stage (warp, then "
+                                                "frequency masks, then time masks)")
+                        fill_db = gr.Slider(-120, 0, value=-60, step=1, label="Fill level (dB re. peak, for 'value')")
+                        convention = gr.Dropdown(list(conventions()), value="melwav", label="Draw rules",
+                                                 info="melwav = the papers'; or a training framework's")
+                    with gr.Column():
+                        method = gr.Dropdown(list(METHODS), value=DEFAULT_METHOD, label="Reconstruction method")
+                        n_iter = gr.Slider(-1, 200, value=-1, step=1, label="Iterations (-1 = the method's default)")
+                        gr.Markdown("### Bounds in frames and milliseconds")
+                        bounds = gr.Markdown()
+            with gr.Tab("Teaching tools"):
+                with gr.Row():
+                    solo_btn = gr.Button("Hear each operation of this draw on its own")
+                    show_rebuilt = gr.Checkbox(False, label="Also plot the mel of the rebuilt augmented audio")
+                with gr.Row():
+                    a_warp = gr.Audio(label="time warp only", type="filepath", interactive=False)
+                    a_freq = gr.Audio(label="frequency masks only", type="filepath", interactive=False)
+                    a_time = gr.Audio(label="time masks only", type="filepath", interactive=False)
+                solo_mels = gr.File(label="Their mel spectrograms (.npy: warp, frequency, time)",
+                                    file_count="multiple", interactive=False, height=110)
+                variety_btn = gr.Button("Show 8 draws of these settings (click one to make it current)")
+                gallery = gr.Gallery(label="Draws (seed under each)", columns=4, height="auto", allow_preview=False)
+            with gr.Tab("Recipes"):
+                gr.Markdown(
+                    "Paste the SpecAugment part of a training config to hear it on this clip: an ESPnet "
+                    "`specaug_conf` or NeMo `spec_augment` (YAML), a torchaudio `SpecAugment(...)` call, or lingvo "
+                    "`p.name = value` lines. Nothing pasted is run. Sizes are converted by duration (ms) and by share "
+                    "of the mel bank, and the masks are drawn by that framework's rules. Export goes the other way.\n\n"
+                    "Examples: NeMo `spec_augment: {freq_masks: 2, freq_width: 27, time_masks: 10, time_width: 0.05}`"
+                    " · torchaudio `SpecAugment(n_time_masks=2, time_mask_param=100, n_freq_masks=2, "
+                    "freq_mask_param=27)` · lingvo `p.freq_mask_max_bins = 27`"
+                )
+                with gr.Row():
+                    rec_framework = gr.Dropdown(["auto", *melwav_recipes.FRAMEWORKS], value="auto", label="Framework",
+                                                info="auto: guessed from the text")
+                    rec_hop_ms = gr.Number(value=0, label="Its feature hop (ms)", minimum=0,
+                                           info="what one of its frames lasts; 0 = the config's, else the default (10)")
+                    rec_n_mels = gr.Number(value=0, precision=0, minimum=0, label="Its mel channels",
+                                           info="0 = the config's, else the default (80)")
+                rec_text = gr.Code(language="yaml", lines=8, label="Training config (paste here)",
+                                   value=RECIPE_EXAMPLE)
+                import_btn = gr.Button("Import: set the sliders and render", variant="primary")
+                rec_info = gr.Markdown()
+                with gr.Row():
+                    exp_framework = gr.Dropdown(list(melwav_recipes.FRAMEWORKS), value="espnet",
+                                                label="Export the current sliders to")
+                    export_btn = gr.Button("Export")
+                exp_text = gr.Code(language="python", lines=6, label="Fragment for your training config",
+                                   interactive=False)
+                exp_notes = gr.Markdown()
+            with gr.Tab("Analysis"):
+                with gr.Row():
+                    sr = gr.Dropdown([16000, 22050, 44100], value=22050, label="Sample rate (Hz)")
+                    n_fft = gr.Dropdown([512, 1024, 2048, 4096], value=2048, label="FFT size")
+                    hop = gr.Dropdown([128, 160, 256, 320, 512, 1024], value=512, label="Hop (samples)")
+                    n_mels = gr.Dropdown([40, 64, 80, 128], value=128, label="Mel bands")
+                gr.Markdown("Changing the analysis converts the sliders: a preset is recomputed for the new frames and "
+                            "bands; hand-set values keep their durations (ms) and their share of the mel scale.")
+            with gr.Tab("Downloads"):
+                files = gr.File(label="Augmented WAV, mel (.npy), figure (.png), params (.json)",
+                                file_count="multiple", interactive=False)
+                gr.Markdown("Replay the exact draw from the command line: "
+                            "`python -m melwav your_clip.wav -o same.wav --params <downloaded>.json`")
+                demo_btn = gr.Button("Make a demo file (.zip: this clip + these params, opens in one step)")
+                demo_zip = gr.File(label="Demo file", interactive=False)
+            if ABOUT:
+                with gr.Tab("About"):
+                    gr.Markdown(ABOUT)
 
         aug_inputs = [warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention]
         analysis_inputs = [sr, n_fft, hop, n_mels]
@@ -389,51 +489,56 @@ def build() -> gr.Blocks:
         policy_sliders = [warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame]
 
         private = dict(heavy, api_visibility="private")
-        audio.change(api_name="render", trigger_mode="always_last", **heavy)
-        demo.load(**private)
+        # Progress shows on the figure only, never over the players.
+        audio.change(api_name="render", trigger_mode="always_last", show_progress_on=[plot], **heavy)
+        demo.load(show_progress_on=[plot], **private)
         for ctl in [*aug_inputs, method, n_iter, keep, show_rebuilt]:
-            ctl.input(trigger_mode="always_last", show_progress="minimal", **private)
-        seed.submit(**private)
+            ctl.input(trigger_mode="always_last", show_progress="minimal", show_progress_on=[plot], **private)
+        # A hand edit of a preset's number makes the preset "custom" (in the browser: no round trip).
+        for ctl in policy_sliders:
+            ctl.input(None, None, policy, js="() => 'custom'", queue=False, show_progress="hidden")
+        seed.submit(show_progress_on=[plot], **private)
         for ctl in analysis_inputs:
-            ctl.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_visibility="private").then(**private)
-        policy.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_name="policy").then(**private)
-        reroll.click(new_seed, None, seed, api_visibility="private").then(
-            lambda: False, None, keep, api_visibility="private").then(**private)
+            ctl.input(analysis_changed, [policy, *policy_sliders, *analysis_inputs, held], policy_sliders,
+                      api_visibility="private", show_progress="hidden").then(show_progress_on=[plot], **private)
+        policy.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_name="policy",
+                     show_progress="hidden").then(show_progress_on=[plot], **private)
+        reroll.click(new_seed, None, seed, api_visibility="private", show_progress="hidden").then(
+            lambda: False, None, keep, api_visibility="private", show_progress="hidden").then(
+            show_progress_on=[plot], **private)
+        a_aug.change(transport_update, [a_orig, a_orig_rebuilt, a_aug, held], transport, api_visibility="private",
+                     show_progress="hidden", queue=False)
         solo_btn.click(solo, [audio, *analysis_inputs, method, n_iter, held], [a_warp, a_freq, a_time, solo_mels],
                        api_name="solo", concurrency_limit=2, concurrency_id="render")
         variety_btn.click(variety, [audio, *aug_inputs, seed, *analysis_inputs], [gallery, grid_seeds],
                           api_name="variety", concurrency_limit=2, concurrency_id="render")
-        gallery.select(pick_draw, [grid_seeds], [seed, keep], api_visibility="private").then(**private)
+        gallery.select(pick_draw, [grid_seeds], [seed, keep], api_visibility="private").then(
+            show_progress_on=[plot], **private)
         params_file.upload(
             load_params, [params_file, audio, *analysis_inputs],
             [policy, *aug_inputs, method, n_iter, seed, keep, *analysis_inputs, held], api_name="load_params",
-        ).then(**private)
+        ).then(show_progress_on=[plot], **private)
         import_btn.click(
             import_recipe_handler, [rec_text, rec_framework, rec_hop_ms, rec_n_mels, fill_db, *analysis_inputs],
             [policy, *aug_inputs, rec_info], api_name="import_recipe",
-        ).then(**private)
+        ).then(show_progress_on=[plot], **private)
         export_btn.click(export_recipe_handler, [exp_framework, rec_hop_ms, rec_n_mels, *aug_inputs, *analysis_inputs],
                          [exp_text, exp_notes], api_name="export_recipe")
+        demo_btn.click(lambda *a: None, None, demo_zip, api_visibility="private")
     return demo
 
 
 demo = build()
 demo.queue(max_size=int(os.environ.get("MELWAV_QUEUE_SIZE", "32")), default_concurrency_limit=2)
 
-# Gradio wraps the figure in an unnamed button; name it (and the image) for screen readers and keyboards.
-LABEL_FIGURE_JS = """
-() => {
-  const label = () => document.querySelectorAll('#spectrograms button:not([aria-label])').forEach(b => {
-    b.setAttribute('aria-label', 'Log-mel spectrograms, original and augmented (opens full screen)');
-    b.querySelectorAll('img').forEach(i => i.setAttribute('alt', 'original and augmented log-mel spectrograms'));
-  });
-  new MutationObserver(label).observe(document.body, {subtree: true, childList: true});
-  label();
-}
-"""
+# The page's script (figure labels, the A/B/C transport) and style (one projector screen), in web/.
+WEB = HERE / "web"
+PAGE_JS = (WEB / "classroom.js").read_text(encoding="utf-8")
+PAGE_CSS = (WEB / "classroom.css").read_text(encoding="utf-8")
 
 LAUNCH_KWARGS = dict(
-    js=LABEL_FIGURE_JS,
+    js=PAGE_JS,
+    css=PAGE_CSS,
     max_file_size=MAX_FILE_SIZE,
     enable_monitoring=False,
     show_error=True,

@@ -28,7 +28,7 @@ from .augment import POLICIES, AugmentRecord, SpecAugmentConfig, apply, draw, fi
 from .errors import ParameterError, check_float, check_int
 from .explain import describe, describe_config
 from .features import MelSettings
-from .plot import plot_comparison, plot_thumbnail, save_png
+from .plot import axes_extents, plot_comparison, plot_thumbnail, save_png
 
 #: The page's players bring quiet clips up, all by the same gain, by at most this much.
 PLAYER_BOOST_DB = 30.0
@@ -169,6 +169,8 @@ class View:
     augmented_sc_db: float
     params: pipeline.Params
     notes: tuple[str, ...]
+    #: Where the panels sit in the figure's image (see :func:`melwav.plot.axes_extents`), for the page's cursor.
+    axes: list = dataclasses.field(default_factory=list)
 
 
 def render_view(
@@ -214,7 +216,7 @@ def render_view(
         original_wav=original_wav, original_rebuilt_wav=original_rebuilt_wav, augmented_wav=augmented_wav,
         downloads=[download_wav, npy, png, js], record=rendered.record, seed=rendered.seed,
         original_sc_db=original.spectral_convergence_db, augmented_sc_db=rendered.rebuilt.spectral_convergence_db,
-        params=params, notes=analysis.notes + rendered.record.notes,
+        params=params, notes=analysis.notes + rendered.record.notes, axes=axes_extents(fig),
     )
 
 
@@ -262,3 +264,19 @@ def parse_seed(value) -> int:
     if value is None or value == "":
         raise ParameterError("seed must be a whole number between 0 and 4294967295")
     return check_int("seed", value, low=0, high=pipeline.MAX_SEED)
+
+
+def convert_units(units: dict, *, n_mels_from: int, settings: MelSettings) -> dict:
+    """Slider values carried over to a new analysis: F keeps its share of the mel scale, W and T their
+    duration (snapped to the new hop's whole frames); counts and ratios are unchanged.
+
+    ``units`` holds the keys of :func:`units_from_config` except the fill; returns the same keys.
+    """
+    n_mels_from = check_int("n_mels_from", n_mels_from, low=1, high=100_000)
+    bands = round(float(units["freq_mask_bands"]) * settings.n_mels / n_mels_from)
+    hop = settings.hop_ms
+    out = dict(units)
+    out["freq_mask_bands"] = int(min(max(bands, 0), settings.n_mels))
+    for key in ("warp_ms", "time_mask_ms"):
+        out[key] = round(round(float(units[key]) / hop) * hop)
+    return out

@@ -162,3 +162,27 @@ def save_png(path, fig: Figure, *, dpi: int = 100):
     from .audio import atomic_write
 
     return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi))
+
+
+def axes_extents(fig: Figure) -> list[dict]:
+    """Where each spectrogram panel sits in the figure's image, for a page that draws over it.
+
+    Call it after the figure is saved (a layout engine places the axes while drawing). Colour bars are left out.
+
+    Returns
+    -------
+    list of dict
+        One per panel, left to right: ``left``, ``right``, ``top``, ``bottom`` as fractions of the image's
+        width and height measured from its top-left corner, and ``t0``, ``t1``: the time (s) at the panel's
+        left and right edges.
+    """
+    out = []
+    for ax in fig.axes:
+        if getattr(ax, "_colorbar", None) is not None or not ax.images:
+            continue
+        box = ax.get_position()
+        t0, t1 = ax.get_xlim()
+        out.append({"left": round(float(box.x0), 5), "right": round(float(box.x1), 5),
+                    "top": round(1.0 - float(box.y1), 5), "bottom": round(1.0 - float(box.y0), 5),
+                    "t0": float(t0), "t1": float(t1)})
+    return sorted(out, key=lambda d: d["left"])
