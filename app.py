@@ -18,7 +18,7 @@ import random
 
 import gradio as gr
 
-from melwav import lab, pipeline
+from melwav import demofile, lab, pipeline
 from melwav import recipes as melwav_recipes
 from melwav.augment import FILL_MODES, POLICIES, AugmentRecord, conventions
 from melwav.conventions import fill_explanation
@@ -207,12 +207,36 @@ def pick_draw(seeds, evt: gr.SelectData):
     return seeds[index], False
 
 
+#: A demo file's clip is at most this big (the upload cap is separate: MELWAV_MAX_FILE_SIZE).
+DEMO_MAX_BYTES = 50_000_000
+BUNDLED = {pathlib.Path(row[0]).name: row[0] for row in EXAMPLES}
+
+
+def _bundled_clip(params, audio):
+    """The bundled example the params name, when the current clip is not the one they were made for."""
+    name = str(params.clip.get("name") or "")
+    if name not in BUNDLED:
+        return None
+    if audio and pathlib.Path(str(audio)).name == name:
+        return None
+    return BUNDLED[name]
+
+
 @friendly
 def load_params(file, audio, sr, n_fft, hop, n_mels):
-    """Restore settings and the exact draw from a params JSON exported by the app or the command line."""
+    """Open a prepared demo: a params JSON (its clip: the current one, or a bundled example it names) or a demo
+    .zip (clip + params). Restores the clip, the settings and the exact draw."""
     if file is None:
-        raise gr.Error("Choose a params .json file first.")
-    params = pipeline.read_params(file)
+        raise gr.Error("Choose a params .json or a demo .zip file first.")
+    clip_update = gr.skip()
+    if str(file).lower().endswith(".zip"):
+        clip, params = demofile.read_demo(file, lab.new_output_dir(), max_bytes=DEMO_MAX_BYTES)
+        audio = clip_update = str(clip)
+    else:
+        params = pipeline.read_params(file)
+        bundled = _bundled_clip(params, audio)
+        if bundled:
+            audio = clip_update = bundled
     settings = params.settings
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
     pipeline.check_fits(params, analysis)
@@ -223,8 +247,18 @@ def load_params(file, audio, sr, n_fft, hop, n_mels):
         policy_name, u["warp_ms"], u["n_freq_masks"], u["freq_mask_bands"], u["n_time_masks"], u["time_mask_ms"],
         u["max_time_ratio"], u["width_ratio"], u["masks_per_frame"], u["fill"], u["fill_db"], params.config.convention,
         params.method, params.n_iter if params.n_iter is not None else -1, params.seed, True,
-        settings.sr, settings.n_fft, settings.hop_length, settings.n_mels, held,
+        settings.sr, settings.n_fft, settings.hop_length, settings.n_mels, held, clip_update,
     )
+
+
+@friendly
+def make_demo(audio, files):
+    """This clip and the current draw's params in one .zip, which "Open a prepared demo" restores in one step."""
+    params_json = next((f for f in files or [] if str(f).endswith(".json")), None)
+    if not audio or params_json is None:
+        raise gr.Error("Render a draw first (pick an example or upload a clip).")
+    stem = pathlib.Path(str(params_json)).stem
+    return str(demofile.write_demo(lab.new_output_dir() / f"{stem}_demo.zip", clip=audio, params_json=params_json))
 
 
 #: The sliders' upper ends; an imported recipe beyond one widens that slider instead of being cut.
@@ -516,7 +550,7 @@ def build() -> gr.Blocks:
             show_progress_on=[plot], **private)
         params_file.upload(
             load_params, [params_file, audio, *analysis_inputs],
-            [policy, *aug_inputs, method, n_iter, seed, keep, *analysis_inputs, held], api_name="load_params",
+            [policy, *aug_inputs, method, n_iter, seed, keep, *analysis_inputs, held, audio], api_name="load_params",
         ).then(show_progress_on=[plot], **private)
         import_btn.click(
             import_recipe_handler, [rec_text, rec_framework, rec_hop_ms, rec_n_mels, fill_db, *analysis_inputs],
@@ -524,7 +558,7 @@ def build() -> gr.Blocks:
         ).then(show_progress_on=[plot], **private)
         export_btn.click(export_recipe_handler, [exp_framework, rec_hop_ms, rec_n_mels, *aug_inputs, *analysis_inputs],
                          [exp_text, exp_notes], api_name="export_recipe")
-        demo_btn.click(lambda *a: None, None, demo_zip, api_visibility="private")
+        demo_btn.click(make_demo, [audio, files], demo_zip, api_name="demo_file")
     return demo
 
 
@@ -538,6 +572,7 @@ PAGE_CSS = (WEB / "classroom.css").read_text(encoding="utf-8")
 
 LAUNCH_KWARGS = dict(
     js=PAGE_JS,
+    allowed_paths=[str(HERE / "assets")],  # bundled examples a demo file names
     css=PAGE_CSS,
     max_file_size=MAX_FILE_SIZE,
     enable_monitoring=False,
