@@ -333,8 +333,8 @@ def export_recipe_handler(framework, fw_hop_ms, fw_n_mels, warp_ms, n_freq, freq
     return text, f"{head}\n\n**What {framework} cannot express or draws differently:**\n{body}"
 
 
-SC_HELP = ("**SC** (spectral convergence) beside a player: how far that rebuilt audio's spectrogram is from the mel "
-           "it was rebuilt from, in dB; lower (more negative) is closer, below about -15 dB is a good rebuild.")
+SC_HELP = ("**SC** (spectral convergence): how far a rebuild's spectrogram is from its mel; lower is closer, "
+           "below -15 dB is good.")
 def transport_html(urls=("", "", ""), axes=(), duration_s=None) -> str:
     """The A/B/C transport (web/classroom.js drives it) with its data: three URLs and the figure's panel extents."""
     urls = html.escape(json.dumps([str(u) if u else "" for u in urls]), quote=True)
@@ -390,7 +390,7 @@ def build() -> gr.Blocks:
         plot = gr.Image(label="Log-mel spectrograms: original | augmented", type="filepath", show_label=False,
                         interactive=False, elem_id="spectrograms", buttons=["download", "fullscreen"], height=290)
         with gr.Row(equal_height=False, elem_id="lesson"):
-            with gr.Column(scale=5, min_width=420, elem_id="controls"):
+            with gr.Column(scale=6, min_width=420, elem_id="controls"):
                 policy = gr.Radio(["custom", *POLICIES], value="LD", label="Policy preset (fills the sliders)",
                                   elem_id="policy",
                                   info="Park et al. 2019: LB, LD, SM, SS; adaptive: 2020; moving a slider makes it "
@@ -399,7 +399,7 @@ def build() -> gr.Blocks:
                     warp_ms = gr.Slider(0, 2000, value=start["warp_ms"], step=10, label="W: max warp (ms)")
                     n_freq = gr.Slider(0, 20, value=start["n_freq_masks"], step=1, label="mF: freq. masks")
                     freq_bands = gr.Slider(0, 128, value=start["freq_mask_bands"], step=1,
-                                           label="F: max width (bands)")
+                                           label="F: max bands")
                 with gr.Row(elem_classes="tight"):
                     n_time = gr.Slider(0, 40, value=start["n_time_masks"], step=1, label="mT: time masks")
                     time_ms = gr.Slider(0, 3000, value=start["time_mask_ms"], step=10, label="T: max width (ms)")
@@ -411,17 +411,17 @@ def build() -> gr.Blocks:
                                                min_width=70)
                         keep = gr.Checkbox(value=False, label="Keep this draw", elem_id="keep",
                                            info="hold masks and warp; fill and rebuild follow the settings")
-            with gr.Column(scale=6, min_width=420, elem_id="listen"):
+            with gr.Column(scale=5, min_width=420, elem_id="listen"):
                 transport = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False)
-                with gr.Row(elem_classes="players"):
+                with gr.Column(elem_classes="players"):
                     a_orig = gr.Audio(label="1 · original clip", type="filepath", interactive=False, elem_id="p1")
                     a_orig_rebuilt = gr.Audio(label="2 · original mel rebuilt", type="filepath",
                                               interactive=False, elem_id="p2")
                     a_aug = gr.Audio(label="3 · augmented mel rebuilt", type="filepath",
                                      interactive=False, elem_id="p3")
+                gr.Markdown(SC_HELP, elem_id="sc-help")
                 drawn = gr.Markdown(label="What was drawn", elem_id="drawn", max_height=190,
                                     value="*Rendering the first draw…*")
-        gr.Markdown(SC_HELP, elem_id="sc-help")
         # ---- everything else, one tab each
         with gr.Tabs(elem_id="more"):
             with gr.Tab("Clip"):

@@ -449,7 +449,7 @@ def test_every_control_has_a_name_and_is_keyboard_reachable(app_url, browser):
     assert not unnamed, unnamed
     assert not unreachable, unreachable
     # The main sliders answer the keyboard.
-    slider = page.get_by_role("slider", name="F: max width (bands)")
+    slider = page.get_by_role("slider", name="F: max bands")
     slider.focus()
     before = slider.input_value()
     slider.press("ArrowLeft")
