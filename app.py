@@ -104,7 +104,7 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
             "axes": view.axes}
     return (
         str(view.figure_png),
-        view.description + clip_notes(view.notes),
+        view.description + clip_notes([n for n in view.notes if n not in view.description]),
         view.bounds,
         gr.update(value=str(view.original_wav)),
         gr.update(value=str(view.original_rebuilt_wav),
@@ -456,6 +456,7 @@ def build() -> gr.Blocks:
                         gr.Markdown("### Bounds in frames and milliseconds")
                         bounds = gr.Markdown()
             with gr.Tab("Teaching tools"):
+                gr.Markdown(TRANSPORT_HELP)
                 with gr.Row():
                     solo_btn = gr.Button("Hear each operation of this draw on its own")
                     show_rebuilt = gr.Checkbox(False, label="Also plot the mel of the rebuilt augmented audio")
