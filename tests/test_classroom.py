@@ -413,3 +413,56 @@ def test_transport_data_is_escaped():
     text = app_module.transport_html(['x"><script>alert(1)</script>', "", ""], [{"left": 0.1}], 2.0)
     assert "<script>" not in text and "&quot;" in text
     assert json.loads(__import__("html").unescape(text.split('data-urls="')[1].split('"')[0]))[0].startswith('x"')
+
+
+# ------------------------------------------------------------------------------------------ the pieces behind it
+
+
+def test_axes_extents_place_each_panel_in_the_image():
+    from melwav.features import MelSettings
+    from melwav.plot import axes_extents, plot_comparison, save_png
+
+    settings = MelSettings()
+    L = -80 * np.random.default_rng(0).random((128, 50)).astype(np.float32)
+    fig = plot_comparison(L, L, settings=settings, L_rebuilt=L)
+    save_png(pathlib.Path(os.environ.get("TMPDIR", "/tmp")) / "melwav_extents_test.png", fig)
+    panels = axes_extents(fig)
+    assert len(panels) == 3  # the colour bar is not a panel
+    frame_s = settings.hop_length / settings.sr
+    for a, b in zip(panels, panels[1:]):
+        assert a["right"] <= b["left"]
+    for p in panels:
+        assert 0 <= p["left"] < p["right"] <= 1 and 0 <= p["top"] < p["bottom"] <= 1
+        assert p["t0"] == pytest.approx(-0.5 * frame_s) and p["t1"] == pytest.approx(49.5 * frame_s)
+
+
+def test_convert_units_keeps_share_of_the_mel_scale_and_durations():
+    from melwav import lab
+    from melwav.features import MelSettings
+
+    units = dict(warp_ms=400, n_freq_masks=3, freq_mask_bands=43, n_time_masks=2, time_mask_ms=1000,
+                 max_time_ratio=0.2, width_ratio=0.0, masks_per_frame=0.0)
+    out = lab.convert_units(units, n_mels_from=128, settings=MelSettings(n_mels=64, hop_length=256))
+    hop = MelSettings(n_mels=64, hop_length=256).hop_ms
+    assert out["freq_mask_bands"] == 22 and out["n_freq_masks"] == 3 and out["max_time_ratio"] == 0.2
+    assert out["warp_ms"] == round(round(400 / hop) * hop) and out["time_mask_ms"] == round(round(1000 / hop) * hop)
+
+
+def test_demo_file_round_trip_and_limits(tmp_path):
+    from melwav import demofile
+    from melwav.errors import RecordError
+
+    clip = tmp_path / "lesson.wav"
+    sf.write(clip, np.zeros(800, dtype=np.float32) + 0.1, 8000)
+    params = {"format": "x"}
+    (tmp_path / "p.json").write_text(json.dumps(params))
+    out = tmp_path / "out"
+    out.mkdir()
+    demo = demofile.write_demo(tmp_path / "demo.zip", clip=clip, params_json=tmp_path / "p.json")
+    with pytest.raises(RecordError, match="not a melwav params file"):  # the params are checked before unpacking
+        demofile.read_demo(demo, out, max_bytes=10_000)
+    assert not (out / "lesson.wav").exists()
+    with pytest.raises(RecordError, match="clip is .* MB .at most"):  # sizes come from the directory, first
+        demofile.read_demo(demo, out, max_bytes=100)
+    with pytest.raises(RecordError, match="a .zip holding params.json"):
+        demofile.read_demo(clip, out, max_bytes=10_000)
