@@ -388,7 +388,8 @@ def build() -> gr.Blocks:
         grid_seeds = gr.State([])
         # ---- first screen: the figure, then [sliders | players + what was drawn]
         plot = gr.Image(label="Log-mel spectrograms: original | augmented", type="filepath", show_label=False,
-                        interactive=False, elem_id="spectrograms", buttons=["download", "fullscreen"], height=290)
+                        interactive=False, elem_id="spectrograms", buttons=["download", "fullscreen"],
+                        height="max(290px, 40vh)")  # 290 px at 1280x720, more on a taller screen
         with gr.Row(equal_height=False, elem_id="lesson"):
             with gr.Column(scale=6, min_width=420, elem_id="controls"):
                 policy = gr.Radio(["custom", *POLICIES], value="LD", label="Policy preset (fills the sliders)",
