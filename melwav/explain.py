@@ -21,7 +21,7 @@ def _hz(f: float) -> str:
 
 
 def summary_line(record: AugmentRecord, *, settings: MelSettings) -> str:
-    """One line: what the draw did, in frames/bands and seconds."""
+    """One line: what the draw did, in frames/bands and seconds (time masks in time order)."""
     parts = []
     if record.warp is not None:
         w = record.warp
@@ -34,7 +34,7 @@ def summary_line(record: AugmentRecord, *, settings: MelSettings) -> str:
     else:
         parts.append("no freq masks")
     if record.time_masks:
-        spans = ", ".join(f"{m.start}-{m.stop}" for m in record.time_masks)
+        spans = ", ".join(f"{m.start}-{m.stop}" for m in sorted(record.time_masks, key=lambda m: (m.start, m.width)))
         parts.append(f"{len(record.time_masks)} time mask(s) [frames {spans}]")
     else:
         parts.append("no time masks")
