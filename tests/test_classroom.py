@@ -397,6 +397,14 @@ def test_abc_transport_switches_without_restart_and_loops_a_region(app_url, brow
     assert page.evaluate("() => window.melwav.abc.loop") == [1, 1.5]
     page.locator("#abc-box [data-abc='2']").click()
     assert page.evaluate("() => window.melwav.abc.active") == 2
+    # A new draw while it plays: the new versions carry on, looping the same span.
+    urls = page.locator("#abc-box").get_attribute("data-urls")
+    page.locator("#reroll").click()
+    page.wait_for_function("u => document.querySelector('#abc-box').dataset.urls !== u", arg=urls, timeout=90_000)
+    page.wait_for_function("() => window.melwav.abc.playing && window.melwav.abc.bufs", timeout=30_000)
+    page.wait_for_timeout(300)
+    t = page.evaluate("() => window.melwav.abc.position()")
+    assert 1 <= t <= 1.5 and page.evaluate("() => window.melwav.abc.loop") == [1, 1.5]
     page.wait_for_timeout(200)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "abc-loop.png"))

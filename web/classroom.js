@@ -173,8 +173,13 @@
     const key = JSON.stringify(d.urls);
     S.axes = d.axes;
     if (S.urls && key !== S.urls && d.urls.every(u => u)) {
-      const was = S.playing, at = S.position();
-      stopSources(); S.playing = false; S.bufs = null; S.pos = at;
+      const was = S.playing;
+      let at = S.position();
+      stopSources(); S.playing = false; S.bufs = null;
+      // Another clip may be shorter: drop a loop or a playhead beyond its end.
+      if (d.duration && S.loop && S.loop[1] > d.duration) S.loop = null;
+      if (d.duration && at >= d.duration) at = 0;
+      S.pos = at;
       if (was) load(d).then(ok => { if (ok) start(Math.min(at, S.dur)); sync(); });
     }
     sync();
