@@ -371,6 +371,8 @@ def transport_update(orig, orig_rebuilt, aug, held):
     return transport_html([_file_url(orig), _file_url(orig_rebuilt), _file_url(aug)], axes, duration)
 
 
+TRANSPORT_HINT = ("**Listen:** ▶ plays the three versions in step; keys **1 2 3** switch between them at the same "
+                  "moment; drag across the figure to loop a span.")
 TRANSPORT_HELP = (
     "**Compare at the same moment:** ▶ plays all three versions in step; **1 / 2 / 3** (keys or buttons) switches "
     "which one you hear without restarting. **Hear a region:** drag across the figure, or type a span, then loop it."
@@ -412,6 +414,7 @@ def build() -> gr.Blocks:
                                                min_width=70)
                         keep = gr.Checkbox(value=False, label="Keep this draw", elem_id="keep",
                                            info="hold masks and warp; fill and rebuild follow the settings")
+                gr.Markdown(TRANSPORT_HINT, elem_id="abc-hint")
             with gr.Column(scale=5, min_width=420, elem_id="listen"):
                 transport = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False)
                 with gr.Column(elem_classes="players"):
