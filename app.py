@@ -7,8 +7,11 @@ Run: ``python app.py`` (or as a Hugging Face Space).
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import functools
+import html
+import json
 import logging
 import os
 import pathlib
@@ -17,7 +20,7 @@ import re
 
 import gradio as gr
 
-from melwav import frameworks, lab, limits, pipeline
+from melwav import demofile, frameworks, lab, limits, pipeline
 from melwav.errors import DiskFullError, MelwavError
 from melwav.explain import escape_markdown
 from melwav.features import MelSettings
@@ -152,7 +155,7 @@ def _prepare(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio
     seed = lab.parse_seed(seed)
     record = None
     if keep and held and held.get("record"):
-        record = AugmentRecord.from_dict(held["record"])
+        record = kept_record(held["record"], config)
         if (record.n_mels, record.n_frames) != (analysis.n_mels, analysis.n_frames):
             gr.Warning("The kept draw was made for another clip or analysis; drawing anew.")
             record = None
@@ -169,6 +172,28 @@ def _players(original_wav, original_rebuilt_wav, augmented_wav, original_sc_db, 
         if original_rebuilt_wav is not None else gr.skip(),
         gr.update(value=str(augmented_wav), label=f"3 · augmented mel rebuilt · SC {augmented_sc_db:.1f} dB"),
     )
+
+
+def kept_record(record: dict, config) -> AugmentRecord:
+    """The held draw ("Keep this draw"): its positions and widths, with the current fill."""
+    return dataclasses.replace(AugmentRecord.from_dict(record), fill=config.fill, fill_db=config.fill_db)
+
+
+def new_notes(held, clip_key, notes) -> tuple[list[str], list[str]]:
+    """The notes not yet shown as a message for this clip and analysis, and all shown so far."""
+    shown = list(held.get("shown", [])) if held and held.get("clip") == clip_key else []
+    fresh = [n for n in dict.fromkeys(notes) if n not in shown]
+    return fresh, shown + fresh
+
+
+def clip_notes(notes, description: str = "") -> str:
+    """The notes not already in ``description``, kept in the page under it (a message shows each only once)."""
+    notes = [text for text in dict.fromkeys(escape_markdown(n) for n in notes) if text not in description]
+    return "\n\n**Notes on this clip:** " + "; ".join(notes) + "." if notes else ""
+
+
+_UNIT_KEYS = ("warp_ms", "n_freq_masks", "freq_mask_bands", "n_time_masks", "time_mask_ms", "max_time_ratio",
+              "width_ratio", "masks_per_frame")
 
 
 @friendly
@@ -188,10 +213,12 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
     view = lab.render_view(analysis, config, seed=seed, method=method, n_iter=_n_iter(n_iter), record=record,
                            policy_name=lab.matching_policy(config, analysis.settings),
                            show_rebuilt_mel=bool(show_rebuilt), budget=limits.server_budget(), cancel=_deadline())
-    for note in view.notes[:MAX_TOASTS]:
+    fresh, shown = new_notes(held, analysis.key, view.notes)
+    for note in fresh[:MAX_TOASTS]:
         gr.Info(inert(note))
-    held = {"record": view.record.to_dict(), "seed": view.seed, "clip": analysis.key}
-    return (str(view.figure_png), view.description, view.bounds,
+    held = {"record": view.record.to_dict(), "seed": view.seed, "clip": analysis.key, "shown": shown,
+            "axes": view.axes}
+    return (str(view.figure_png), view.description + clip_notes(view.notes, view.description), view.bounds,
             *_players(view.original_wav, view.original_rebuilt_wav, view.augmented_wav, view.original_sc_db,
                       view.augmented_sc_db),
             [str(p) for p in view.downloads], held)
@@ -216,11 +243,12 @@ def render_picture(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width
     theme = theme if theme in ("light", "dark") else "light"
     pic = lab.render_picture(analysis, config, seed=seed, record=record, policy_name=policy_name, theme=theme,
                              show_rebuilt_mel=bool(show_rebuilt))
-    for note in pic.notes[:MAX_TOASTS]:
+    fresh, shown = new_notes(held, analysis.key, pic.notes)
+    for note in fresh[:MAX_TOASTS]:
         gr.Info(inert(note))
     held = {"record": pic.record.to_dict(), "seed": pic.seed, "clip": analysis.key, "figure": str(pic.figure_png),
-            "policy": policy_name, "theme": theme}
-    return str(pic.figure_png), pic.description, pic.bounds, held
+            "policy": policy_name, "theme": theme, "shown": shown, "axes": pic.axes}
+    return str(pic.figure_png), pic.description + clip_notes(pic.notes, pic.description), pic.bounds, held
 
 
 @friendly
@@ -266,11 +294,25 @@ def show_downloads(pending):
 
 @friendly
 def fill_policy(name, sr, n_fft, hop, n_mels):
-    """Set the sliders to a preset, converted to the current hop and number of mel bands."""
+    """Set the sliders to a preset, converted to the current hop and number of mel bands ("custom": as they are)."""
+    if name not in POLICIES:
+        return tuple(gr.skip() for _ in _UNIT_KEYS)
     settings = _settings(sr, n_fft, hop, n_mels)
     u = lab.policy_units(name, settings)
-    return (u["warp_ms"], u["n_freq_masks"], u["freq_mask_bands"], u["n_time_masks"], u["time_mask_ms"],
-            u["max_time_ratio"], u["width_ratio"], u["masks_per_frame"])
+    return tuple(u[k] for k in _UNIT_KEYS)
+
+
+@friendly
+def analysis_changed(name, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, sr, n_fft, hop,
+                     n_mels, held):
+    """A new analysis: a preset is converted anew; hand-set values keep their durations and share of the mel scale."""
+    if name in POLICIES:
+        return fill_policy(name, sr, n_fft, hop, n_mels)
+    settings = _settings(sr, n_fft, hop, n_mels)
+    before = int((held or {}).get("record", {}).get("n_mels") or settings.n_mels)
+    units = dict(zip(_UNIT_KEYS, (warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame)))
+    u = lab.convert_units(units, n_mels_from=before, settings=settings)
+    return tuple(u[k] for k in _UNIT_KEYS)
 
 
 def new_seed():
@@ -332,12 +374,36 @@ def pick_draw(seeds, evt: gr.SelectData):
     return seeds[index], False
 
 
+#: A demo file's clip is at most this big (the upload cap is separate: MELWAV_MAX_FILE_SIZE).
+DEMO_MAX_BYTES = 50_000_000
+BUNDLED = {pathlib.Path(row[0]).name: row[0] for row in EXAMPLES}
+
+
+def _bundled_clip(params, audio):
+    """The bundled example the params name, when the current clip is not the one they were made for."""
+    name = str(params.clip.get("name") or "")
+    if name not in BUNDLED:
+        return None
+    if audio and pathlib.Path(str(audio)).name == name:
+        return None
+    return BUNDLED[name]
+
+
 @friendly
 def load_params(file, audio, sr, n_fft, hop, n_mels):
-    """Restore settings and the exact draw from a params JSON exported by the app or the command line."""
+    """Open a prepared demo: a params JSON (its clip: the current one, or a bundled example it names) or a demo
+    .zip (clip + params). Restores the clip, the settings and the exact draw."""
     if file is None:
-        raise gr.Error("Choose a params .json file first.")
-    params = pipeline.read_params(file)
+        raise gr.Error("Choose a params .json or a demo .zip file first.")
+    clip_update = gr.skip()
+    if str(file).lower().endswith(".zip"):
+        clip, params = demofile.read_demo(file, lab.new_output_dir(), max_bytes=DEMO_MAX_BYTES)
+        audio = clip_update = str(clip)
+    else:
+        params = pipeline.read_params(file)
+        bundled = _bundled_clip(params, audio)
+        if bundled:
+            audio = clip_update = bundled
     settings = params.settings
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
     pipeline.check_fits(params, analysis)
@@ -348,8 +414,18 @@ def load_params(file, audio, sr, n_fft, hop, n_mels):
         policy_name, u["warp_ms"], u["n_freq_masks"], u["freq_mask_bands"], u["n_time_masks"], u["time_mask_ms"],
         u["max_time_ratio"], u["width_ratio"], u["masks_per_frame"], u["fill"], u["fill_db"], params.config.convention,
         params.method, params.n_iter if params.n_iter is not None else -1, params.seed, True,
-        settings.sr, settings.n_fft, settings.hop_length, settings.n_mels, held,
+        settings.sr, settings.n_fft, settings.hop_length, settings.n_mels, held, clip_update,
     )
+
+
+@friendly
+def make_demo(audio, files):
+    """This clip and the current draw's params in one .zip, which "Open a prepared demo" restores in one step."""
+    params_json = next((f for f in files or [] if str(f).endswith(".json")), None)
+    if not audio or params_json is None:
+        raise gr.Error("Render a draw first (pick an example or upload a clip).")
+    stem = pathlib.Path(str(params_json)).stem
+    return str(demofile.write_demo(lab.new_output_dir() / f"{stem}_demo.zip", clip=audio, params_json=params_json))
 
 
 #: The sliders' upper ends; an imported recipe beyond one widens that slider instead of being cut.
@@ -430,135 +506,200 @@ THEME_JS = """
 (...args) => { args[args.length - 1] = document.body.classList.contains('dark') ? 'dark' : 'light'; return args; }
 """
 
+SC_HELP = ("**SC** (spectral convergence): how far a rebuild's spectrogram is from its mel; lower is closer, "
+           "below -15 dB is good.")
+
+
+def transport_html(urls=("", "", ""), axes=(), duration_s=None) -> str:
+    """The A/B/C transport (web/classroom.js drives it) with its data: three URLs and the figure's panel extents."""
+    urls = html.escape(json.dumps([str(u) if u else "" for u in urls]), quote=True)
+    axes = html.escape(json.dumps(list(axes or [])), quote=True)
+    dur = "" if duration_s is None else f"{float(duration_s):.4f}"
+    return (
+        f'<div id="abc-box" role="group" aria-label="Compare the three versions in step" data-urls="{urls}" '
+        f'data-axes="{axes}" data-duration="{dur}">'
+        '<button data-abc="play" class="abc-play" title="Play all three in step (one is heard)">▶ Play</button>'
+        '<button data-abc="0" aria-pressed="false" title="Hear the original clip (key 1)">1 original</button>'
+        '<button data-abc="1" aria-pressed="false" title="Hear the original mel rebuilt (key 2)">2 rebuilt</button>'
+        '<button data-abc="2" aria-pressed="true" title="Hear the augmented mel rebuilt (key 3)">3 augmented</button>'
+        '<span class="abc-loop">loop <input data-abc="from" type="number" min="0" step="0.1" aria-label="loop from (s)"'
+        ' placeholder="from s"> to <input data-abc="to" type="number" min="0" step="0.1" aria-label="loop to (s)"'
+        ' placeholder="to s"> <button data-abc="loop" title="Loop this span (or drag across the figure)">Loop</button>'
+        '<button data-abc="whole" title="Play the whole clip">Whole</button></span>'
+        '<span class="abc-now" aria-live="off">3 augmented rebuilt · 0.00 s</span></div>'
+    )
+
+
+TRANSPORT_EMPTY = transport_html()
+
+
+def _file_url(path) -> str:
+    return f"gradio_api/file={path}" if path else ""
+
+
+def transport_update(orig, orig_rebuilt, aug, held):
+    """New players' files (or a new figure): hand their URLs and the plot area to the transport."""
+    if not aug:
+        return gr.skip()
+    axes = (held or {}).get("axes") or []
+    duration = axes[0]["t1"] if axes else None
+    return transport_html([_file_url(orig), _file_url(orig_rebuilt), _file_url(aug)], axes, duration)
+
+
+TRANSPORT_HINT = ("**Listen:** ▶ plays the three versions in step; keys **1 2 3** switch between them at the same "
+                  "moment; drag across the figure to loop a span.")
+TRANSPORT_HELP = (
+    "**Compare at the same moment:** ▶ plays all three versions in step; **1 / 2 / 3** (keys or buttons) switches "
+    "which one you hear without restarting. **Hear a region:** drag across the figure, or type a span, then loop it."
+)
+
 
 def build() -> gr.Blocks:
     # No analytics: the app must work offline, and a public Space should not phone home for its users.
     with gr.Blocks(title="melwav: hear SpecAugment", delete_cache=(600, 3600), analytics_enabled=False) as demo:
         gr.Markdown(
-            "# melwav · hear what SpecAugment does\n"
-            "Pick or record a clip, move the sliders, then compare the original, its mel rebuilt "
-            "(reconstruction alone) and the augmented mel rebuilt. The draw is marked in cyan (masks) and green (warp)."
-        )
+            "**melwav · hear what SpecAugment does**: masks in cyan, numbered in time order; warp in green.",
+            elem_id="title")
         start = lab.policy_units("LD", MelSettings())
         held = gr.State({})
         theme = gr.Textbox("light", visible=False, label="page theme")  # set by THEME_JS before each picture
         pending_downloads = gr.State({})  # render_audio -> show_downloads
         players_key = gr.State(())  # which unaugmented clips the players hold (render_audio)
         grid_seeds = gr.State([])
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                audio = gr.Audio(value=EXAMPLES[0][0], label="Your clip (upload, record, or pick an example below)", type="filepath",
-                                 elem_id="clip",
-                                 sources=["upload", "microphone"])
-                gr.Examples(EXAMPLES, inputs=[audio],
-                            label="Bundled examples (speech by espeak-ng, synthesised music; CC0)")
-            with gr.Column(scale=2):
-                policy = gr.Dropdown(["custom", *POLICIES], value="LD", label="Policy preset (fills the sliders)",
-                                     info="Park et al. 2019: LB, LD, SM, SS; 'adaptive': Park et al. 2020")
-                with gr.Row():
-                    seed = gr.Number(value=7, precision=0, label="Seed", info="same seed + settings = same draw")
-                    reroll = gr.Button("New draw (new seed)", variant="primary")
-                keep = gr.Checkbox(value=False, label="Keep this draw",
-                                   info="hold the current masks and warp while you change fill or reconstruction")
-        # The figure is rendered once, to the PNG that is also offered for download.
+        # ---- first screen: the figure, then [sliders | players + what was drawn]
         plot = gr.Image(label="Log-mel spectrograms: original | augmented", type="filepath", show_label=False,
-                        interactive=False, elem_id="spectrograms", buttons=["download", "fullscreen"])
-        with gr.Row():
-            a_orig = gr.Audio(label="1 · original clip", type="filepath", interactive=False)
-            a_orig_rebuilt = gr.Audio(label="2 · original mel rebuilt", type="filepath",
-                                      interactive=False)
-            a_aug = gr.Audio(label="3 · augmented mel rebuilt", type="filepath",
-                             interactive=False)
-        with gr.Row():
-            with gr.Column():
-                gr.Markdown("### Time warp")
-                warp_ms = gr.Slider(0, 2000, value=start["warp_ms"], step=10, label="W: largest warp shift (ms)")
-                gr.Markdown("### Frequency masks")
-                n_freq = gr.Slider(0, 20, value=start["n_freq_masks"], step=1, label="mF: number of frequency masks")
-                freq_bands = gr.Slider(0, 128, value=start["freq_mask_bands"], step=1, label="F: largest width (mel bands)")
-            with gr.Column():
-                gr.Markdown("### Time masks")
-                n_time = gr.Slider(0, 40, value=start["n_time_masks"], step=1, label="mT: number of time masks")
-                time_ms = gr.Slider(0, 3000, value=start["time_mask_ms"], step=10, label="T: largest width (ms)")
-                p = gr.Slider(0, 1, value=1.0, step=0.05, label="p: a mask is at most p × clip length")
+                        interactive=False, elem_id="spectrograms", buttons=["download", "fullscreen"],
+                        height="max(290px, 40vh)")  # 290 px at 1280x720, more on a taller screen
+        with gr.Row(equal_height=False, elem_id="lesson"):
+            with gr.Column(scale=6, min_width=420, elem_id="controls"):
+                policy = gr.Radio(["custom", *POLICIES], value="LD", label="Policy preset (fills the sliders)",
+                                  elem_id="policy",
+                                  info="Park et al. 2019: LB, LD, SM, SS; adaptive: 2020; moving a slider makes it "
+                                       "custom")
+                with gr.Row(elem_classes="tight"):
+                    warp_ms = gr.Slider(0, 2000, value=start["warp_ms"], step=10, label="W: max warp (ms)")
+                    n_freq = gr.Slider(0, 20, value=start["n_freq_masks"], step=1, label="mF: freq. masks")
+                    freq_bands = gr.Slider(0, 128, value=start["freq_mask_bands"], step=1,
+                                           label="F: max bands")
+                with gr.Row(elem_classes="tight"):
+                    n_time = gr.Slider(0, 40, value=start["n_time_masks"], step=1, label="mT: time masks")
+                    time_ms = gr.Slider(0, 3000, value=start["time_mask_ms"], step=10, label="T: max width (ms)")
+                    with gr.Column(min_width=150, elem_id="draw-box"):
+                        with gr.Row(elem_classes="tight"):
+                            seed = gr.Number(value=7, precision=0, label="Seed", elem_id="seed", min_width=70,
+                                             show_label=True)
+                            reroll = gr.Button("New draw", variant="primary", size="sm", elem_id="reroll",
+                                               min_width=70)
+                        keep = gr.Checkbox(value=False, label="Keep this draw", elem_id="keep",
+                                           info="hold masks and warp; fill and rebuild follow the settings")
+                gr.Markdown(TRANSPORT_HINT, elem_id="abc-hint")
+            with gr.Column(scale=5, min_width=420, elem_id="listen"):
+                transport = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False)
+                with gr.Column(elem_classes="players"):
+                    a_orig = gr.Audio(label="1 · original clip", type="filepath", interactive=False, elem_id="p1")
+                    a_orig_rebuilt = gr.Audio(label="2 · original mel rebuilt", type="filepath",
+                                              interactive=False, elem_id="p2")
+                    a_aug = gr.Audio(label="3 · augmented mel rebuilt", type="filepath",
+                                     interactive=False, elem_id="p3")
+                gr.Markdown(SC_HELP, elem_id="sc-help")
+                drawn = gr.Markdown(label="What was drawn", elem_id="drawn", max_height=190,
+                                    value="*Rendering the first draw…*")
+        # ---- everything else, one tab each
+        with gr.Tabs(elem_id="more"):
+            with gr.Tab("Clip"):
                 with gr.Row():
-                    width_ratio = gr.Slider(0, 0.3, value=0.0, step=0.01, label="pS: adaptive width (× length, 0 = off)")
-                    per_frame = gr.Slider(0, 0.1, value=0.0, step=0.005, label="pM: adaptive masks per frame (0 = off)")
-            with gr.Column():
-                gr.Markdown("### Fill and reconstruction")
-                fill = gr.Dropdown(list(FILL_MODES), value="mean", label="Masked cells become",
-                                   info="mean: the paper's choice · floor: silence · value: the level below")
-                fill_db = gr.Slider(-120, 0, value=-60, step=1, label="Fill level (dB re. peak, for 'value')")
-                convention = gr.Dropdown(list(conventions()), value="melwav", label="Draw rules",
-                                         info="melwav = the papers'; or a training framework's")
-                method = gr.Dropdown(list(METHODS), value=DEFAULT_METHOD, label="Reconstruction method")
-                n_iter = gr.Slider(-1, 200, value=-1, step=1, label="Iterations (-1 = the method's default)")
-        with gr.Row():
-            with gr.Column(scale=3):
-                gr.Markdown("### What was drawn")
-                drawn = gr.Markdown(label="What was drawn")
-            with gr.Column(scale=2):
-                gr.Markdown("### Bounds in frames and milliseconds")
-                bounds = gr.Markdown()
-        with gr.Accordion("Downloads: augmented WAV, mel (.npy), figure (.png), params (.json)", open=False):
-            files = gr.File(label="Files", file_count="multiple", interactive=False)
-            gr.Markdown("Replay the exact draw from the command line: "
-                        "`python -m melwav your_clip.wav -o same.wav --params <downloaded>.json`")
-        with gr.Accordion("Analysis settings", open=False):
-            with gr.Row():
-                sr = gr.Dropdown([16000, 22050, 44100], value=22050, label="Sample rate (Hz)")
-                n_fft = gr.Dropdown([512, 1024, 2048, 4096], value=2048, label="FFT size")
-                hop = gr.Dropdown([128, 160, 256, 320, 512, 1024], value=512, label="Hop (samples)")
-                n_mels = gr.Dropdown([40, 64, 80, 128], value=128, label="Mel bands")
-        with gr.Accordion("Import / export a training recipe (torchaudio, ESPnet, NeMo, lingvo)", open=False):
-            gr.Markdown(
-                "Paste the SpecAugment part of a training config to hear it on this clip: an ESPnet "
-                "`specaug_conf` or NeMo `spec_augment` (YAML), a torchaudio `SpecAugment(...)` call, or lingvo "
-                "`p.name = value` lines. Nothing pasted is run. Sizes are converted by duration (ms) and by share "
-                "of the mel bank, and the masks are drawn by that framework's rules. Export goes the other way.\n\n"
-                "Examples: NeMo `spec_augment: {freq_masks: 2, freq_width: 27, time_masks: 10, time_width: 0.05}` · "
-                "torchaudio `SpecAugment(n_time_masks=2, time_mask_param=100, n_freq_masks=2, freq_mask_param=27)` · "
-                "lingvo `p.freq_mask_max_bins = 27`"
-            )
-            with gr.Row():
-                rec_framework = gr.Dropdown(["auto", *frameworks.FRAMEWORKS], value="auto", label="Framework",
-                                            info="auto: guessed from the text")
-                rec_hop_ms = gr.Number(value=0, label="Its feature hop (ms)", minimum=0,
-                                       info="what one of its frames lasts; 0 = the config's, else the default (10)")
-                rec_n_mels = gr.Number(value=0, precision=0, minimum=0, label="Its mel channels",
-                                       info="0 = the config's, else the default (80)")
-            rec_text = gr.Code(language="yaml", lines=8, label="Training config (paste here)",
-                               value=RECIPE_EXAMPLE)
-            import_btn = gr.Button("Import: set the sliders and render", variant="primary")
-            rec_info = gr.Markdown()
-            with gr.Row():
-                exp_framework = gr.Dropdown(list(frameworks.FRAMEWORKS), value="espnet",
-                                            label="Export the current sliders to")
-                export_btn = gr.Button("Export")
-            exp_text = gr.Code(language="python", lines=6, label="Fragment for your training config",
-                               interactive=False)
-            exp_notes = gr.Markdown()
-        with gr.Accordion("For teaching: each operation alone, variety of draws, replay a prepared demo", open=False):
-            with gr.Row():
-                solo_btn = gr.Button("Hear each operation of this draw on its own")
-                show_rebuilt = gr.Checkbox(False, label="Also plot the mel of the rebuilt augmented audio")
-            with gr.Row():
-                a_warp = gr.Audio(label="time warp only", type="filepath", interactive=False)
-                a_freq = gr.Audio(label="frequency masks only", type="filepath", interactive=False)
-                a_time = gr.Audio(label="time masks only", type="filepath", interactive=False)
-            solo_pictures = gr.Gallery(label="Each operation alone: original | augmented by it", columns=3,
-                                       height="auto", object_fit="contain", allow_preview=True)
-            solo_mels = gr.File(label="Their mel spectrograms (.npy: warp, frequency, time)", file_count="multiple",
-                                interactive=False, height=110)
-            variety_btn = gr.Button("Show 8 draws of these settings (click one to make it current)")
-            # Two whole rows of whole thumbnails (a fixed height: "auto" cut the second row in half).
-            gallery = gr.Gallery(label="Draws (seed under each)", columns=4, rows=2, height=600, allow_preview=False,
-                                 object_fit="contain")
-            params_file = gr.File(label="Load a params .json (from the app or the command line)",
-                                  file_types=[".json"], type="filepath")
-        if ABOUT:
-            with gr.Accordion("About: what SpecAugment does and how the audio is rebuilt", open=False):
-                gr.Markdown(ABOUT)
+                    audio = gr.Audio(value=EXAMPLES[0][0], label="Your clip (upload, record, or pick an example)",
+                                     type="filepath", elem_id="clip", sources=["upload", "microphone"])
+                    with gr.Column():
+                        gr.Examples(EXAMPLES, inputs=[audio],
+                                    label="Bundled examples (speech by espeak-ng, synthesised music; CC0)")
+                        params_file = gr.File(
+                            label="Open a prepared demo: a params .json (names its clip) or a demo .zip (clip + params)",
+                            file_types=[".json", ".zip"], type="filepath", elem_id="demo-file")
+            with gr.Tab("More settings"):
+                with gr.Row():
+                    with gr.Column():
+                        p = gr.Slider(0, 1, value=1.0, step=0.05, label="p: a mask is at most p × clip length")
+                        width_ratio = gr.Slider(0, 0.3, value=0.0, step=0.01,
+                                                label="pS: adaptive width (× length, 0 = off)")
+                        per_frame = gr.Slider(0, 0.1, value=0.0, step=0.005,
+                                              label="pM: adaptive masks per frame (0 = off)")
+                    with gr.Column():
+                        fill = gr.Dropdown(list(FILL_MODES), value="mean", label="Masked cells become",
+                                           info="mean: the paper's choice · floor: silence · value: the level below · "
+                                                "stage_mean: the mean recomputed before each stage (warp, then "
+                                                "frequency masks, then time masks)")
+                        fill_db = gr.Slider(-120, 0, value=-60, step=1, label="Fill level (dB re. peak, for 'value')")
+                        convention = gr.Dropdown(list(conventions()), value="melwav", label="Draw rules",
+                                                 info="melwav = the papers'; or a training framework's")
+                    with gr.Column():
+                        method = gr.Dropdown(list(METHODS), value=DEFAULT_METHOD, label="Reconstruction method")
+                        n_iter = gr.Slider(-1, 200, value=-1, step=1, label="Iterations (-1 = the method's default)")
+                        gr.Markdown("### Bounds in frames and milliseconds")
+                        bounds = gr.Markdown()
+            with gr.Tab("Teaching tools"):
+                gr.Markdown(TRANSPORT_HELP)
+                with gr.Row():
+                    solo_btn = gr.Button("Hear each operation of this draw on its own")
+                    show_rebuilt = gr.Checkbox(False, label="Also plot the mel of the rebuilt augmented audio")
+                with gr.Row():
+                    a_warp = gr.Audio(label="time warp only", type="filepath", interactive=False)
+                    a_freq = gr.Audio(label="frequency masks only", type="filepath", interactive=False)
+                    a_time = gr.Audio(label="time masks only", type="filepath", interactive=False)
+                solo_pictures = gr.Gallery(label="Each operation alone: original | augmented by it", columns=3,
+                                           height="auto", object_fit="contain", allow_preview=True)
+                solo_mels = gr.File(label="Their mel spectrograms (.npy: warp, frequency, time)",
+                                    file_count="multiple", interactive=False, height=110)
+                variety_btn = gr.Button("Show 8 draws of these settings (click one to make it current)")
+                # Two whole rows of whole thumbnails (a fixed height: "auto" cut the second row in half).
+                gallery = gr.Gallery(label="Draws (seed under each)", columns=4, rows=2, height=600,
+                                     allow_preview=False, object_fit="contain")
+            with gr.Tab("Recipes"):
+                gr.Markdown(
+                    "Paste the SpecAugment part of a training config to hear it on this clip: an ESPnet "
+                    "`specaug_conf` or NeMo `spec_augment` (YAML), a torchaudio `SpecAugment(...)` call, or lingvo "
+                    "`p.name = value` lines. Nothing pasted is run. Sizes are converted by duration (ms) and by share "
+                    "of the mel bank, and the masks are drawn by that framework's rules. Export goes the other way.\n\n"
+                    "Examples: NeMo `spec_augment: {freq_masks: 2, freq_width: 27, time_masks: 10, time_width: 0.05}`"
+                    " · torchaudio `SpecAugment(n_time_masks=2, time_mask_param=100, n_freq_masks=2, "
+                    "freq_mask_param=27)` · lingvo `p.freq_mask_max_bins = 27`"
+                )
+                with gr.Row():
+                    rec_framework = gr.Dropdown(["auto", *frameworks.FRAMEWORKS], value="auto", label="Framework",
+                                                info="auto: guessed from the text")
+                    rec_hop_ms = gr.Number(value=0, label="Its feature hop (ms)", minimum=0,
+                                           info="what one of its frames lasts; 0 = the config's, else the default (10)")
+                    rec_n_mels = gr.Number(value=0, precision=0, minimum=0, label="Its mel channels",
+                                           info="0 = the config's, else the default (80)")
+                rec_text = gr.Code(language="yaml", lines=8, label="Training config (paste here)",
+                                   value=RECIPE_EXAMPLE)
+                import_btn = gr.Button("Import: set the sliders and render", variant="primary")
+                rec_info = gr.Markdown()
+                with gr.Row():
+                    exp_framework = gr.Dropdown(list(frameworks.FRAMEWORKS), value="espnet",
+                                                label="Export the current sliders to")
+                    export_btn = gr.Button("Export")
+                exp_text = gr.Code(language="python", lines=6, label="Fragment for your training config",
+                                   interactive=False)
+                exp_notes = gr.Markdown()
+            with gr.Tab("Analysis"):
+                with gr.Row():
+                    sr = gr.Dropdown([16000, 22050, 44100], value=22050, label="Sample rate (Hz)")
+                    n_fft = gr.Dropdown([512, 1024, 2048, 4096], value=2048, label="FFT size")
+                    hop = gr.Dropdown([128, 160, 256, 320, 512, 1024], value=512, label="Hop (samples)")
+                    n_mels = gr.Dropdown([40, 64, 80, 128], value=128, label="Mel bands")
+                gr.Markdown("Changing the analysis converts the sliders: a preset is recomputed for the new frames and "
+                            "bands; hand-set values keep their durations (ms) and their share of the mel scale.")
+            with gr.Tab("Downloads"):
+                files = gr.File(label="Augmented WAV, mel (.npy), figure (.png), params (.json)",
+                                file_count="multiple", interactive=False)
+                gr.Markdown("Replay the exact draw from the command line: "
+                            "`python -m melwav your_clip.wav -o same.wav --params <downloaded>.json`")
+                demo_btn = gr.Button("Make a demo file (.zip: this clip + these params, opens in one step)")
+                demo_zip = gr.File(label="Demo file", interactive=False)
+            if ABOUT:
+                with gr.Tab("About"):
+                    gr.Markdown(ABOUT)
 
         aug_inputs = [warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention]
         analysis_inputs = [sr, n_fft, hop, n_mels]
@@ -578,32 +719,48 @@ def build() -> gr.Blocks:
                          show_progress="hidden")
         policy_sliders = [warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame]
 
+        # Progress shows on the figure (picture) and on the augmented player (audio), never over the original's.
+        picture["show_progress_on"] = [plot]
+        sound.update(show_progress="minimal", show_progress_on=[a_aug])
+
+        def rerender(event):
+            """After ``event``: the picture, then the audio, then the downloads."""
+            return event.then(**picture).success(**sound).success(**downloads)
+
         audio.change(trigger_mode="always_last", **picture).success(**sound).success(**downloads)
         demo.load(**picture).success(**sound).success(**downloads)
         for ctl in [*aug_inputs, method, n_iter, keep, show_rebuilt]:
-            ctl.input(trigger_mode="always_last", show_progress="minimal", **picture).success(**sound).success(**downloads)
+            ctl.input(trigger_mode="always_last", **picture).success(**sound).success(**downloads)
+        # A hand edit of a preset's number makes the preset "custom" (in the browser: no round trip).
+        for ctl in policy_sliders:
+            ctl.input(None, None, policy, js="() => 'custom'", queue=False, show_progress="hidden")
         seed.submit(**picture).success(**sound).success(**downloads)
         for ctl in analysis_inputs:
-            ctl.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_visibility="private").then(**picture).success(**sound).success(**downloads)
-        policy.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_name="policy").then(**picture).success(**sound).success(**downloads)
-        reroll.click(new_seed, None, seed, api_visibility="private").then(
-            lambda: False, None, keep, api_visibility="private").then(**picture).success(**sound).success(**downloads)
+            rerender(ctl.input(analysis_changed, [policy, *policy_sliders, *analysis_inputs, held], policy_sliders,
+                               api_visibility="private", show_progress="hidden"))
+        rerender(policy.input(fill_policy, [policy, *analysis_inputs], policy_sliders, api_name="policy",
+                              show_progress="hidden"))
+        rerender(reroll.click(new_seed, None, seed, api_visibility="private", show_progress="hidden").then(
+            lambda: False, None, keep, api_visibility="private", show_progress="hidden"))
+        a_aug.change(transport_update, [a_orig, a_orig_rebuilt, a_aug, held], transport, api_visibility="private",
+                     show_progress="hidden", queue=False)
         solo_btn.click(solo, [audio, *aug_inputs, seed, *analysis_inputs, method, n_iter, held, theme],
                        [a_warp, a_freq, a_time, solo_mels, solo_pictures], js=THEME_JS,
                        api_name="solo", concurrency_limit=2, concurrency_id="render")
         variety_btn.click(variety, [audio, *aug_inputs, seed, *analysis_inputs, theme], [gallery, grid_seeds],
                           js=THEME_JS, api_name="variety", concurrency_limit=2, concurrency_id="render")
-        gallery.select(pick_draw, [grid_seeds], [seed, keep], api_visibility="private").then(**picture).success(**sound).success(**downloads)
-        params_file.upload(
+        rerender(gallery.select(pick_draw, [grid_seeds], [seed, keep], api_visibility="private"))
+        rerender(params_file.upload(
             load_params, [params_file, audio, *analysis_inputs],
-            [policy, *aug_inputs, method, n_iter, seed, keep, *analysis_inputs, held], api_name="load_params",
-        ).then(**picture).success(**sound).success(**downloads)
-        import_btn.click(
+            [policy, *aug_inputs, method, n_iter, seed, keep, *analysis_inputs, held, audio], api_name="load_params",
+        ))
+        rerender(import_btn.click(
             import_recipe_handler, [rec_text, rec_framework, rec_hop_ms, rec_n_mels, fill_db, *analysis_inputs],
             [policy, *aug_inputs, rec_info], api_name="import_recipe",
-        ).then(**picture).success(**sound).success(**downloads)
+        ))
         export_btn.click(export_recipe_handler, [exp_framework, rec_hop_ms, rec_n_mels, *aug_inputs, *analysis_inputs],
                          [exp_text, exp_notes], api_name="export_recipe")
+        demo_btn.click(make_demo, [audio, files], demo_zip, api_name="demo_file")
     return demo
 
 
@@ -624,20 +781,15 @@ def _gradio_cache_dir() -> pathlib.Path:
 
 limits.start_sweeper([lab.work_dir(), _gradio_cache_dir()], max_age_s=STALE_AFTER_S, every_s=SWEEP_EVERY_S)
 
-# Gradio wraps the figure in an unnamed button; name it (and the image) for screen readers and keyboards.
-LABEL_FIGURE_JS = """
-() => {
-  const label = () => document.querySelectorAll('#spectrograms button:not([aria-label])').forEach(b => {
-    b.setAttribute('aria-label', 'Log-mel spectrograms, original and augmented (opens full screen)');
-    b.querySelectorAll('img').forEach(i => i.setAttribute('alt', 'original and augmented log-mel spectrograms'));
-  });
-  new MutationObserver(label).observe(document.body, {subtree: true, childList: true});
-  label();
-}
-"""
+# The page's script (figure labels, the A/B/C transport) and style (one projector screen), in web/.
+WEB = HERE / "web"
+PAGE_JS = (WEB / "classroom.js").read_text(encoding="utf-8")
+PAGE_CSS = (WEB / "classroom.css").read_text(encoding="utf-8")
 
 LAUNCH_KWARGS = dict(
-    js=LABEL_FIGURE_JS,
+    js=PAGE_JS,
+    allowed_paths=[str(HERE / "assets")],  # bundled examples a demo file names
+    css=PAGE_CSS,
     max_file_size=MAX_FILE_SIZE,
     enable_monitoring=False,
     # Only our own gr.Error messages reach visitors; Gradio's other errors name server paths.

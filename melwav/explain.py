@@ -43,7 +43,7 @@ def _span(mask) -> str:
 
 
 def summary_line(record: AugmentRecord, *, settings: MelSettings) -> str:
-    """One line: what the draw did, in frames/bands and seconds."""
+    """One line: what the draw did, in frames/bands and seconds (time masks in time order)."""
     parts = []
     if record.warp is not None:
         w = record.warp
@@ -56,7 +56,7 @@ def summary_line(record: AugmentRecord, *, settings: MelSettings) -> str:
     else:
         parts.append("no freq masks")
     if record.time_masks:
-        spans = ", ".join(_span(m) for m in record.time_masks)
+        spans = ", ".join(_span(m) for m in sorted(record.time_masks, key=lambda m: (m.start, m.width)))
         parts.append(f"{len(record.time_masks)} time mask(s) [frames {spans}]")
     else:
         parts.append("no time masks")
@@ -64,6 +64,27 @@ def summary_line(record: AugmentRecord, *, settings: MelSettings) -> str:
     if record.convention != "melwav":
         text += f" ({record.convention} rules)"
     return text
+
+
+def time_order(masks) -> list:
+    """The masks with width > 0, sorted by where they start: the k-th one is mask number k on the plot."""
+    return sorted((m for m in masks if m.width), key=lambda m: (m.start, m.width))
+
+
+def mel_share(width: int, n_mels: int) -> str:
+    """A width in bands as a share of the mel scale, rounded the way a person says it ("12%", "<1%")."""
+    share = 100.0 * width / max(n_mels, 1)
+    return "<1%" if 0 < share < 1 else f"{share:.0f}%"
+
+
+#: What each fill mode writes into a masked cell, in words.
+FILL_WORDS = {
+    "mean": "the clip's mean level (the paper's choice: normalised features masked to 0)",
+    "stage_mean": "the mean level recomputed before each stage (stage_mean: after the warp, then again after the "
+                  "frequency masks, so each stage fills with the mean of what it was given)",
+    "floor": "the clip's quietest level (silence)",
+    "value": "a fixed level",
+}
 
 
 def describe(
@@ -75,6 +96,9 @@ def describe(
 ) -> str:
     """A short Markdown description of the draw for a person: seconds, Hz, and (with ``policy``) paper units.
 
+    Time masks are listed in time order and numbered 1, 2, ... (the numbers the figure puts on them, see
+    :func:`time_order`); frequency masks from the lowest band up.
+
     Parameters
     ----------
     record : AugmentRecord
@@ -83,7 +107,7 @@ def describe(
         The resolved fill value, to say what the masks were filled with.
     policy : Policy, optional
         When a paper preset is active, also give each number in its units (10 ms frames, channels of an
-        80-channel filter bank).
+        80-channel filter bank), rounded to whole frames and channels.
     """
     hop_ms = settings.hop_ms
     paper = None
@@ -98,40 +122,41 @@ def describe(
 
     def bands_txt(start: int, width: int) -> str:
         lo, hi = band_hz(start, width, settings)
-        text = f"bands {start}-{start + width - 1} ({_hz(lo)} to {_hz(hi)}, {width} of {settings.n_mels} bands)"
+        text = (f"{_hz(lo)} to {_hz(hi)}: {mel_share(width, settings.n_mels)} of the mel scale "
+                f"(bands {start}-{start + width - 1} of {settings.n_mels}")
         if paper:
-            text += f" (= {width * paper.n_channels / settings.n_mels:.1f} of the paper's {paper.n_channels} channels)"
-        return text
+            text += f"; about {width * paper.n_channels / settings.n_mels:.0f} of the paper's {paper.n_channels} channels"
+        return text + ")"
 
     lines = []
     if record.warp is not None and record.warp.distance != 0:
         w = record.warp
         direction = "later" if w.distance > 0 else "earlier"
         lines.append(
-            f"- **Time warp**: the point at {_s(w.center, settings)} was moved {abs(w.distance) * hop_ms / 1000:.2f} s "
-            f"{direction} (to {_s(w.destination, settings)}); audio before it is stretched or squeezed to fit, "
-            f"the start and end stay put. Distance: {frames_txt(abs(w.distance))}."
+            f"- **Time warp** (green arrow): the point at {_s(w.center, settings)} was moved "
+            f"{abs(w.distance) * hop_ms:.0f} ms {direction} (to {_s(w.destination, settings)}); audio before it is "
+            f"stretched or squeezed to fit, the start and end stay put. Distance: {frames_txt(abs(w.distance))}."
         )
     elif record.warp is not None:
         lines.append(f"- **Time warp**: drawn at {_s(record.warp.center, settings)} with distance 0, so nothing moved.")
     else:
         lines.append("- **Time warp**: none.")
-    freq = [m for m in record.freq_masks if m.width]
+    time = time_order(record.time_masks)
+    if time:
+        lines.append(f"- **Time masks** ({len(time)} of {len(record.time_masks)} drawn with width > 0), "
+                     "numbered in time order as on the figure:")
+        lines += [f"  {k}. {_s(m.start, settings)} to {_s(m.stop, settings)}: {frames_txt(m.width)}"
+                  for k, m in enumerate(time, start=1)]
+    else:
+        lines.append(f"- **Time masks**: {'all drawn with width 0' if record.time_masks else 'none'}.")
+    freq = sorted((m for m in record.freq_masks if m.width), key=lambda m: (m.start, m.width))
     if freq:
-        lines.append(f"- **Frequency masks** ({len(freq)} of {len(record.freq_masks)} drawn with width > 0):")
+        lines.append(f"- **Frequency masks** ({len(freq)} of {len(record.freq_masks)} drawn with width > 0), "
+                     "lowest first:")
         lines += [f"  - {bands_txt(m.start, m.width)}" for m in freq]
     else:
         lines.append(f"- **Frequency masks**: {'all drawn with width 0' if record.freq_masks else 'none'}.")
-    time = [m for m in record.time_masks if m.width]
-    if time:
-        lines.append(f"- **Time masks** ({len(time)} of {len(record.time_masks)} drawn with width > 0):")
-        lines += [f"  - {_s(m.start, settings)} to {_s(m.stop, settings)}: {frames_txt(m.width)}" for m in time]
-    else:
-        lines.append(f"- **Time masks**: {'all drawn with width 0' if record.time_masks else 'none'}.")
-    fill_txt = {"mean": "the clip's mean level (the paper's choice: normalised features masked to 0)",
-                "stage_mean": "the mean level, recomputed before each mask stage",
-                "floor": "the clip's quietest level (silence)",
-                "value": "a fixed level"}[record.fill]
+    fill_txt = FILL_WORDS[record.fill]
     if fill_db is not None:
         fill_txt += f", {fill_db:.1f} dB re. peak"
     lines.append(f"- **Masked cells** were filled with {fill_txt}.")
@@ -149,7 +174,7 @@ def describe_config(config: SpecAugmentConfig, *, settings: MelSettings) -> str:
     F = min(config.freq_mask_bands, settings.n_mels)
     lines = [
         f"W = {config.warp_frames} frames ({config.warp_frames * hop:.0f} ms)",
-        f"F = {config.freq_mask_bands} bands (up to {F / settings.n_mels:.0%} of the mel scale: "
+        f"F = {config.freq_mask_bands} bands (up to {mel_share(F, settings.n_mels)} of the mel scale: "
         f"{_hz(edges[0])} to {_hz(edges[F])} at the bottom, {_hz(edges[-1 - F])} to {_hz(edges[-1])} at the top)"
         f" x {config.n_freq_masks}",
     ]

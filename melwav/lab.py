@@ -27,7 +27,15 @@ from .audio import DEFAULT_MAX_DURATION_S, common_gain, write_wav
 from .errors import ParameterError, check_float, check_int
 from .explain import describe, describe_config
 from .features import MelSettings
-from .plot import ComparisonBase, comparison_base, compose_comparison, plot_thumbnail, save_png, write_rgba_png
+from .plot import (
+    ComparisonBase,
+    comparison_base,
+    compose_comparison,
+    panel_extents,
+    plot_thumbnail,
+    save_png,
+    write_rgba_png,
+)
 from .specaugment import POLICIES, AugmentRecord, SpecAugmentConfig, apply, draw, fill_value, frames_from_ms, policy
 
 #: The page's players bring quiet clips up, all by the same gain, by at most this much.
@@ -167,6 +175,8 @@ class Picture:
     L_aug: np.ndarray
     notes: tuple[str, ...]
     timings: dict[str, float]
+    #: Where the panels sit in the figure's image (see :func:`melwav.plot.panel_extents`), for the page's cursor.
+    axes: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -209,6 +219,8 @@ class View:
     params: pipeline.Params
     notes: tuple[str, ...]
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
+    #: Where the panels sit in the figure's image (see :func:`melwav.plot.panel_extents`), for the page's cursor.
+    axes: list = dataclasses.field(default_factory=list)
 
 
 _BASES = pipeline._LRU(8)
@@ -263,7 +275,7 @@ def render_picture(
     text = f"**Seed {seed}**" + (f" · policy **{policy_name}**" if policy_name else "") + "\n\n" + text
     times["draw"] += time.perf_counter() - t2
     return Picture(png, text, describe_config(config, settings=analysis.settings), record, seed, L_aug,
-                   analysis.notes + record.notes, times)
+                   analysis.notes + record.notes, times, panel_extents(base))
 
 
 def render_sound(
@@ -376,7 +388,7 @@ def render_view(
         original_wav=snd.original_wav, original_rebuilt_wav=snd.original_rebuilt_wav,
         augmented_wav=snd.augmented_wav, downloads=snd.downloads, record=pic.record, seed=pic.seed,
         original_sc_db=snd.original_sc_db, augmented_sc_db=snd.augmented_sc_db, params=snd.params,
-        notes=pic.notes, timings={**pic.timings, **{k: v + pic.timings.get(k, 0.0) for k, v in snd.timings.items()}},
+        notes=pic.notes, axes=pic.axes, timings={**pic.timings, **{k: v + pic.timings.get(k, 0.0) for k, v in snd.timings.items()}},
     )
 
 
@@ -435,3 +447,19 @@ def parse_seed(value) -> int:
     if value is None or value == "":
         raise ParameterError("seed must be a whole number between 0 and 4294967295")
     return check_int("seed", value, low=0, high=pipeline.MAX_SEED)
+
+
+def convert_units(units: dict, *, n_mels_from: int, settings: MelSettings) -> dict:
+    """Slider values carried over to a new analysis: F keeps its share of the mel scale, W and T their
+    duration (snapped to the new hop's whole frames); counts and ratios are unchanged.
+
+    ``units`` holds the keys of :func:`units_from_config` except the fill; returns the same keys.
+    """
+    n_mels_from = check_int("n_mels_from", n_mels_from, low=1, high=100_000)
+    bands = round(float(units["freq_mask_bands"]) * settings.n_mels / n_mels_from)
+    hop = settings.hop_ms
+    out = dict(units)
+    out["freq_mask_bands"] = int(min(max(bands, 0), settings.n_mels))
+    for key in ("warp_ms", "time_mask_ms"):
+        out[key] = round(round(float(units[key]) / hop) * hop)
+    return out

@@ -472,3 +472,45 @@ def write_rgba_png(path, rgba: np.ndarray, *, compress_level: int = 1):
 
     image = Image.fromarray(np.ascontiguousarray(rgba), "RGBA")
     return atomic_write(path, lambda f: image.save(f, format="PNG", compress_level=compress_level))
+
+
+
+
+def axes_extents(fig: Figure) -> list[dict]:
+    """Where each spectrogram panel sits in the figure's image, for a page that draws over it.
+
+    Call it after the figure is saved (a layout engine places the axes while drawing). Colour bars are left out.
+
+    Returns
+    -------
+    list of dict
+        One per panel, left to right: ``left``, ``right``, ``top``, ``bottom`` as fractions of the image's
+        width and height measured from its top-left corner, and ``t0``, ``t1``: the time (s) at the panel's
+        left and right edges.
+    """
+    out = []
+    for ax in fig.axes:
+        if getattr(ax, "_colorbar", None) is not None or not ax.images:
+            continue
+        box = ax.get_position()
+        t0, t1 = ax.get_xlim()
+        out.append({"left": round(float(box.x0), 5), "right": round(float(box.x1), 5),
+                    "top": round(1.0 - float(box.y1), 5), "bottom": round(1.0 - float(box.y0), 5),
+                    "t0": float(t0), "t1": float(t1)})
+    return sorted(out, key=lambda d: d["left"])
+
+
+def panel_extents(base: ComparisonBase) -> list[dict]:
+    """:func:`axes_extents` for a composed figure (:func:`comparison_base`): where each panel sits in its image.
+
+    Returns
+    -------
+    list of dict
+        One per panel, left to right: ``left``, ``right``, ``top``, ``bottom`` as fractions of the image's
+        width and height from its top-left corner, and ``t0``, ``t1``: the time (s) at the panel's edges.
+    """
+    h, w = base.rgba.shape[:2]
+    frame_s = base.settings.hop_length / base.settings.sr
+    t0, t1 = -0.5 * frame_s, (base.n_frames - 0.5) * frame_s
+    return [{"left": round(x0 / w, 5), "right": round(x1 / w, 5), "top": round(y0 / h, 5), "bottom": round(y1 / h, 5),
+             "t0": t0, "t1": t1} for x0, y0, x1, y1 in base.panels]

@@ -239,9 +239,25 @@ def test_explain_in_seconds_hz_and_paper_units():
     rec = AugmentRecord(128, 344, warp=WarpDraw(100, -10), freq_masks=(MaskDraw(10, 43),),
                         time_masks=(MaskDraw(50, 43), MaskDraw(7, 0)), fill="floor")
     line = summary_line(rec, settings=settings)
-    assert "100->90" in line and "bands 10-53" in line and "frames 50-93" in line
+    assert "100->90" in line and "bands 10-53" in line and "frames 7-7, 50-93" in line  # time order
     text = describe(rec, settings=settings, policy=policy("LD"))
-    # 43 frames x 23.22 ms = 0.998 s = 100 of the paper's 10 ms frames; 43 of 128 bands = 26.9 of 80 channels
+    # 43 frames x 23.22 ms = 0.998 s = 100 of the paper's 10 ms frames; 43 of 128 bands = 34% = about 27 of 80
     assert "43 frames = 1.00 s (= 100 of the paper's 10 ms frames)" in text
-    assert "26.9 of the paper's 80 channels" in text
+    assert "34% of the mel scale" in text and "about 27 of the paper's 80 channels" in text
+    assert "26.9" not in text
     assert "earlier" in text and "1 of 2 drawn with width > 0" in text and "silence" in text
+
+
+def test_explain_numbers_time_masks_in_time_order():
+    from melwav.explain import describe, time_order
+
+    settings = MelSettings()
+    rec = AugmentRecord(128, 344, time_masks=(MaskDraw(200, 10), MaskDraw(20, 5), MaskDraw(90, 0), MaskDraw(100, 3)),
+                        fill="stage_mean")
+    assert [m.start for m in time_order(rec.time_masks)] == [20, 100, 200]
+    text = describe(rec, settings=settings)
+    first, second, third = (text.index(f"  {k}. ") for k in (1, 2, 3))
+    assert first < second < third
+    assert text[first:].startswith(f"  1. {20 * settings.hop_ms / 1000:.2f} s")
+    assert text[third:].startswith(f"  3. {200 * settings.hop_ms / 1000:.2f} s")
+    assert "recomputed before each stage" in text

@@ -1,0 +1,243 @@
+() => {
+  // melwav's page script (loaded once with the page: demo.launch(js=...)).
+  // 1. Names for the figure's unnamed button and image, for screen readers and keyboards.
+  // 2. The A/B/C transport: the three versions play in step (Web Audio, one clock); 1/2/3 switches which one is
+  //    heard at the same playhead; a cursor moves on both spectrograms; a span dragged on the figure (or typed)
+  //    loops in whichever version is active. Its data (three URLs, the panels' place in the figure) is in
+  //    #abc-box, written by the server after each rendering (app.transport_html).
+  const label = () => document.querySelectorAll('#spectrograms button:not([aria-label])').forEach(b => {
+    b.setAttribute('aria-label', 'Log-mel spectrograms, original and augmented (opens full screen)');
+    b.querySelectorAll('img').forEach(i => i.setAttribute('alt', 'original and augmented log-mel spectrograms'));
+  });
+  // The preset radios as one group: one Tab stop, arrow keys move between presets (no list pops open).
+  const group = () => document.querySelectorAll('#policy input[type=radio]:not([name=policy-preset])').forEach(r => {
+    r.setAttribute('name', 'policy-preset');
+  });
+  const NAMES = ['1 original', '2 original rebuilt', '3 augmented rebuilt'];
+  const S = {ctx: null, gains: [], srcs: [], bufs: null, urls: '', loading: null, active: 2, playing: false,
+             t0ctx: 0, t0: 0, pos: 0, dur: 0, loop: null, axes: [], cursors: [], shades: [], drag: null,
+             dragged: false};
+  window.melwav = window.melwav || {};
+  window.melwav.abc = S;
+  const box = () => document.getElementById('abc-box');
+  const img = () => document.querySelector('#spectrograms img');
+  const data = () => {
+    const b = box();
+    if (!b) return null;
+    try {
+      return {urls: JSON.parse(b.dataset.urls || '[]'), axes: JSON.parse(b.dataset.axes || '[]'),
+              duration: parseFloat(b.dataset.duration || '0') || 0};
+    } catch (e) { return null; }
+  };
+  S.position = () => {
+    if (!S.playing || !S.ctx) return S.pos;
+    let t = S.t0 + (S.ctx.currentTime - S.t0ctx);
+    if (S.loop) {
+      const [a, b] = S.loop;
+      if (t >= b) t = a + ((t - a) % (b - a));
+    }
+    return Math.min(t, S.dur);
+  };
+  const stopSources = () => {
+    S.srcs.forEach(s => { try { s.onended = null; s.stop(); } catch (e) { /* already stopped */ } });
+    S.srcs = [];
+  };
+  const ensureCtx = () => {
+    if (!S.ctx) {
+      S.ctx = new (window.AudioContext || window.webkitAudioContext)();
+      S.gains = [0, 1, 2].map(() => { const g = S.ctx.createGain(); g.connect(S.ctx.destination); return g; });
+    }
+    if (S.ctx.state === 'suspended') S.ctx.resume();
+  };
+  const load = async d => {
+    const key = JSON.stringify(d.urls);
+    if (S.bufs && S.urls === key) return true;
+    if (!d.urls.length || d.urls.some(u => !u)) return false;
+    ensureCtx();
+    const bufs = await Promise.all(d.urls.map(async u => {
+      const r = await fetch(new URL(u, document.baseURI));
+      return S.ctx.decodeAudioData(await r.arrayBuffer());
+    }));
+    S.bufs = bufs; S.urls = key; S.axes = d.axes;
+    S.dur = Math.min(...bufs.map(b => b.duration));
+    return true;
+  };
+  const start = at => {
+    stopSources();
+    at = Math.max(0, Math.min(at, S.dur - 0.01));
+    if (S.loop && (at < S.loop[0] || at >= S.loop[1])) at = S.loop[0];
+    S.srcs = S.bufs.map((buf, i) => {
+      const src = S.ctx.createBufferSource();
+      src.buffer = buf;
+      src.connect(S.gains[i]);
+      if (S.loop) { src.loop = true; src.loopStart = S.loop[0]; src.loopEnd = S.loop[1]; }
+      return src;
+    });
+    S.gains.forEach((g, i) => g.gain.setValueAtTime(i === S.active ? 1 : 0, S.ctx.currentTime));
+    const when = S.ctx.currentTime + 0.02;
+    S.srcs.forEach(src => src.start(when, at));
+    S.srcs[0].onended = () => { if (S.playing && !S.loop) { S.playing = false; S.pos = 0; sync(); } };
+    S.t0ctx = when; S.t0 = at; S.playing = true;
+    requestAnimationFrame(tick);
+  };
+  S.play = async () => {
+    const d = data();
+    if (!d) return;
+    ensureCtx();
+    if (!(await load(d))) return;
+    start(S.pos);
+    sync();
+  };
+  S.pause = () => { S.pos = S.position(); S.playing = false; stopSources(); sync(); };
+  S.select = i => {
+    S.active = i;
+    if (S.ctx) S.gains.forEach((g, k) => g.gain.setTargetAtTime(k === i ? 1 : 0, S.ctx.currentTime, 0.008));
+    sync();
+  };
+  S.setLoop = (a, b) => {
+    a = Math.max(0, +a); b = +b;
+    if (!(b - a >= 0.05)) { S.loop = null; } else { S.loop = [a, S.dur ? Math.min(b, S.dur) : b]; }
+    const bx = box();
+    if (bx && S.loop) {
+      bx.querySelector('[data-abc=from]').value = S.loop[0].toFixed(2);
+      bx.querySelector('[data-abc=to]').value = S.loop[1].toFixed(2);
+    }
+    if (S.playing) start(S.loop ? S.loop[0] : S.position()); else if (S.loop) S.pos = S.loop[0];
+    sync();
+  };
+  // Where the panels are on the screen: the image is drawn "contain" in its element.
+  const panels = () => {
+    const im = img();
+    if (!im || !im.naturalWidth || !S.axes.length) return [];
+    const r = im.getBoundingClientRect();
+    const k = Math.min(r.width / im.naturalWidth, r.height / im.naturalHeight);
+    const w = im.naturalWidth * k, h = im.naturalHeight * k;
+    const x0 = r.left + (r.width - w) / 2 + window.scrollX, y0 = r.top + (r.height - h) / 2 + window.scrollY;
+    return S.axes.map(a => ({left: x0 + w * a.left, right: x0 + w * a.right, top: y0 + h * a.top,
+                             bottom: y0 + h * a.bottom, t0: a.t0, t1: a.t1}));
+  };
+  const xOf = (p, t) => p.left + (t - p.t0) / (p.t1 - p.t0) * (p.right - p.left);
+  const tOf = (p, x) => p.t0 + (x - p.left) / (p.right - p.left) * (p.t1 - p.t0);
+  const mark = (list, cls, n) => {
+    while (list.length < n) {
+      const el = document.createElement('div');
+      el.className = cls;
+      el.setAttribute('aria-hidden', 'true');
+      document.body.appendChild(el);
+      list.push(el);
+    }
+  };
+  const draw = () => {
+    const ps = panels();
+    mark(S.cursors, 'abc-cursor', ps.length); mark(S.shades, 'abc-region', ps.length);
+    const t = S.position();
+    const region = S.drag ? [Math.min(S.drag.a, S.drag.b), Math.max(S.drag.a, S.drag.b)] : S.loop;
+    S.cursors.forEach((c, i) => {
+      const p = ps[i];
+      const show = p && (S.playing || S.pos > 0);
+      c.style.display = show ? 'block' : 'none';
+      if (show) Object.assign(c.style, {left: `${xOf(p, t) - 1}px`, top: `${p.top}px`, height: `${p.bottom - p.top}px`});
+    });
+    S.shades.forEach((c, i) => {
+      const p = ps[i];
+      c.style.display = p && region ? 'block' : 'none';
+      if (p && region) {
+        const a = xOf(p, region[0]), b = xOf(p, region[1]);
+        Object.assign(c.style, {left: `${a}px`, width: `${Math.max(b - a, 1)}px`, top: `${p.top}px`,
+                                height: `${p.bottom - p.top}px`});
+      }
+    });
+  };
+  const fmt = t => `${t.toFixed(2)} s`;
+  const sync = () => {
+    const bx = box();
+    if (bx) {
+      bx.querySelectorAll('[data-abc="0"],[data-abc="1"],[data-abc="2"]').forEach(b => {
+        const v = String(+b.dataset.abc === S.active);
+        if (b.getAttribute('aria-pressed') !== v) b.setAttribute('aria-pressed', v);
+      });
+      const play = bx.querySelector('[data-abc=play]');
+      const text = (el, v) => { if (el && el.textContent !== v) el.textContent = v; };
+      text(play, S.playing ? '❚❚ Pause' : '▶ Play');
+      text(bx.querySelector('.abc-now'),
+           `${NAMES[S.active]} · ${fmt(S.position())}${S.loop ? ` · loop ${fmt(S.loop[0])} to ${fmt(S.loop[1])}` : ''}`);
+    }
+    draw();
+  };
+  const tick = () => { sync(); if (S.playing) requestAnimationFrame(tick); };
+  S.sync = sync;
+  // New files from the server: stop (or carry on at the same place with the new versions).
+  const watch = () => {
+    const d = data();
+    if (!d) return;
+    const key = JSON.stringify(d.urls);
+    S.axes = d.axes;
+    if (S.urls && key !== S.urls && d.urls.every(u => u)) {
+      const was = S.playing;
+      let at = S.position();
+      stopSources(); S.playing = false; S.bufs = null;
+      // Another clip may be shorter: drop a loop or a playhead beyond its end.
+      if (d.duration && S.loop && S.loop[1] > d.duration) S.loop = null;
+      if (d.duration && at >= d.duration) at = 0;
+      S.pos = at;
+      if (was) load(d).then(ok => { if (ok) start(Math.min(at, S.dur)); sync(); });
+    }
+    sync();
+  };
+  document.addEventListener('click', e => {
+    const b = e.target.closest && e.target.closest('#abc-box [data-abc]');
+    if (!b) return;
+    const what = b.dataset.abc;
+    if (what === 'play') { if (S.playing) S.pause(); else S.play(); }
+    else if (what === 'loop') {
+      const bx = box();
+      S.setLoop(parseFloat(bx.querySelector('[data-abc=from]').value), parseFloat(bx.querySelector('[data-abc=to]').value));
+    } else if (what === 'whole') { S.loop = null; sync(); if (S.playing) start(S.position()); }
+    else if (/^[012]$/.test(what)) S.select(+what);
+  });
+  document.addEventListener('keydown', e => {
+    const t = e.target;
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) || t.getAttribute('role') === 'slider')) return;
+    if (/^[123]$/.test(e.key)) { S.select(+e.key - 1); e.preventDefault(); }
+  });
+  // Drag across the figure to choose a span.
+  const hit = e => {
+    const im = img();
+    if (!im || !(e.target === im || (e.target.contains && e.target.contains(im)))) return null;
+    const x = e.pageX;
+    return panels().find(p => x >= p.left && x <= p.right && e.pageY >= p.top && e.pageY <= p.bottom) || null;
+  };
+  document.addEventListener('pointerdown', e => {
+    const p = hit(e);
+    if (!p) return;
+    const t = tOf(p, e.pageX);
+    S.drag = {p, a: t, b: t, x: e.pageX};
+    S.dragged = false;
+    e.preventDefault();
+  }, true);
+  document.addEventListener('pointermove', e => {
+    if (!S.drag) return;
+    const p = S.drag.p;
+    S.drag.b = Math.max(p.t0, Math.min(p.t1, tOf(p, Math.max(p.left, Math.min(p.right, e.pageX)))));
+    if (Math.abs(e.pageX - S.drag.x) > 4) S.dragged = true;
+    draw();
+  }, true);
+  document.addEventListener('pointerup', () => {
+    if (!S.drag) return;
+    const d = S.drag;
+    S.drag = null;
+    if (S.dragged) {
+      if (!S.dur) { const dd = data(); S.dur = dd ? dd.duration : 0; }
+      S.setLoop(Math.min(d.a, d.b), Math.max(d.a, d.b));
+    }
+    draw();
+  }, true);
+  // A drag is not a click (the figure's click opens it full screen).
+  document.addEventListener('click', e => { if (S.dragged) { S.dragged = false; e.stopPropagation(); e.preventDefault(); } }, true);
+  window.addEventListener('resize', draw);
+  window.addEventListener('scroll', draw, {passive: true});
+  new MutationObserver(() => { label(); group(); watch(); }).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-urls', 'src']});
+  label();
+  group();
+}
