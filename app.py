@@ -628,8 +628,11 @@ def build() -> gr.Blocks:
                         fill = gr.Dropdown(list(FILL_MODES), value="mean", label="Masked cells become",
                                            info="mean: the paper's choice · floor: silence · value: the level below · "
                                                 "stage_mean: the mean recomputed before each stage (warp, then "
-                                                "frequency masks, then time masks)")
-                        fill_db = gr.Slider(-120, 0, value=-60, step=1, label="Fill level (dB re. peak, for 'value')")
+                                                "frequency masks, then time masks) · band_mean: each band's own mean "
+                                                "· absolute: a framework's 0 placed on this clip's level")
+                        fill_db = gr.Slider(-120, 0, value=-60, step=1,
+                                            label="Fill level (dB: re. peak for 'value', re. the framework's 0 for "
+                                                  "'absolute')")
                         convention = gr.Dropdown(list(conventions()), value="melwav", label="Draw rules",
                                                  info="melwav = the papers'; or a training framework's")
                     with gr.Column():

@@ -84,6 +84,8 @@ FILL_WORDS = {
                   "frequency masks, so each stage fills with the mean of what it was given)",
     "floor": "the clip's quietest level (silence)",
     "value": "a fixed level",
+    "absolute": "the framework's 0, an absolute level on its own feature scale, placed on this clip's level",
+    "band_mean": "each mel band's own mean level (per-feature normalised features masked to 0)",
 }
 
 

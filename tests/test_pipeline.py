@@ -261,3 +261,16 @@ def test_explain_numbers_time_masks_in_time_order():
     assert text[first:].startswith(f"  1. {20 * settings.hop_ms / 1000:.2f} s")
     assert text[third:].startswith(f"  3. {200 * settings.hop_ms / 1000:.2f} s")
     assert "recomputed before each stage" in text
+
+
+@pytest.mark.parametrize("fill", ["mean", "floor", "value", "stage_mean", "absolute", "band_mean"])
+def test_every_fill_mode_is_described_in_words(analysis, fill):
+    from melwav import explain
+    from melwav.specaugment import FILL_MODES, apply, fill_value
+
+    assert fill in FILL_MODES
+    record = AugmentRecord(analysis.n_mels, analysis.n_frames, freq_masks=(MaskDraw(2, 3),), fill=fill)
+    apply(analysis.L, record, ref=analysis.ref, settings=analysis.settings)
+    level = fill_value(analysis.L, record, ref=analysis.ref, settings=analysis.settings)
+    text = explain.describe(record, settings=analysis.settings, fill_db=level)
+    assert f"filled with {explain.FILL_WORDS[fill]}" in text
