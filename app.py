@@ -722,9 +722,9 @@ def build() -> gr.Blocks:
                          show_progress="hidden")
         policy_sliders = [warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame]
 
-        # Progress shows on the figure (picture) and on the augmented player (audio), never over the original's.
+        # Progress shows on the figure only (a small timer while the audio is rebuilt), never over the players.
         picture["show_progress_on"] = [plot]
-        sound.update(show_progress="minimal", show_progress_on=[a_aug])
+        sound.update(show_progress="minimal", show_progress_on=[plot])
 
         def rerender(event):
             """After ``event``: the picture, then the audio, then the downloads."""

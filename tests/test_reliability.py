@@ -96,8 +96,10 @@ def test_solo_works_on_a_first_api_call(client):
     from melwav import MelSettings, lab, pipeline
     from melwav.specaugment import apply
 
-    warp, freq, time_, mels = client.predict(handle_file(str(SPEECH)), *AUG, 5, 22050, 2048, 512, 128, "fgla", 2,
-                                             api_name="/solo")
+    warp, freq, time_, mels, pictures = client.predict(handle_file(str(SPEECH)), *AUG, 5, 22050, 2048, 512, 128,
+                                                       "fgla", 2, api_name="/solo")
+    assert [caption for _, caption in ((p["image"], p["caption"]) for p in pictures)] == [
+        "time warp only", "frequency masks only", "time masks only"]
     analysis = pipeline.load_and_analyse(SPEECH, settings=MelSettings(), trim=True)
     record = pipeline.draw_for(analysis, lab.config_from_units(
         analysis.settings, warp_ms=789, n_freq_masks=2, freq_mask_bands=43, n_time_masks=2, time_mask_ms=998),
