@@ -33,8 +33,8 @@ The interface of a framework module
     what it drew for ``name`` in the record's ``extra`` (a JSON-able value) and puts ``name`` in ``order``;
     :func:`melwav.specaugment.apply` calls the function at that point of the order with the mask fill level.
 ``export(config, *, W, F, mF, T, mT, notes, inclusive) -> str``
-    Its text form of a config whose sizes (W, F, T) are already in its units; appends to ``notes`` what it
-    cannot express.
+    Its text form of a config whose sizes (W, F, T, and ``config.options``' ``*_frames`` / ``*_bands``) are
+    already in its units; appends to ``notes`` what it cannot express.
 ``fill_explanation(fill, fill_db) -> str``
     One sentence for the listener: what it writes into a mask and how melwav plays it.
 
@@ -199,6 +199,8 @@ def export_recipe(config: SpecAugmentConfig, *, settings: MelSettings, framework
     if inclusive and (F or T):
         notes.append("melwav draws widths 0..F and 0..T inclusive; the framework excludes its top, so F + 1 and "
                      "T + 1 are exported")
+    if config.options:  # a framework's own settings, in the target's units like W, F and T
+        config = config.replace(options=u.options_out(config.options))
     text = module.export(config, W=W, F=F, mF=mF, T=T, mT=mT, notes=notes, inclusive=inclusive)
     return text, notes
 
