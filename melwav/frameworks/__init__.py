@@ -48,10 +48,10 @@ from __future__ import annotations
 from ..errors import ParameterError, RecordError
 from ..features import MelSettings
 from ..records import SpecAugmentConfig
-from . import espnet, lingvo, nemo, torchaudio
+from . import espnet, fairseq, lingvo, nemo, torchaudio, wenet, whisper
 from ._common import Recipe, Source, Units, resolve_units
 
-_MODULES = (torchaudio, espnet, nemo, lingvo)
+_MODULES = (torchaudio, espnet, nemo, lingvo, whisper, wenet, fairseq)
 #: The frameworks melwav knows, in the order of the menus.
 FRAMEWORKS = tuple(m.NAME for m in _MODULES)
 _BY_NAME = {m.NAME: m for m in _MODULES}
