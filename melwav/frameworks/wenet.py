@@ -207,13 +207,19 @@ def parse(source):
         notes.append(f"max_w = {p['max_w']} is accepted and ignored by WeNet's spec_aug: no time warp")
     if "spec_aug" not in section and whole:
         notes.append("spec_aug is not set: WeNet's default is on (conf.get('spec_aug', True))")
-    found = _units(section) if whole else None
+    found = _units(section, full=set(data_keys(source.yaml)) - {"dataset_conf"} != set()) if whole else None
     if found and found[1] == 23:
         notes.append("no fbank_conf: WeNet's compute_fbank uses 23 mel bins by default")
     return p, notes, found
 
 
-def _units(section: dict):
+def data_keys(data) -> list:
+    return list(data) if isinstance(data, dict) and isinstance(data.get("dataset_conf"), dict) else []
+
+
+def _units(section: dict, *, full: bool):
+    """``(hop_ms, n_mels)`` from the feature settings; 23 bins without ``fbank_conf`` only in a whole training
+    config (a pasted ``dataset_conf`` fragment keeps the recipes' 80)."""
     feats = section.get("feats_type", "fbank")
     if feats == "log_mel_spectrogram":
         conf = section.get("log_mel_spectrogram_conf") or {}
@@ -226,7 +232,7 @@ def _units(section: dict):
                 check_whole("log_mel_spectrogram_conf.num_mel_bins", mels, low=1, high=4096))
     conf = section.get("fbank_conf")
     if conf is None:
-        return (10.0, 23) if feats == "fbank" else None
+        return (10.0, 23) if feats == "fbank" and full else None
     if not isinstance(conf, dict):
         raise ParameterError(f"fbank_conf must be a mapping, got {short(conf)}")
     shift = conf.get("frame_shift", 10)
