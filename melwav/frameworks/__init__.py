@@ -111,8 +111,8 @@ def _detect(source: Source) -> str:
     if best is None:
         source.yaml  # noqa: B018  (text that is neither of the forms nor YAML: say where the YAML breaks)
         raise ParameterError(
-            "cannot tell which framework this is: expected ESPnet specaug_conf YAML, a NeMo spec_augment section, "
-            "a torchaudio SpecAugment(...) call or lingvo 'p.name = value' lines"
+            f"cannot tell which framework this is: expected the SpecAugment settings of {', '.join(FRAMEWORKS)} "
+            f"(e.g. ESPnet specaug_conf YAML, a torchaudio SpecAugment(...) call); or give the framework"
         )
     return best
 
