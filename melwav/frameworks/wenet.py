@@ -243,9 +243,7 @@ def _units(section: dict, *, full: bool):
 
 def fields(p: dict) -> tuple[Fields, list[str]]:
     """The parameters as melwav's numbers (WeNet's units) and notes on what they leave out."""
-    notes = ["WeNet's widths are 1..max_t and 1..max_f (both included, never 0) and masks near the end are cut",
-             "WeNet fills 0 in un-normalised Kaldi fbank (natural log, waveform x 2^15): a fixed absolute level, "
-             "played here at the fill level"]
+    notes = ["WeNet's widths are 1..max_t and 1..max_f (both included, never 0) and masks near the end are cut"]
     options = (("spec_sub", p["spec_sub"]), ("spec_trim", p["spec_trim"]), ("sub_count", p["sub_num_t_sub"]),
                ("sub_max_frames", p["sub_max_t"]), ("trim_max_frames", p["trim_max_t"]))
     if p["spec_sub"]:

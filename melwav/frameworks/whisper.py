@@ -260,8 +260,6 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
         notes.append("mask_time_prob is 0: Whisper draws no time masks, whatever mask_time_min_masks says")
     notes.append("Whisper's spans are exactly L wide (no random width); the count comes from prob * length / L "
                  "plus one random rounding per batch, at least min_masks")
-    notes.append("Whisper fills 0 on its log-mel scale (log10 power, clamped at max - 8, (x + 4) / 4): a fixed "
-                 "absolute level, played here at the fill level")
     # feature_length_bands repeats F for the export: the shared export passes F = 0 when mF (min masks) is 0
     options = (("attention_mask", attention), ("feature_length_bands", p["mask_feature_length"]),
                ("mask_feature_prob", p["mask_feature_prob"]), ("window_frames", WINDOW_FRAMES))
