@@ -17,7 +17,8 @@ Frequency axis: ``len = S = num_mel_bins``.
 
 melwav's numbers in this convention: T = ``mask_time_length`` (fixed width), mT = ``mask_time_min_masks``,
 pM = ``mask_time_prob``; F = ``mask_feature_length``, mF = ``mask_feature_min_masks``; options
-``mask_feature_prob``, ``attention_mask`` and ``window_frames`` (the 30 s window, converted like T).
+``mask_feature_prob``, ``attention_mask`` and ``window_frames`` (the 30 s window, converted like T; without
+it the clip stands for the window, which changes a count only when the spans would cover the whole clip).
 
 Text forms read: ``config.json`` (JSON or YAML keys), ``from_pretrained(..., apply_spec_augment=True, ...)`` or
 ``WhisperConfig(...)`` keyword arguments, and ``model.config.mask_time_prob = 0.05`` lines; values are literals
@@ -93,9 +94,11 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
         notes.append("Whisper has no p and no adaptive width (its spans are exactly L wide): ignored")
     attention = bool(config.option("attention_mask", True))
     window = config.option("window_frames")
-    if window is None:
+    if window is None:  # a config built without the import (e.g. from sliders): the 30 s window is unknown
         window = n_frames
-        notes.append("Whisper's 30 s window is unknown here (no window_frames option): taken as the clip")
+        L, k = config.time_mask_frames, config.n_time_masks
+        if not attention or (L >= 1 and max(int(config.masks_per_frame * n_frames / L + 1), k) * L > n_frames):
+            notes.append("Whisper's 30 s window is unknown here (no window_frames option): taken as the clip")
     if window < n_frames:
         notes.append(f"the clip ({n_frames} frames) is longer than Whisper's 30 s window ({window}): Whisper "
                      f"would cut it; melwav masks the whole clip")
