@@ -348,9 +348,20 @@ def test_ld_policy_export_notes_what_cannot_be_expressed(framework):
         assert "1..max" in joined and back.freq_mask_bands == 27
 
 
-def test_cli_accepts_the_new_framework_names(tmp_path):
+@pytest.mark.parametrize("name,example", [("whisper", "whisper_apply_spec_augment.py"),
+                                          ("wenet", "wenet_aishell_u2pp_conformer.yaml"),
+                                          ("fairseq", "fairseq_mustc_lb.yaml")])
+def test_cli_framework_names_import_and_export(name, example, capsys):
     from melwav import cli
-    for name in ("whisper", "wenet", "fairseq"):
-        args = cli.build_parser().parse_args(["x.wav", "--config", "c.yaml", "--framework", name])
-        assert args.framework == name
-        assert FW.default_units(name) == (10.0, 80)
+    analysis = ["--sr", "16000", "--n-fft", "400", "--hop", "160", "--n-mels", "80"]
+    path = str(EXAMPLES / example)
+    assert cli.main(["assets/speech.wav", "--config", path, "--framework", name, "--export", name, *analysis]) == 0
+    out, err = capsys.readouterr()
+    assert f"{name} recipe in frames of 10 ms" in err
+    again = FW.import_recipe(out)  # the fragment (with its '# note:' lines) reads back as the same settings
+    assert again.framework == name
+    assert again.to_config(S10) == FW.import_recipe((EXAMPLES / example).read_text()).to_config(S10)
+    other = "fairseq" if name != "fairseq" else "wenet"
+    assert cli.main(["assets/speech.wav", "--config", path, "--framework", other, "--export", other, *analysis]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("melwav: error: ") and err.count("\n") == 1
