@@ -188,6 +188,20 @@ def test_wenet_record_json_round_trip_and_solo():
     assert solo.order == ("warp", "time", "freq", "trim") and solo.time_masks == ()
 
 
+def test_config_options_survive_json_and_are_checked():
+    cfg = FW.import_recipe((EXAMPLES / "wenet_aishell_u2pp_conformer.yaml").read_text()).to_config(S10)
+    assert A.SpecAugmentConfig.from_dict(cfg.to_dict()) == cfg
+    assert "options" not in A.SpecAugmentConfig().to_dict()  # params files without options stay as they were
+    with pytest.raises(ParameterError, match="option names"):
+        A.SpecAugmentConfig(options={"Bad name": 1})
+    with pytest.raises(ParameterError, match="option sub_count must be"):
+        A.SpecAugmentConfig(options={"sub_count": [1] * 1000})
+    # *_frames options are converted like T: 30 frames of 10 ms are 13 frames of 23.2 ms
+    at_22k = FW.import_recipe((EXAMPLES / "wenet_aishell_u2pp_conformer.yaml").read_text()).to_config(
+        MelSettings(sr=22050, n_fft=2048, hop_length=512, n_mels=128))
+    assert at_22k.option("sub_max_frames") == 13 and at_22k.option("sub_count") == 3
+
+
 def test_wenet_import_notes_and_defaults():
     r = FW.import_recipe((EXAMPLES / "wenet_aishell_u2pp_conformer.yaml").read_text())
     assert r.framework == "wenet" and (r.hop_ms, r.n_mels) == (10.0, 80)

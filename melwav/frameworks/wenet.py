@@ -207,6 +207,9 @@ def parse(source):
         notes.append(f"max_w = {p['max_w']} is accepted and ignored by WeNet's spec_aug: no time warp")
     if "spec_aug" not in section and whole:
         notes.append("spec_aug is not set: WeNet's default is on (conf.get('spec_aug', True))")
+    if section.get("feats_type") == "log_mel_spectrogram":
+        notes.append("feats_type log_mel_spectrogram: WeNet's 0 then means Whisper's log-mel 0 (log10 power "
+                     "clamped at max - 8, (x + 4) / 4), not a Kaldi fbank level")
     found = _units(section, full=set(data_keys(source.yaml)) - {"dataset_conf"} != set()) if whole else None
     if found and found[1] == 23:
         notes.append("no fbank_conf: WeNet's compute_fbank uses 23 mel bins by default")
