@@ -24,6 +24,8 @@ OPERATIONS = ("warp", "freq", "time")
 # Bounds a person can reach with the CLI or the sliders; beyond them the request is refused, not clamped.
 MAX_MASKS = 100
 MAX_FRAMES = 100_000
+#: At most this many framework options on a config (see ``SpecAugmentConfig.options``).
+MAX_OPTIONS = 16
 
 _NAME_RE = re.compile(r"[a-z][a-z0-9_-]{0,39}\Z")
 
@@ -72,6 +74,11 @@ class SpecAugmentConfig:
     convention : str
         Whose drawing rules to follow: ``"melwav"`` (the papers', :mod:`melwav.specaugment`) or a training
         framework's (one of :data:`melwav.frameworks.FRAMEWORKS`; checked when drawing).
+    options : tuple of (str, scalar) pairs
+        A framework's own settings beyond the eight numbers (e.g. Whisper's ``mask_feature_prob``, WeNet's
+        ``spec_sub``), read only by that framework's draw and export; sorted by name, values bool, int,
+        float, None or a short str. A name ending in ``_frames`` is a frame count and one ending in
+        ``_bands`` a band count: they are converted between units like W, T and F. A dict is accepted.
     """
 
     warp_frames: int = 0
@@ -85,6 +92,7 @@ class SpecAugmentConfig:
     fill: str = "mean"
     fill_db: float = -80.0
     convention: str = "melwav"
+    options: tuple[tuple[str, object], ...] = ()
 
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
@@ -101,6 +109,11 @@ class SpecAugmentConfig:
         set_("fill_db", check_float("fill_db", self.fill_db, low=-200.0, high=50.0))
         if not isinstance(self.convention, str) or not _NAME_RE.match(self.convention):
             raise ParameterError(f"convention must be melwav or a framework's name, got {_short(self.convention)}")
+        set_("options", check_options(self.options))
+
+    def option(self, name: str, default=None):
+        """The framework option ``name`` (see ``options``), or ``default``."""
+        return dict(self.options).get(name, default)
 
     @property
     def is_identity(self) -> bool:
@@ -115,12 +128,37 @@ class SpecAugmentConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        out["options"] = dict(self.options)  # as a JSON object; left out when there are none
+        if not self.options:
+            del out["options"]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> SpecAugmentConfig:
         check_keys(data, {f.name for f in dataclasses.fields(cls)}, what="the augmentation settings")
         return cls(**data)
+
+
+def check_options(options) -> tuple[tuple[str, object], ...]:
+    """``options`` (a mapping or (name, value) pairs) as sorted pairs of checked names and scalar values."""
+    items = options.items() if isinstance(options, dict) else options
+    if not isinstance(items, (list, tuple, type({}.items()))) or len(items) > MAX_OPTIONS:
+        raise ParameterError(f"options must be at most {MAX_OPTIONS} (name, value) pairs, got {_short(options)}")
+    out = {}
+    for item in items:
+        if not isinstance(item, (list, tuple)) or len(item) != 2:
+            raise ParameterError(f"options must be (name, value) pairs, got {_short(item)}")
+        name, value = item
+        if not isinstance(name, str) or not _NAME_RE.match(name) or name in out:
+            raise ParameterError(f"option names must be distinct lower-case names, got {_short(name)}")
+        ok = value is None or isinstance(value, (bool, int)) or (isinstance(value, str) and len(value) <= 40) or (
+            isinstance(value, float) and value == value and abs(value) != float("inf"))
+        if not ok:
+            raise ParameterError(f"option {name} must be a number, true/false, null or a short text, got "
+                                 f"{_short(value)}")
+        out[name] = value
+    return tuple(sorted(out.items()))
 
 
 def _short(value) -> str:

@@ -184,7 +184,7 @@ ROUND_TRIP = {
 }
 
 
-@pytest.mark.parametrize("framework", R.FRAMEWORKS)
+@pytest.mark.parametrize("framework", list(ROUND_TRIP))  # the later frameworks have their own test files
 @pytest.mark.parametrize("index", [0, 1])
 def test_import_export_import_is_identity(framework, index):
     first = R.import_recipe(ROUND_TRIP[framework][index])

@@ -36,8 +36,8 @@ The interface of a framework module
     what it drew for ``name`` in the record's ``extra`` (a JSON-able value) and puts ``name`` in ``order``;
     :func:`melwav.specaugment.apply` calls the function at that point of the order with the mask fill level.
 ``export(config, *, W, F, mF, T, mT, notes, inclusive) -> str``
-    Its text form of a config whose sizes (W, F, T) are already in its units; appends to ``notes`` what it
-    cannot express.
+    Its text form of a config whose sizes (W, F, T, and ``config.options``' ``*_frames`` / ``*_bands``) are
+    already in its units; appends to ``notes`` what it cannot express.
 ``fill_explanation(fill, fill_db) -> str``
     One sentence for the listener: what it writes into a mask and how melwav plays it.
 
@@ -53,10 +53,10 @@ import re
 from ..errors import ParameterError, RecordError
 from ..features import MelSettings
 from ..records import SpecAugmentConfig
-from . import espnet, lingvo, nemo, torchaudio
+from . import espnet, fairseq, lingvo, nemo, torchaudio, wenet, whisper
 from ._common import MAX_RECIPE_BYTES, Frontend, Recipe, Source, Units, check_text, frontend_gain_db, resolve_units
 
-_MODULES = (torchaudio, espnet, nemo, lingvo)
+_MODULES = (torchaudio, espnet, nemo, lingvo, whisper, wenet, fairseq)
 #: The frameworks melwav knows, in the order of the menus.
 FRAMEWORKS = tuple(m.NAME for m in _MODULES)
 _BY_NAME = {m.NAME: m for m in _MODULES}
@@ -122,8 +122,8 @@ def _detect(source: Source) -> str:
     if best is None:
         source.yaml  # noqa: B018  (text that is neither of the forms nor YAML: say where the YAML breaks)
         raise ParameterError(
-            "cannot tell which framework this is: expected ESPnet specaug_conf YAML, a NeMo spec_augment section, "
-            "a torchaudio SpecAugment(...) call or lingvo 'p.name = value' lines"
+            f"cannot tell which framework this is: expected the SpecAugment settings of {', '.join(FRAMEWORKS)} "
+            f"(e.g. ESPnet specaug_conf YAML, a torchaudio SpecAugment(...) call); or give the framework"
         )
     return best
 
@@ -233,6 +233,8 @@ def export_recipe(config: SpecAugmentConfig, *, settings: MelSettings, framework
     if inclusive and (F or T):
         notes.append("melwav draws widths 0..F and 0..T inclusive; the framework excludes its top, so F + 1 and "
                      "T + 1 are exported")
+    if config.options:  # a framework's own settings, in the target's units like W, F and T
+        config = config.replace(options=u.options_out(config.options))
     text = module.export(config, W=W, F=F, mF=mF, T=T, mT=mT, notes=notes, inclusive=inclusive)
     head = (f"# melwav export for {module.NAME}: sizes in frames of {hop:g} ms and channels of a {mels}-channel "
             f"mel bank\n")

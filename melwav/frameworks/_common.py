@@ -259,6 +259,21 @@ class Units:
     def bands_out(self, bands: int) -> int:
         return int(round(bands * self.n_mels / self.settings.n_mels))
 
+    def options_in(self, options) -> tuple:
+        """Framework options (``SpecAugmentConfig.options``) with ``*_frames`` / ``*_bands`` values converted in."""
+        return self._options(options, self.frames_in, self.bands_in)
+
+    def options_out(self, options) -> tuple:
+        """The inverse of :meth:`options_in`: ``*_frames`` / ``*_bands`` values in the framework's units."""
+        return self._options(options, self.frames_out, self.bands_out)
+
+    @staticmethod
+    def _options(options, frames, bands) -> tuple:
+        items = options.items() if isinstance(options, dict) else options
+        return tuple((k, frames(v) if k.endswith("_frames") and isinstance(v, int) and not isinstance(v, bool)
+                      else bands(v) if k.endswith("_bands") and isinstance(v, int) and not isinstance(v, bool)
+                      else v) for k, v in items)
+
 
 def resolve_units(defaults: tuple[float, int], hop_ms, n_mels, found: tuple | None = None) -> tuple[float, int]:
     """``(hop_ms, n_mels)``: the caller's, else what the text said (``found``), else the framework's defaults."""
@@ -336,7 +351,8 @@ class Fields:
     """A framework's SpecAugment in melwav's eight numbers, still in the framework's units.
 
     W and T are frames of the framework's hop, F channels of its bank (exclusive bounds, as the framework
-    draws them); mF, mT counts; p, pS, pM ratios; ``fill`` one of :data:`melwav.records.FILL_MODES`.
+    draws them); mF, mT counts; p, pS, pM ratios; ``fill`` one of :data:`melwav.records.FILL_MODES`;
+    ``options`` the framework's own settings beyond these (:attr:`SpecAugmentConfig.options`, same units).
     """
 
     W: int = 0
@@ -348,6 +364,7 @@ class Fields:
     pS: float = 0.0
     pM: float = 0.0
     fill: str = "mean"
+    options: tuple = ()
 
     def to_config(self, units: Units, *, convention: str, fill_db: float = -80.0) -> SpecAugmentConfig:
         """The ONE place a framework's numbers become a :class:`SpecAugmentConfig` (converted to ``units``)."""
@@ -363,6 +380,7 @@ class Fields:
             fill=self.fill,
             fill_db=0.0 if self.fill == "absolute" else fill_db,  # the framework's own 0
             convention=convention,
+            options=units.options_in(self.options),
         )
 
 
