@@ -34,7 +34,9 @@ The interface of a framework module
     :func:`melwav.specaugment.apply` calls the function at that point of the order with the mask fill level.
 ``export(config, *, W, F, mF, T, mT, notes, inclusive) -> str``
     Its text form of a config whose sizes (W, F, T) are already in its units; appends to ``notes`` what it
-    cannot express.
+    cannot express. A framework whose configs carry settings of their own (``SpecAugmentConfig.extra``)
+    also takes ``extra={name: value}``: passed only for a config of its own convention that has them,
+    sizes converted to its units.
 ``fill_explanation(fill, fill_db) -> str``
     One sentence for the listener: what it writes into a mask and how melwav plays it.
 
@@ -199,7 +201,13 @@ def export_recipe(config: SpecAugmentConfig, *, settings: MelSettings, framework
     if inclusive and (F or T):
         notes.append("melwav draws widths 0..F and 0..T inclusive; the framework excludes its top, so F + 1 and "
                      "T + 1 are exported")
-    text = module.export(config, W=W, F=F, mF=mF, T=T, mT=mT, notes=notes, inclusive=inclusive)
+    own = {}
+    if config.extra and src == framework:
+        own = {"extra": {name: u.convert_out(value, unit) for name, value, unit in config.extra}}
+    elif config.extra:
+        notes.append(f"{src}'s own settings ({', '.join(name for name, _, _ in config.extra)}) have no "
+                     f"{framework} equivalent: dropped")
+    text = module.export(config, W=W, F=F, mF=mF, T=T, mT=mT, notes=notes, inclusive=inclusive, **own)
     return text, notes
 
 

@@ -154,6 +154,14 @@ class Units:
     def bands_out(self, bands: int) -> int:
         return int(round(bands * self.n_mels / self.settings.n_mels))
 
+    def convert_in(self, value, unit: str):
+        """An extra setting (:data:`melwav.records.EXTRA_UNITS`) from the framework's units to the analysis'."""
+        return self.frames_in(value) if unit == "frames" else self.bands_in(value) if unit == "bands" else value
+
+    def convert_out(self, value, unit: str):
+        """An extra setting from the analysis' units to the framework's."""
+        return self.frames_out(value) if unit == "frames" else self.bands_out(value) if unit == "bands" else value
+
 
 def resolve_units(defaults: tuple[float, int], hop_ms, n_mels, found: tuple | None = None) -> tuple[float, int]:
     """``(hop_ms, n_mels)``: the caller's, else what the text said (``found``), else the framework's defaults."""
@@ -186,6 +194,9 @@ class Fields:
     pS: float = 0.0
     pM: float = 0.0
     fill: str = "mean"
+    #: The framework's own settings beyond the eight, ``(name, value, unit)`` with sizes in its units
+    #: (see :attr:`SpecAugmentConfig.extra`).
+    extra: tuple = ()
 
     def to_config(self, units: Units, *, convention: str, fill_db: float = -80.0) -> SpecAugmentConfig:
         """The ONE place a framework's numbers become a :class:`SpecAugmentConfig` (converted to ``units``)."""
@@ -201,6 +212,7 @@ class Fields:
             fill=self.fill,
             fill_db=fill_db,
             convention=convention,
+            extra=tuple((name, units.convert_in(value, unit), unit) for name, value, unit in self.extra),
         )
 
 
