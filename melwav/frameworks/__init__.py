@@ -50,10 +50,10 @@ from __future__ import annotations
 from ..errors import ParameterError, RecordError
 from ..features import MelSettings
 from ..records import SpecAugmentConfig
-from . import espnet, lingvo, nemo, torchaudio
+from . import espnet, lhotse, lingvo, nemo, speechbrain, torchaudio
 from ._common import Recipe, Source, Units, resolve_units
 
-_MODULES = (torchaudio, espnet, nemo, lingvo)
+_MODULES = (torchaudio, espnet, nemo, lingvo, lhotse, speechbrain)
 #: The frameworks melwav knows, in the order of the menus.
 FRAMEWORKS = tuple(m.NAME for m in _MODULES)
 _BY_NAME = {m.NAME: m for m in _MODULES}
