@@ -1,0 +1,567 @@
+"""SpeechBrain (>= 1.0): ``augment.freq_domain.SpectrogramDrop`` and ``Warping`` in an ``augmenter.Augmenter``.
+
+Draw rules, for ONE utterance (SpeechBrain draws per batch; melwav's clip is a batch of one):
+
+- ``Augmenter``: ``if random.random() > augment_prob`` nothing happens; else ``N = randint(min, max + 1)``
+  augmentations (min defaults to 1, max to the list's length, both clamped to it), the first N of the list
+  (shuffled first with ``shuffle_augmentations``), applied one after another in that order.
+- ``SpectrogramDrop`` (``dim: 1`` time, ``dim: 2`` frequency): count ``randint(drop_count_low,
+  drop_count_high + 1)`` (both ends; 0 leaves the input alone), widths ``randint(drop_length_low,
+  drop_length_high)`` (the high end EXCLUSIVE despite the docstring), starts ``randint(0, D)`` (``0..D-1``)
+  with the mask cut at the axis end, so masks near the end are shorter. ``replace``: zeros, mean (the batch
+  mean), rand, cutcat, swap, random_selection.
+- ``Warping(warp_window=W, warp_mode="bicubic", dim=1)``: none when ``n - W <= W``; anchor
+  ``c = randint(W, n - W)`` (``W..n-W-1``), new position ``randint(c - W, c + W) + 1`` (``c-W+1..c+W``);
+  both sides resized with ``align_corners=True``. Recorded as ``WarpDraw(c, w - c, "speechbrain-bicubic")``.
+
+In melwav's numbers: T = the time drop's ``drop_length_high``, mT its ``drop_count_high``, F and mF the
+same of the frequency drop, W = ``warp_window``; the rest rides in the config's ``extra``: the lower ends
+(``time_length_low`` frames, ``freq_length_low`` bands, ``time_count_low``, ``freq_count_low``), the
+``augment_prob``, ``n_min``/``n_max`` (min/max_augmentations), ``shuffle``, ``slots`` (the Augmenter's list as
+"time", "freq", "warp" or "other") and the two ``replace`` modes. Without them (sliders): lengths from 0,
+fixed counts, all three in the order time, freq, warp, always applied.
+
+Text read: HyperPyYAML hparams, with a SAFE reader (never ``load_hyperpyyaml``, ``pydoc.locate`` or an unsafe
+``yaml.load``): ``!new:``, ``!name:``, ``!module:``, ``!apply:``, ``!applyref:`` and ``!include:`` become inert
+records of their tag, dotted path and arguments; nothing is imported, constructed, called or opened. Only
+these paths are interpreted: the two above, the Augmenter and ``speechbrain.lobes.features.Fbank`` (units).
+``!ref <key>`` / ``!copy <key>`` are resolved here, with string interpolation and arithmetic through a
+whitelist (+ - * / // % ** on numbers, bounded), as hyperpyyaml's ``_ast_eval`` does, never ``eval``;
+strings starting with "(" are implicit ``!tuple``; ``!PLACEHOLDER`` is refused when read.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+
+import numpy as np
+import yaml
+
+from ..errors import ParameterError
+from ..records import SpecAugmentConfig, WarpDraw, clipped
+from ._common import Fields, check_bool, check_number, check_whole, make_record, short
+from ._resample import two_piece_warp
+
+NAME = "speechbrain"
+#: speechbrain.lobes.features.Fbank: hop 10 ms; its default is 40 mels, the LibriSpeech recipes set 80.
+UNITS = (10.0, 80)
+ORDER = ("time", "freq", "warp")
+FILLS = ("mean",)
+OPERATIONS: dict = {}
+
+_FD = "speechbrain.augment.freq_domain."
+DROP = _FD + "SpectrogramDrop"
+WARP = _FD + "Warping"
+AUGMENTER = "speechbrain.augment.augmenter.Augmenter"
+FBANK = "speechbrain.lobes.features.Fbank"
+OLD_SPECAUGMENT = "speechbrain.lobes.augment.SpecAugment"
+
+DROP_DEFAULTS = {"drop_length_low": 5, "drop_length_high": 15, "drop_count_low": 1, "drop_count_high": 3,
+                 "replace": "zeros", "dim": 1}
+WARP_DEFAULTS = {"warp_window": 5, "warp_mode": "bicubic", "dim": 1}
+AUGMENTER_DEFAULTS = {
+    "parallel_augment": False, "parallel_augment_fixed_bs": False, "concat_original": False,
+    "min_augmentations": None, "max_augmentations": None, "shuffle_augmentations": False, "repeat_augment": 1,
+    "augment_start_index": 0, "augment_end_index": None, "concat_start_index": 0, "concat_end_index": None,
+    "augment_prob": 1.0, "augmentations": [], "enable_augmentations": None,
+}
+REPLACE = ("zeros", "mean", "rand", "cutcat", "swap", "random_selection")
+_MODES = ("bicubic", "bilinear", "nearest", "linear", "area", "nearest-exact")
+_TAG_RE = re.compile(r"!new:speechbrain\.(augment\.(freq_domain|augmenter)|lobes\.augment)\.")
+MAX_REF_DEPTH = 32
+MAX_ITEMS = 32
+
+
+# ------------------------------------------------------------------------- the safe HyperPyYAML reader
+
+
+class Tagged:
+    """An inert ``!new:`` / ``!name:`` / ``!module:`` / ``!apply:`` / ``!applyref:`` / ``!include:`` node."""
+
+    __slots__ = ("tag", "path", "args", "kwargs")
+
+    def __init__(self, tag: str, path: str, args: list, kwargs: dict):
+        self.tag, self.path, self.args, self.kwargs = tag, path, args, kwargs
+
+    def __repr__(self):  # never the whole arguments
+        return f"<!{self.tag}:{self.path[:60]}>"
+
+
+class Ref:
+    """A ``!ref`` or ``!copy`` string, resolved later by :func:`resolve`."""
+
+    __slots__ = ("text", "copy")
+
+    def __init__(self, text: str, copy: bool):
+        self.text, self.copy = text, copy
+
+
+class Placeholder:
+    """``!PLACEHOLDER``: a value the user must supply."""
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader plus HyperPyYAML's tags, each returning inert data (see the module notes)."""
+
+
+def _tagged(tag):
+    def construct(loader, suffix, node):
+        if isinstance(node, yaml.MappingNode):
+            kwargs = loader.construct_mapping(node, deep=True)
+            if set(kwargs) == {"_args", "_kwargs"} and tag in ("apply", "applyref"):
+                args, kwargs = kwargs["_args"], kwargs["_kwargs"]
+                return Tagged(tag, suffix, list(args) if isinstance(args, list) else [args],
+                              kwargs if isinstance(kwargs, dict) else {})
+            return Tagged(tag, suffix, [], kwargs)
+        if isinstance(node, yaml.SequenceNode):
+            return Tagged(tag, suffix, loader.construct_sequence(node, deep=True), {})
+        value = loader.construct_scalar(node)
+        return Tagged(tag, suffix, [value] if value else [], {})
+    return construct
+
+
+for _tag in ("new", "name", "module", "apply", "applyref", "include"):
+    _Loader.add_multi_constructor(f"!{_tag}:", _tagged(_tag))
+_Loader.add_constructor("!ref", lambda loader, node: Ref(str(loader.construct_scalar(node)), False))
+_Loader.add_constructor("!copy", lambda loader, node: Ref(str(loader.construct_scalar(node)), True))
+_Loader.add_constructor("!PLACEHOLDER", lambda loader, node: Placeholder())
+
+
+def _make_tuple(loader, node):
+    text = loader.construct_scalar(node)
+    inner = load("[" + text[1:-1] + "]")  # the same safe reader, never yaml.Loader (hyperpyyaml's choice)
+    return tuple(inner) if isinstance(inner, list) else (inner,)
+
+
+_Loader.add_constructor("!tuple", _make_tuple)
+_Loader.add_implicit_resolver("!tuple", re.compile(r"^\(.*\)$"), first="(")
+
+
+def load(text: str):
+    """HyperPyYAML ``text`` as inert data (raises :class:`ParameterError` for malformed or abusive text)."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass whose tags build inert data)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParameterError(f"the HyperPyYAML is malformed{where}: {str(problem)[:200]}") from None
+    except (RecursionError, MemoryError):
+        raise ParameterError("the HyperPyYAML is nested too deeply or too large to read") from None
+
+
+_REF_RE = re.compile(r"<[^>]*>")
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+        ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
+_BIG = 1e15
+
+
+def arithmetic(text: str):
+    """hyperpyyaml's ``parse_arithmetic`` on numbers only, bounded: the value, or ``text`` unchanged.
+
+    Like hyperpyyaml, text that is not such an expression (a path, a unary minus) comes back as it is.
+    Division by zero, huge powers or results are refused (hyperpyyaml would raise or hang).
+    """
+    if len(text) > 200:
+        return text
+    try:
+        tree = ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return text
+
+    def ev(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(
+                node.value, bool):
+            return node.value
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            left, right = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Pow) and (abs(right) > 64 or abs(left) > 1e6):
+                raise ParameterError(f"!ref arithmetic {short(text)}: a power that large is not evaluated")
+            try:
+                value = _OPS[type(node.op)](left, right)
+            except ZeroDivisionError:
+                raise ParameterError(f"!ref arithmetic {short(text)} divides by zero") from None
+            if isinstance(value, complex) or abs(value) > _BIG:
+                raise ParameterError(f"!ref arithmetic {short(text)} is out of range")
+            return value
+        raise TypeError  # anything else: the text stays a string, as in hyperpyyaml
+
+    try:
+        return ev(tree)
+    except (TypeError, RecursionError):
+        return text
+
+
+def resolve(value, tree: dict, depth: int = 0):
+    """``value`` with a ``!ref`` / ``!copy`` followed through ``tree`` (interpolation and arithmetic)."""
+    if depth > MAX_REF_DEPTH:
+        raise ParameterError("!ref chain too long or circular")
+    if isinstance(value, Placeholder):
+        raise ParameterError("a value read is a !PLACEHOLDER: supply it in the text")
+    if not isinstance(value, Ref):
+        return value
+    text = value.text.strip()
+    if _REF_RE.fullmatch(text):
+        return resolve(_deref(text[1:-1], tree), tree, depth + 1)
+    if len(text) > 400 or len(_REF_RE.findall(text)) > 16:
+        raise ParameterError(f"!ref {short(text)} is too long to resolve")
+
+    def sub(match):
+        target = resolve(_deref(match.group(0)[1:-1], tree), tree, depth + 1)
+        if isinstance(target, (Tagged, dict, list, tuple)):
+            raise ParameterError(f"!ref {short(text)} interpolates an object, which melwav does not evaluate")
+        return str(target)
+
+    return arithmetic(_REF_RE.sub(sub, text))
+
+
+def _deref(key: str, tree: dict):
+    if "." in key:
+        raise ParameterError(f"!ref <{short(key)[1:-1] if len(key) <= 40 else '...'}> reads an object's attribute, "
+                             f"which melwav does not evaluate")
+    node = tree
+    for part in key.split("["):
+        part = part.strip("]").strip()
+        if not isinstance(node, dict) or part not in node:
+            raise ParameterError(f"!ref <{key[:40]}>: no such key")
+        node = node[part]
+    if isinstance(node, Tagged) and node.tag == "include":
+        raise ParameterError(f"!ref <{key[:40]}> points into an !include: file, which melwav does not open")
+    return node
+
+
+# ----------------------------------------------------------------------------------------------- draw
+
+
+def _masks(axis_len: int, lo: int, hi: int, count_lo: int, count_hi: int, rng, notes: list, what: str):
+    count = int(rng.integers(count_lo, count_hi + 1))  # torch.randint(low, high + 1)
+    if count == 0:
+        return []
+    if hi <= lo:
+        notes.append(f"no {what} masks: drop_length_low {lo} >= drop_length_high {hi}, where SpeechBrain's "
+                     f"torch.randint(low, high) raises")
+        return []
+    widths = rng.integers(lo, hi, size=count)  # high exclusive
+    starts = rng.integers(0, max(1, axis_len), size=count)  # randint(0, max(1, D, -widest)): 0..D-1
+    return [clipped(s, w, axis_len) for s, w in zip(starts, widths)]
+
+
+def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
+    """SpeechBrain's Augmenter with SpectrogramDrop / Warping, for one utterance (see the module notes)."""
+    notes = []
+    if config.max_time_ratio < 1.0 or config.width_ratio or config.masks_per_frame:
+        notes.append("SpeechBrain has no p, pS or pM: ignored")
+    slots = tuple(config.option("slots", ORDER))
+    n_min = min(int(config.option("n_min", len(slots))), len(slots))
+    n_max = min(int(config.option("n_max", len(slots))), len(slots))
+    n_max = max(n_min, n_max)
+    prob = float(config.option("augment_prob", 1.0))
+    warp, freq, time, done = None, [], [], []
+    if rng.random() > prob:
+        notes.append(f"SpeechBrain skipped the augmentation this time (augment_prob = {prob:g})")
+        return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, None, [], [], notes)
+    N = int(rng.integers(n_min, n_max + 1))
+    if config.option("shuffle", False):
+        slots = tuple(slots[i] for i in rng.permutation(len(slots)))
+    if N < len(slots):
+        notes.append(f"the Augmenter applied {N} of its {len(slots)} augmentations this time: "
+                     f"{', '.join(slots[:N]) or 'none'}")
+    for op in slots[:N]:
+        if op == "time":
+            time = _masks(n_frames, config.option("time_length_low", 0), config.time_mask_frames,
+                          config.option("time_count_low", config.n_time_masks), config.n_time_masks, rng, notes,
+                          "time")
+        elif op == "freq":
+            freq = _masks(n_mels, config.option("freq_length_low", 0), config.freq_mask_bands,
+                          config.option("freq_count_low", config.n_freq_masks), config.n_freq_masks, rng, notes,
+                          "frequency")
+        elif op == "warp" and config.warp_frames:
+            W = config.warp_frames
+            if n_frames - W <= W:
+                notes.append(f"no time warp: SpeechBrain skips it when the clip ({n_frames} frames) is <= 2W = "
+                             f"{2 * W}")
+            else:
+                center = int(rng.integers(W, n_frames - W))
+                new = int(rng.integers(center - W, center + W)) + 1
+                if new != center:
+                    warp = WarpDraw(center, new - center, "speechbrain-bicubic")
+        if op in ORDER:
+            done.append(op)
+    order = tuple(done) + tuple(op for op in ORDER if op not in done)
+    return make_record(NAME, order, FILLS, config, n_mels, n_frames, warp, freq, time, notes)
+
+
+def apply_warp(L: np.ndarray, warp: WarpDraw) -> np.ndarray:
+    """SpeechBrain's ``Warping``: the two sides of the anchor resized bicubically (``align_corners=True``)."""
+    return two_piece_warp(L, warp, align_corners=True)
+
+
+WARPS = {"speechbrain-bicubic": apply_warp}
+
+
+# ---------------------------------------------------------------------------------------------- parse
+
+
+def detect(source) -> int:
+    """5 for HyperPyYAML with a ``!new:`` of SpeechBrain's augmentation classes, else 0."""
+    return 5 if _TAG_RE.search(source.text) else 0
+
+
+def _kwargs(obj: Tagged, defaults: dict, tree: dict, where: str) -> dict:
+    names = [k for k in defaults]
+    if len(obj.args) > len(names):
+        raise ParameterError(f"{where}: {obj.path.rsplit('.', 1)[-1]} takes at most {len(names)} arguments")
+    given = dict(zip(names, obj.args))
+    for key, value in obj.kwargs.items():
+        if not isinstance(key, str) or key not in defaults:
+            raise ParameterError(f"{where}: unknown {obj.path.rsplit('.', 1)[-1]} argument {short(key)} "
+                                 f"(known: {', '.join(names)})")
+        if key in given:
+            raise ParameterError(f"{where}: argument {key} given twice")
+        given[key] = value
+    return {k: resolve(given[k], tree) if k in given else v for k, v in defaults.items()}
+
+
+def _drop(obj: Tagged, tree: dict, where: str) -> dict:
+    p = _kwargs(obj, DROP_DEFAULTS, tree, where)
+    out = {"class": "SpectrogramDrop", "name": where}
+    for key in ("drop_length_low", "drop_length_high", "drop_count_low", "drop_count_high"):
+        out[key] = check_whole(f"{where}.{key}", p[key], low=0, high=100_000)
+    for a, b in (("drop_length_low", "drop_length_high"), ("drop_count_low", "drop_count_high")):
+        if out[a] > out[b]:
+            raise ParameterError(f"{where}: {a} {out[a]} is above {b} {out[b]} (SpeechBrain raises ValueError)")
+    if out["drop_count_high"] > 100:
+        raise ParameterError(f"{where}.drop_count_high must be at most 100")
+    if p["replace"] not in REPLACE:
+        raise ParameterError(f"{where}.replace must be one of {', '.join(REPLACE)}, got {short(p['replace'])}")
+    out["replace"] = p["replace"]
+    out["dim"] = check_whole(f"{where}.dim (1 time, 2 frequency)", p["dim"], low=1, high=2)
+    return out
+
+
+def _warping(obj: Tagged, tree: dict, where: str) -> dict:
+    p = _kwargs(obj, WARP_DEFAULTS, tree, where)
+    out = {"class": "Warping", "name": where}
+    out["warp_window"] = check_whole(f"{where}.warp_window", p["warp_window"], low=0, high=100_000)
+    if p["warp_mode"] not in _MODES:
+        raise ParameterError(f"{where}.warp_mode must be one of {', '.join(_MODES)}, got {short(p['warp_mode'])}")
+    out["warp_mode"] = p["warp_mode"]
+    out["dim"] = check_whole(f"{where}.dim (1 time, 2 frequency)", p["dim"], low=1, high=2)
+    return out
+
+
+def _augmentation(obj, tree: dict, where: str) -> dict:
+    if isinstance(obj, Tagged) and obj.tag == "new" and obj.path == DROP:
+        return _drop(obj, tree, where)
+    if isinstance(obj, Tagged) and obj.tag == "new" and obj.path == WARP:
+        return _warping(obj, tree, where)
+    path = obj.path[:80] if isinstance(obj, Tagged) else type(obj).__name__
+    return {"class": "other", "name": where, "path": path}
+
+
+def parse(source):
+    """``(params, notes, found units)`` of SpeechBrain hparams (see the module notes)."""
+    tree = load(source.text)
+    if not isinstance(tree, dict):
+        raise ParameterError("SpeechBrain hparams must be a YAML mapping")
+    notes = []
+    top = {k: v for k, v in tree.items() if isinstance(v, Tagged) and v.tag == "new"}
+    if any(v.path == OLD_SPECAUGMENT for v in top.values()):
+        raise ParameterError("speechbrain.lobes.augment.SpecAugment (SpeechBrain < 1.0) is not read; SpeechBrain "
+                             ">= 1.0 uses augment.freq_domain.SpectrogramDrop and Warping")
+    found = None
+    fbanks = [v for v in top.values() if v.path == FBANK]
+    if fbanks:
+        kw = {k: resolve(v, tree) for k, v in fbanks[0].kwargs.items() if k in ("n_mels", "hop_length")}
+        found = (check_number("Fbank hop_length (ms)", kw.get("hop_length", 10), low=0.1, high=1000.0),
+                 check_whole("Fbank n_mels", kw.get("n_mels", 40), low=1, high=4096))
+    augmenters = []
+    for key, obj in top.items():
+        if obj.path != AUGMENTER:
+            continue
+        p = _kwargs(obj, AUGMENTER_DEFAULTS, tree, str(key)[:40])
+        items = p["augmentations"]
+        if not isinstance(items, (list, tuple)) or len(items) > MAX_ITEMS:
+            raise ParameterError(f"{str(key)[:40]}.augmentations must be a list of at most {MAX_ITEMS}")
+        augs = [_augmentation(resolve(item, tree), tree, _ref_name(item, f"{str(key)[:40]}[{i}]"))
+                for i, item in enumerate(items)]
+        if any(a["class"] != "other" for a in augs):
+            augmenters.append((str(key)[:40], p, augs))
+    if len(augmenters) > 1:
+        raise ParameterError(f"{len(augmenters)} Augmenters hold spectrogram augmentations "
+                             f"({', '.join(a[0] for a in augmenters)}); give the one to hear")
+    if augmenters:
+        name, p, augs = augmenters[0]
+        enable = p["enable_augmentations"]
+        if enable is not None:
+            if not isinstance(enable, list) or len(enable) != len(augs):
+                raise ParameterError(f"{name}.enable_augmentations must be a list as long as augmentations")
+            augs = [a for a, on in zip(augs, enable) if check_bool(f"{name}.enable_augmentations", on)]
+        params = {**_augmenter(p, name, len(augs), notes), "augmentations": augs}
+    else:
+        augs = [_augmentation(v, tree, str(k)[:40]) for k, v in top.items() if v.path in (DROP, WARP)]
+        if not augs:
+            raise ParameterError("no SpeechBrain SpectrogramDrop or Warping (!new:speechbrain.augment.freq_domain."
+                                 "...) found")
+        notes.append("no Augmenter: the SpectrogramDrop/Warping objects are taken in file order, all applied")
+        params = {"augment_prob": 1.0, "min_augmentations": len(augs),
+                  "max_augmentations": len(augs), "shuffle_augmentations": False, "augmentations": augs}
+    return params, notes, found
+
+
+def _ref_name(item, fallback: str) -> str:
+    if isinstance(item, Ref) and _REF_RE.fullmatch(item.text.strip()):
+        return item.text.strip()[1:-1][:40]
+    return fallback
+
+
+def _augmenter(p: dict, name: str, n: int, notes: list) -> dict:
+    out = {"augment_prob": check_number(f"{name}.augment_prob", p["augment_prob"], low=0.0, high=1.0)}
+    lo = 1 if p["min_augmentations"] is None else check_whole(f"{name}.min_augmentations", p["min_augmentations"],
+                                                              low=-1000, high=1000)
+    hi = n if p["max_augmentations"] is None else check_whole(f"{name}.max_augmentations", p["max_augmentations"],
+                                                              low=-1000, high=1000)
+    lo, hi = max(0, min(lo, n)), min(hi, n)  # Augmenter.check_min_max_augmentations and __init__
+    out["min_augmentations"], out["max_augmentations"] = lo, max(lo, hi)
+    out["shuffle_augmentations"] = check_bool(f"{name}.shuffle_augmentations", p["shuffle_augmentations"])
+    for key in ("parallel_augment", "concat_original"):
+        if check_bool(f"{name}.{key}", p[key]):
+            notes.append(f"{name}.{key}: the batch gets extra copies; melwav shows one augmented copy")
+    repeat = check_whole(f"{name}.repeat_augment", p["repeat_augment"], low=0, high=1000)
+    if repeat == 0:
+        notes.append(f"{name}.repeat_augment 0: SpeechBrain augments nothing")
+        out["max_augmentations"] = out["min_augmentations"] = 0
+    elif repeat > 1:
+        notes.append(f"{name}.repeat_augment {repeat}: {repeat} independent copies; melwav shows one")
+    return out
+
+
+def fields(p: dict) -> tuple[Fields, list[str]]:
+    """The parameters as melwav's numbers (SpeechBrain's units) and its own settings in ``extra``."""
+    notes = []
+    slots, extra = [], []
+    W = F = mF = T = mT = 0
+    seen = set()
+    replaces = {}
+    for a in p["augmentations"]:
+        if a["class"] == "SpectrogramDrop":
+            op = "time" if a["dim"] == 1 else "freq"
+            if op in seen:
+                raise ParameterError(f"melwav shows one SpectrogramDrop per axis; {a['name']} is a second one on "
+                                     f"{'time' if op == 'time' else 'frequency'}")
+            seen.add(op)
+            slots.append(op)
+            if op == "time":
+                T, mT = a["drop_length_high"], a["drop_count_high"]
+                extra += [("time_length_low", a["drop_length_low"], "frames"),
+                          ("time_count_low", a["drop_count_low"], "")]
+            else:
+                F, mF = a["drop_length_high"], a["drop_count_high"]
+                extra += [("freq_length_low", a["drop_length_low"], "bands"),
+                          ("freq_count_low", a["drop_count_low"], "")]
+            replaces[op] = a["replace"]
+            extra.append((f"{op}_replace", a["replace"], ""))
+            if a["drop_length_low"] == a["drop_length_high"] and a["drop_count_high"]:
+                notes.append(f"{a['name']}: drop_length_low == drop_length_high, where SpeechBrain's torch.randint "
+                             f"raises")
+        elif a["class"] == "Warping" and a["dim"] == 1:
+            if "warp" in seen:
+                raise ParameterError(f"melwav shows one time Warping; {a['name']} is a second one")
+            seen.add("warp")
+            slots.append("warp")
+            W = a["warp_window"]
+            if a["warp_mode"] != "bicubic":
+                notes.append(f"{a['name']}.warp_mode {a['warp_mode']!r}: melwav replays SpeechBrain's warp as bicubic")
+        else:
+            slots.append("other")
+            what = "frequency Warping (dim: 2)" if a["class"] == "Warping" else a.get("path", "?")
+            notes.append(f"{a['name']}: {what} is not shown (it still takes its place in the Augmenter's list)")
+    for op, mode in replaces.items():
+        if mode == "zeros":
+            notes.append(f"{op} masks replace with zeros: on the globally normalised features of SpeechBrain's "
+                         f"recipes that is the mean, shown as the clip's mean")
+        elif mode != "mean":
+            notes.append(f"{op} masks replace with {mode!r}: not reproduced, shown as the clip's mean")
+    if len(slots) > 8:
+        raise ParameterError("melwav reads at most 8 augmentations in a SpeechBrain Augmenter")
+    extra += [("augment_prob", p["augment_prob"], ""), ("n_min", p["min_augmentations"], ""),
+              ("n_max", p["max_augmentations"], ""), ("shuffle", p["shuffle_augmentations"], ""),
+              ("slots", tuple(slots), "")]
+    return Fields(W=W, F=F, mF=mF, T=T, mT=mT, p=1.0, fill="mean", extra=tuple(extra)), notes
+
+
+# --------------------------------------------------------------------------------------------- export
+
+
+def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=None) -> str:
+    """HyperPyYAML: a SpectrogramDrop per axis, a Warping and the Augmenter listing them."""
+    x = extra or {}
+    own = c.convention == NAME and bool(x)
+    if c.max_time_ratio < 1.0 and not c.width_ratio:
+        notes.append(f"SpeechBrain has no p: p = {c.max_time_ratio:g} dropped")
+    if c.width_ratio or c.masks_per_frame:
+        notes.append("SpeechBrain has no adaptive pS / pM: dropped")
+    if c.fill == "floor":
+        notes.append("SpeechBrain cannot fill with the floor: replace: zeros written")
+    if not own:
+        notes.append("SpeechBrain starts a mask anywhere on the axis and cuts it at the end (masks are not kept "
+                     "whole); one count per batch")
+        if W:
+            notes.append("SpeechBrain's warp: anchor in W..n-W-1, displacement -W+1..W, bicubic with "
+                         "align_corners=True, none when n <= 2W, one warp per batch")
+    default_replace = "zeros" if c.fill in ("value", "floor") else "mean"
+    blocks, names = {}, {}
+    if T and mT:
+        low, count_low = x.get("time_length_low", 0), x.get("time_count_low", mT)
+        if low >= T:
+            notes.append("time drop_length_low >= drop_length_high after unit conversion: low set to high - 1")
+            low = T - 1
+        names["time"] = "time_drop"
+        blocks["time"] = _drop_text("time_drop", low, T, min(count_low, mT), mT,
+                                    x.get("time_replace", default_replace), 1)
+    if F and mF:
+        low, count_low = x.get("freq_length_low", 0), x.get("freq_count_low", mF)
+        if low >= F:
+            notes.append("frequency drop_length_low >= drop_length_high after unit conversion: low set to high - 1")
+            low = F - 1
+        names["freq"] = "freq_drop"
+        blocks["freq"] = _drop_text("freq_drop", low, F, min(count_low, mF), mF,
+                                    x.get("freq_replace", default_replace), 2)
+    if W:
+        names["warp"] = "time_warp"
+        blocks["warp"] = f"time_warp: !new:{WARP}\n    warp_window: {W}\n    warp_mode: bicubic\n    dim: 1\n"
+    slots = list(x.get("slots", ORDER if c.convention == NAME else ("warp", "freq", "time")))
+    if "other" in slots:
+        notes.append("augmentations other than SpectrogramDrop and time Warping are not written")
+    listed = [s for s in slots if s in blocks] + [s for s in ("warp", "freq", "time") if s in blocks and s not in slots]
+    if not listed:
+        notes.append("nothing to apply: no SpectrogramDrop or Warping written")
+        return "# SpeechBrain: no spectrogram augmentation\n"
+    n_min = min(x.get("n_min", len(listed)), len(listed))
+    n_max = min(x.get("n_max", len(listed)), len(listed))
+    if own and len(listed) < len(slots):
+        notes.append("the Augmenter's min/max_augmentations count the augmentations left out")
+    text = "".join(blocks[s] for s in listed)
+    text += (f"fea_augment: !new:{AUGMENTER}\n    min_augmentations: {n_min}\n    max_augmentations: {max(n_min, n_max)}\n"
+             f"    augment_prob: {float(x.get('augment_prob', 1.0))!r}\n"
+             f"    shuffle_augmentations: {'true' if x.get('shuffle', False) else 'false'}\n"
+             f"    augmentations: [{', '.join(f'!ref <{names[s]}>' for s in listed)}]\n")
+    return text
+
+
+def _drop_text(name, low, high, count_low, count_high, replace, dim) -> str:
+    return (f"{name}: !new:{DROP}\n    drop_length_low: {low}\n    drop_length_high: {high}\n"
+            f"    drop_count_low: {count_low}\n    drop_count_high: {count_high}\n    replace: \"{replace}\"\n"
+            f"    dim: {dim}\n")
+
+
+# ----------------------------------------------------------------------------------------------- fill
+
+
+def fill_explanation(fill: str, fill_db: float) -> str:
+    """One sentence for the listener: what SpeechBrain writes into a mask and how melwav plays it."""
+    return ("SpeechBrain's recipes drop spectrogram chunks after global normalisation, so replace \"zeros\" "
+            "writes each band's dataset mean and \"mean\" the batch mean; melwav plays the clip's mean level "
+            "(a steady hum).")
