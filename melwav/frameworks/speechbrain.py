@@ -72,6 +72,9 @@ _MODES = ("bicubic", "bilinear", "nearest", "linear", "area", "nearest-exact")
 _TAG_RE = re.compile(r"!new:speechbrain\.(augment\.(freq_domain|augmenter)|lobes\.augment)\.")
 MAX_REF_DEPTH = 32
 MAX_ITEMS = 32
+#: How many !ref look-ups one document may cost in all (interpolation can fan out at every level).
+MAX_DEREFS = 5000
+MAX_TEXT = 1000
 
 
 # ------------------------------------------------------------------------- the safe HyperPyYAML reader
@@ -194,8 +197,18 @@ def arithmetic(text: str):
         return text
 
 
+class Document(dict):
+    """The loaded hparams' top level, with the count of ``!ref`` look-ups spent on it."""
+
+    spent = 0
+
+
 def resolve(value, tree: dict, depth: int = 0):
-    """``value`` with a ``!ref`` / ``!copy`` followed through ``tree`` (interpolation and arithmetic)."""
+    """``value`` with a ``!ref`` / ``!copy`` followed through ``tree`` (interpolation and arithmetic).
+
+    The work is bounded: chains of at most :data:`MAX_REF_DEPTH`, :data:`MAX_DEREFS` look-ups per
+    :class:`Document`, interpolated strings of at most :data:`MAX_TEXT` characters.
+    """
     if depth > MAX_REF_DEPTH:
         raise ParameterError("!ref chain too long or circular")
     if isinstance(value, Placeholder):
@@ -214,10 +227,17 @@ def resolve(value, tree: dict, depth: int = 0):
             raise ParameterError(f"!ref {short(text)} interpolates an object, which melwav does not evaluate")
         return str(target)
 
-    return arithmetic(_REF_RE.sub(sub, text))
+    out = _REF_RE.sub(sub, text)
+    if len(out) > MAX_TEXT:
+        raise ParameterError(f"!ref {short(text)} interpolates to over {MAX_TEXT} characters")
+    return arithmetic(out)
 
 
 def _deref(key: str, tree: dict):
+    if isinstance(tree, Document):
+        tree.spent += 1
+        if tree.spent > MAX_DEREFS:
+            raise ParameterError(f"the !ref look-ups exceed {MAX_DEREFS}: too much work to resolve")
     if "." in key:
         raise ParameterError(f"!ref <{short(key)[1:-1] if len(key) <= 40 else '...'}> reads an object's attribute, "
                              f"which melwav does not evaluate")
@@ -366,6 +386,7 @@ def parse(source):
     tree = load(source.text)
     if not isinstance(tree, dict):
         raise ParameterError("SpeechBrain hparams must be a YAML mapping")
+    tree = Document(tree)
     notes = []
     top = {k: v for k, v in tree.items() if isinstance(v, Tagged) and v.tag == "new"}
     if any(v.path == OLD_SPECAUGMENT for v in top.values()):
