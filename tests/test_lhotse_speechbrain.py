@@ -270,7 +270,7 @@ def test_speechbrain_alias_bomb_is_bounded():
 
 
 def test_speechbrain_ref_fan_out_is_bounded():
-    lines = ["r0: 1"] + [f"r{i}: !ref {'<r%d>' % (i - 1) * 8}" for i in range(1, 30)]
+    lines = ["r0: 1"] + ["r{}: !ref {}".format(i, f"<r{i - 1}>" * 8) for i in range(1, 30)]
     lines += ["d: !new:speechbrain.augment.freq_domain.SpectrogramDrop", "    drop_count_high: !ref <r29>"]
     start = time.perf_counter()
     with pytest.raises(ParameterError, match="look-ups exceed|over 1000 characters"):
