@@ -206,6 +206,52 @@ def test_speechbrain_example_and_units():
     assert config.option("slots") == ("time", "freq", "warp")
 
 
+# The pre-1.0 recipes/LibriSpeech/ASR/transformer/hparams/conformer_large.yaml (speechbrain/speechbrain before
+# 9ca48f290), parts: its SpecAugment, Fbank and some of the tags around them.
+SB_LEGACY = """
+seed: 3407
+__set_seed: !apply:torch.manual_seed [!ref <seed>]
+output_folder: !ref results/conformer_large/<seed>
+data_folder: !PLACEHOLDER  # e.g., /path/to/LibriSpeech
+n_mels: 80
+CNN: !new:speechbrain.lobes.models.convolution.ConvolutionFrontEnd
+    input_shape: (8, 10, 80)
+    out_channels: (64, 32)
+activation: !name:torch.nn.GELU
+augmentation: !new:speechbrain.lobes.augment.SpecAugment
+    time_warp: True
+    time_warp_window: 5
+    time_warp_mode: bicubic
+    freq_mask: True
+    n_freq_mask: 2
+    time_mask: True
+    n_time_mask: 10
+    replace_with_zero: False
+    freq_mask_width: 30
+    time_mask_width: 25
+compute_features: !new:speechbrain.lobes.features.Fbank
+    n_mels: !ref <n_mels>
+"""
+
+
+def test_speechbrain_pre_1_0_specaugment():
+    recipe = FW.import_recipe(SB_LEGACY)
+    assert recipe.framework == "speechbrain" and (recipe.hop_ms, recipe.n_mels) == (10.0, 80)
+    config = recipe.to_config(S10)
+    assert (config.warp_frames, config.freq_mask_bands, config.n_freq_masks) == (5, 30, 2)
+    assert (config.time_mask_frames, config.n_time_masks) == (25, 10)
+    recs = draws(config, 200, n=1000)
+    assert {len(r.time_masks) for r in recs} == {10} and {len(r.freq_masks) for r in recs} == {2}
+    assert {m.width for r in recs for m in r.freq_masks} == set(range(30))
+    # starts in 0..D - widest - 1: every mask whole, and the widest one of a draw never touches the end
+    for r in recs:
+        widest = max(m.width for m in r.time_masks)
+        assert all(m.start < max(1, 200 - widest) for m in r.time_masks)
+    assert all(r.order == ("warp", "freq", "time") for r in recs)
+    text, notes = FW.export_recipe(config, settings=S10, framework="speechbrain")
+    assert "drop_count_low: 10" in text and any("kept them whole" in n for n in notes)
+
+
 def test_speechbrain_apply_is_not_run(tmp_path):
     marker = tmp_path / "ran"
     text = (f"boom: !apply:os.system [\"touch {marker}\"]\nalso: !new:subprocess.Popen [[\"touch\", \"{marker}\"]]\n"
@@ -249,11 +295,12 @@ def test_speechbrain_bad_refs(value, match):
      "above"),
     ("a: !new:speechbrain.augment.freq_domain.SpectrogramDrop\n    replace: noise\n", "replace must be"),
     ("a: !new:speechbrain.augment.freq_domain.SpectrogramDrop\n    bogus: 1\n", "bogus"),
-    ("a: !new:speechbrain.lobes.augment.SpecAugment\n    time_warp: True\n", "SpeechBrain < 1.0"),
+    ("a: !new:speechbrain.lobes.augment.SpecAugment\n    time_warp: False\n    freq_mask: False\n"
+     "    time_mask: False\n", "at least one"),
     ("a: !new:speechbrain.augment.freq_domain.SpectrogramDrop\nb: !new:speechbrain.augment.freq_domain."
      "SpectrogramDrop\n", "second one"),
     ("a: !new:speechbrain.augment.freq_domain.Warping\n" + "b: " + "[" * 2000 + "]" * 2000 + "\n", "nested"),
-], ids=["length range", "replace", "unknown key", "pre-1.0", "two drops", "deep nesting"])
+], ids=["length range", "replace", "unknown key", "pre-1.0 empty", "two drops", "deep nesting"])
 def test_speechbrain_bad_input(text, match):
     with pytest.raises(ParameterError, match=match):
         FW.import_recipe(text, framework="speechbrain")  # (auto-detection's plain YAML pass is helper A's bound)

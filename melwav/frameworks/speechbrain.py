@@ -14,6 +14,12 @@ Draw rules, for ONE utterance (SpeechBrain draws per batch; melwav's clip is a b
   ``c = randint(W, n - W)`` (``W..n-W-1``), new position ``randint(c - W, c + W) + 1`` (``c-W+1..c+W``);
   both sides resized with ``align_corners=True``. Recorded as ``WarpDraw(c, w - c, "speechbrain-bicubic")``.
 
+- SpeechBrain < 1.0 ``lobes.augment.SpecAugment`` (read when the text has no SpectrogramDrop / Warping /
+  Augmenter): warp (as ``Warping``), then ``n_freq_mask`` frequency masks, then ``n_time_mask`` time masks,
+  fixed counts, widths ``randint(lo, hi)`` per mask (an int width w means (0, w); ``time_mask_ratio`` r > 0
+  means widths ``0..int(r * n) - 1``), starts ``randint(0, max(1, D - widest))`` so masks stay whole; fill
+  0 (``replace_with_zero``) or the batch mean. Recorded with the extra setting ``starts = "whole"``.
+
 In melwav's numbers: T = the time drop's ``drop_length_high``, mT its ``drop_count_high``, F and mF the
 same of the frequency drop, W = ``warp_window``; the rest rides in the config's ``extra``: the lower ends
 (``time_length_low`` frames, ``freq_length_low`` bands, ``time_count_low``, ``freq_count_low``), the
@@ -24,7 +30,8 @@ fixed counts, all three in the order time, freq, warp, always applied.
 Text read: HyperPyYAML hparams, with a SAFE reader (never ``load_hyperpyyaml``, ``pydoc.locate`` or an unsafe
 ``yaml.load``): ``!new:``, ``!name:``, ``!module:``, ``!apply:``, ``!applyref:`` and ``!include:`` become inert
 records of their tag, dotted path and arguments; nothing is imported, constructed, called or opened. Only
-these paths are interpreted: the two above, the Augmenter and ``speechbrain.lobes.features.Fbank`` (units).
+these paths are interpreted: the two above, the Augmenter, the pre-1.0 SpecAugment and
+``speechbrain.lobes.features.Fbank`` (units).
 ``!ref <key>`` / ``!copy <key>`` are resolved here, with string interpolation and arithmetic through a
 whitelist (+ - * / // % ** on numbers, bounded), as hyperpyyaml's ``_ast_eval`` does, never ``eval``;
 strings starting with "(" are implicit ``!tuple``; ``!PLACEHOLDER`` is refused when read.
@@ -255,23 +262,28 @@ def _deref(key: str, tree: dict):
 # ----------------------------------------------------------------------------------------------- draw
 
 
-def _masks(axis_len: int, lo: int, hi: int, count_lo: int, count_hi: int, rng, notes: list, what: str):
+def _masks(axis_len: int, lo: int, hi: int, count_lo: int, count_hi: int, rng, notes: list, what: str,
+           whole: bool = False):
     count = int(rng.integers(count_lo, count_hi + 1))  # torch.randint(low, high + 1)
     if count == 0:
         return []
     if hi <= lo:
-        notes.append(f"no {what} masks: drop_length_low {lo} >= drop_length_high {hi}, where SpeechBrain's "
+        notes.append(f"no {what} masks: the width range {lo}..{hi} is empty, where SpeechBrain's "
                      f"torch.randint(low, high) raises")
         return []
     widths = rng.integers(lo, hi, size=count)  # high exclusive
-    starts = rng.integers(0, max(1, axis_len), size=count)  # randint(0, max(1, D, -widest)): 0..D-1
+    if whole:  # pre-1.0 SpecAugment: randint(0, max(1, D - widest)), so masks stay whole
+        starts = rng.integers(0, max(1, axis_len - int(widths.max())), size=count)
+    else:  # SpectrogramDrop: randint(0, max(1, D, -widest)) = 0..D-1, cut at the end
+        starts = rng.integers(0, max(1, axis_len), size=count)
     return [clipped(s, w, axis_len) for s, w in zip(starts, widths)]
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
     """SpeechBrain's Augmenter with SpectrogramDrop / Warping, for one utterance (see the module notes)."""
     notes = []
-    if config.max_time_ratio < 1.0 or config.width_ratio or config.masks_per_frame:
+    legacy_ratio = config.option("starts") == "whole" and config.width_ratio
+    if config.max_time_ratio < 1.0 or (config.width_ratio and not legacy_ratio) or config.masks_per_frame:
         notes.append("SpeechBrain has no p, pS or pM: ignored")
     slots = tuple(config.option("slots", ORDER))
     n_min = min(int(config.option("n_min", len(slots))), len(slots))
@@ -288,15 +300,17 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     if N < len(slots):
         notes.append(f"the Augmenter applied {N} of its {len(slots)} augmentations this time: "
                      f"{', '.join(slots[:N]) or 'none'}")
+    whole = config.option("starts", "anywhere") == "whole"
     for op in slots[:N]:
         if op == "time":
-            time = _masks(n_frames, config.option("time_length_low", 0), config.time_mask_frames,
+            hi = int(config.width_ratio * n_frames) if whole and config.width_ratio else config.time_mask_frames
+            time = _masks(n_frames, config.option("time_length_low", 0), hi,
                           config.option("time_count_low", config.n_time_masks), config.n_time_masks, rng, notes,
-                          "time")
+                          "time", whole)
         elif op == "freq":
             freq = _masks(n_mels, config.option("freq_length_low", 0), config.freq_mask_bands,
                           config.option("freq_count_low", config.n_freq_masks), config.n_freq_masks, rng, notes,
-                          "frequency")
+                          "frequency", whole)
         elif op == "warp" and config.warp_frames:
             W = config.warp_frames
             if n_frames - W <= W:
@@ -389,15 +403,20 @@ def parse(source):
     tree = Document(tree)
     notes = []
     top = {k: v for k, v in tree.items() if isinstance(v, Tagged) and v.tag == "new"}
-    if any(v.path == OLD_SPECAUGMENT for v in top.values()):
-        raise ParameterError("speechbrain.lobes.augment.SpecAugment (SpeechBrain < 1.0) is not read; SpeechBrain "
-                             ">= 1.0 uses augment.freq_domain.SpectrogramDrop and Warping")
     found = None
     fbanks = [v for v in top.values() if v.path == FBANK]
     if fbanks:
         kw = {k: resolve(v, tree) for k, v in fbanks[0].kwargs.items() if k in ("n_mels", "hop_length")}
         found = (check_number("Fbank hop_length (ms)", kw.get("hop_length", 10), low=0.1, high=1000.0),
                  check_whole("Fbank n_mels", kw.get("n_mels", 40), low=1, high=4096))
+    legacy = [(k, v) for k, v in top.items() if v.path == OLD_SPECAUGMENT]
+    if len(legacy) > 1:
+        raise ParameterError(f"{len(legacy)} pre-1.0 SpecAugment objects; give the one to hear")
+    if legacy and not any(v.path in (DROP, WARP, AUGMENTER) for v in top.values()):
+        key, obj = legacy[0]
+        notes.append(f"{str(key)[:40]}: SpeechBrain < 1.0 lobes.augment.SpecAugment (masks kept whole, fixed "
+                     f"counts; warp, frequency, time)")
+        return {"legacy": _legacy(obj, tree, str(key)[:40])}, notes, found
     augmenters = []
     for key, obj in top.items():
         if obj.path != AUGMENTER:
@@ -432,6 +451,73 @@ def parse(source):
     return params, notes, found
 
 
+LEGACY_DEFAULTS = {
+    "time_warp": True, "time_warp_window": 5, "time_warp_mode": "bicubic", "freq_mask": True,
+    "freq_mask_width": (0, 20), "n_freq_mask": 2, "time_mask": True, "time_mask_width": (0, 100), "n_time_mask": 2,
+    "replace_with_zero": True, "time_mask_ratio": 0.0,
+}
+
+
+def _legacy(obj: Tagged, tree: dict, where: str) -> dict:
+    """SpeechBrain < 1.0 ``lobes.augment.SpecAugment`` arguments, checked (an int width w means (0, w))."""
+    p = _kwargs(obj, LEGACY_DEFAULTS, tree, where)
+    out = {}
+    for key in ("time_warp", "freq_mask", "time_mask", "replace_with_zero"):
+        out[key] = check_bool(f"{where}.{key}", p[key])
+    if not (out["time_warp"] or out["freq_mask"] or out["time_mask"]):
+        raise ParameterError(f"{where}: at least one of time_warp, time_mask, or freq_mask should be applied "
+                             f"(SpeechBrain asserts it)")
+    out["time_warp_window"] = check_whole(f"{where}.time_warp_window", p["time_warp_window"], low=0, high=100_000)
+    if p["time_warp_mode"] not in _MODES:
+        raise ParameterError(f"{where}.time_warp_mode must be one of {', '.join(_MODES)}, got "
+                             f"{short(p['time_warp_mode'])}")
+    out["time_warp_mode"] = p["time_warp_mode"]
+    for key in ("freq_mask_width", "time_mask_width"):
+        value = p[key]
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = (0, value)
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            raise ParameterError(f"{where}.{key} must be an int or a (low, high) pair, got {short(value)}")
+        lo = check_whole(f"{where}.{key}[0]", value[0], low=0, high=100_000)
+        hi = check_whole(f"{where}.{key}[1]", value[1], low=0, high=100_000)
+        out[key] = (lo, hi)
+    for key in ("n_freq_mask", "n_time_mask"):
+        out[key] = check_whole(f"{where}.{key}", p[key], low=0, high=100)
+    out["time_mask_ratio"] = check_number(f"{where}.time_mask_ratio", p["time_mask_ratio"], low=0.0, high=1.0)
+    return out
+
+
+def _legacy_fields(p: dict) -> tuple[Fields, list[str]]:
+    notes = []
+    slots, extra = [], []
+    W = F = mF = T = mT = 0
+    pS = 0.0
+    if p["time_warp"] and p["time_warp_window"]:
+        slots.append("warp")
+        W = p["time_warp_window"]
+        if p["time_warp_mode"] != "bicubic":
+            notes.append(f"time_warp_mode {p['time_warp_mode']!r}: melwav replays the warp as bicubic")
+    if p["freq_mask"]:
+        slots.append("freq")
+        (lo, F), mF = p["freq_mask_width"], p["n_freq_mask"]
+        extra += [("freq_length_low", lo, "bands"), ("freq_count_low", mF, "")]
+    if p["time_mask"]:
+        slots.append("time")
+        (lo, T), mT = p["time_mask_width"], p["n_time_mask"]
+        if p["time_mask_ratio"]:
+            lo, T, pS = 0, 0, p["time_mask_ratio"]
+            notes.append(f"time_mask_ratio {pS:g}: widths 0..int({pS:g} * padded length) - 1")
+        extra += [("time_length_low", lo, "frames"), ("time_count_low", mT, "")]
+    mode = "zeros" if p["replace_with_zero"] else "mean"
+    if p["replace_with_zero"]:
+        notes.append("replace_with_zero: on the globally normalised features of SpeechBrain's recipes 0 is the "
+                     "mean, shown as the clip's mean")
+    extra += [("time_replace", mode, ""), ("freq_replace", mode, ""), ("augment_prob", 1.0, ""),
+              ("n_min", len(slots), ""), ("n_max", len(slots), ""), ("shuffle", False, ""),
+              ("slots", tuple(slots), ""), ("starts", "whole", "")]
+    return Fields(W=W, F=F, mF=mF, T=T, mT=mT, p=1.0, pS=pS, fill="mean", extra=tuple(extra)), notes
+
+
 def _ref_name(item, fallback: str) -> str:
     if isinstance(item, Ref) and _REF_RE.fullmatch(item.text.strip()):
         return item.text.strip()[1:-1][:40]
@@ -461,6 +547,8 @@ def _augmenter(p: dict, name: str, n: int, notes: list) -> dict:
 
 def fields(p: dict) -> tuple[Fields, list[str]]:
     """The parameters as melwav's numbers (SpeechBrain's units) and its own settings in ``extra``."""
+    if "legacy" in p:
+        return _legacy_fields(p["legacy"])
     notes = []
     slots, extra = [], []
     W = F = mF = T = mT = 0
@@ -520,6 +608,11 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
     """HyperPyYAML: a SpectrogramDrop per axis, a Warping and the Augmenter listing them."""
     x = extra or {}
     own = c.convention == NAME and bool(x)
+    if x.get("starts") == "whole":
+        notes.append("written as SpeechBrain >= 1.0 SpectrogramDrop, whose masks start anywhere and are cut at the "
+                     "end (the pre-1.0 SpecAugment kept them whole)")
+        if c.width_ratio:
+            notes.append(f"SpectrogramDrop has no time_mask_ratio: {c.width_ratio:g} dropped")
     if c.max_time_ratio < 1.0 and not c.width_ratio:
         notes.append(f"SpeechBrain has no p: p = {c.max_time_ratio:g} dropped")
     if c.width_ratio or c.masks_per_frame:
