@@ -310,6 +310,10 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
     W = tw if tw is not None and tw >= 1 else 0
     if p["num_frame_masks"] == 0:
         notes.append("num_frame_masks 0: lhotse 1.33 divides by it (max_tot // 0) and raises when masking")
+    count, bound = time_mask_bounds(1000, p["frames_mask_size"], p["num_frame_masks"], p["max_frames_mask_fraction"])
+    if count:
+        notes.append(f"time masks shrink with the length: at 1000 of its frames {count} of {p['num_frame_masks']}, "
+                     f"widths 0..{bound - 1} (max_frames_mask_fraction {p['max_frames_mask_fraction']:g})")
     if p["p"] < 1.0:
         notes.append(f"p = {p['p']:g}: each draw skips the warp and, separately, the masks with probability "
                      f"{1 - p['p']:.2g}")

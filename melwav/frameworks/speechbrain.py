@@ -572,6 +572,10 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
                           ("freq_count_low", a["drop_count_low"], "")]
             replaces[op] = a["replace"]
             extra.append((f"{op}_replace", a["replace"], ""))
+            unit = "frames" if op == "time" else "channels"
+            notes.append(f"{a['name']}: {a['drop_count_low']}..{a['drop_count_high']} masks per batch of "
+                         f"{a['drop_length_low']}..{a['drop_length_high'] - 1} {unit}, starting anywhere and cut at "
+                         f"the end")
             if a["drop_length_low"] == a["drop_length_high"] and a["drop_count_high"]:
                 notes.append(f"{a['name']}: drop_length_low == drop_length_high, where SpeechBrain's torch.randint "
                              f"raises")
