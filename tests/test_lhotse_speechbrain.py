@@ -389,3 +389,56 @@ def test_cli_config_and_export(small_settings, write_clip, tmp_path, capsys):
     capsys.readouterr()
     assert cli.main([str(clip), "--policy", "LD", "--export", "lhotse"]) == 0
     assert "lhotse.dataset.SpecAugment(" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def recipe_texts(draw):
+    """A lhotse call or SpeechBrain hparams with any settings in range, as a user could paste them."""
+    if draw(st.booleans()):
+        warp = draw(st.one_of(st.none(), st.integers(-5, 90)))
+        return (f"SpecAugment(time_warp_factor={warp}, num_feature_masks={draw(st.integers(0, 4))}, "
+                f"features_mask_size={draw(st.integers(1, 90))}, num_frame_masks={draw(st.integers(0, 12))}, "
+                f"frames_mask_size={draw(st.integers(1, 150))}, "
+                f"max_frames_mask_fraction={draw(st.floats(0, 1, allow_nan=False))!r}, "
+                f"p={draw(st.floats(0, 1, allow_nan=False))!r})")
+    blocks, names = [], []
+    for name, dim in (("t", 1), ("f", 2)):
+        if draw(st.booleans()):
+            lo, hi = sorted(draw(st.lists(st.integers(0, 90), min_size=2, max_size=2)))
+            c_lo, c_hi = sorted(draw(st.lists(st.integers(0, 5), min_size=2, max_size=2)))
+            replace = draw(st.sampled_from(speechbrain.REPLACE))
+            blocks.append(f"{name}: !new:speechbrain.augment.freq_domain.SpectrogramDrop\n  drop_length_low: {lo}\n"
+                          f"  drop_length_high: {hi}\n  drop_count_low: {c_lo}\n  drop_count_high: {c_hi}\n"
+                          f"  replace: {replace}\n  dim: {dim}\n")
+            names.append(name)
+    if draw(st.booleans()) or not names:
+        blocks.append(f"w: !new:speechbrain.augment.freq_domain.Warping\n  warp_window: {draw(st.integers(0, 60))}\n")
+        names.append("w")
+    order = draw(st.permutations(names))
+    lo, hi = draw(st.integers(-1, 4)), draw(st.integers(-1, 4))
+    blocks.append(f"aug: !new:speechbrain.augment.augmenter.Augmenter\n  min_augmentations: {lo}\n"
+                  f"  max_augmentations: {hi}\n  augment_prob: {draw(st.floats(0, 1, allow_nan=False))!r}\n"
+                  f"  shuffle_augmentations: {str(draw(st.booleans())).lower()}\n"
+                  f"  augmentations: [{', '.join(f'!ref <{n}>' for n in order)}]\n")
+    return "".join(blocks)
+
+
+@settings(max_examples=80, deadline=None)
+@given(recipe_texts(), st.integers(8, 60), st.integers(1, 500), st.integers(0, 2**31))
+def test_any_recipe_draws_a_valid_record_that_replays(text, n_mels, n_frames, seed):
+    config = FW.import_recipe(text).to_config(MelSettings(sr=16000, hop_length=160, n_fft=400, n_mels=n_mels))
+    rec = A.draw(config, n_mels=n_mels, n_frames=n_frames, rng=np.random.default_rng(seed))
+    assert all(0 <= m.start and m.stop <= n_mels for m in rec.freq_masks)
+    assert all(0 <= m.start and m.stop <= n_frames for m in rec.time_masks)
+    assert sorted(rec.order) == ["freq", "time", "warp"]
+    again = A.AugmentRecord.from_dict(json.loads(json.dumps(rec.to_dict())))
+    assert again == rec
+    L = np.random.default_rng(seed % 1000).normal(-40, 10, size=(n_mels, n_frames))
+    out = A.apply(L, again)
+    assert out.shape == L.shape and np.all(np.isfinite(out))
