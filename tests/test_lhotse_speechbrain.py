@@ -442,3 +442,15 @@ def test_any_recipe_draws_a_valid_record_that_replays(text, n_mels, n_frames, se
     L = np.random.default_rng(seed % 1000).normal(-40, 10, size=(n_mels, n_frames))
     out = A.apply(L, again)
     assert out.shape == L.shape and np.all(np.isfinite(out))
+
+
+def test_cli_reads_an_apply_line_without_running_it(write_clip, tmp_path, capsys):
+    clip, _ = write_clip("in.wav", 0.5, 8000)
+    marker = tmp_path / "pwned"
+    cfg = tmp_path / "hparams.yaml"
+    cfg.write_text(f"boom: !apply:os.system [\"touch {marker}\"]\n" + SB_DROPS.format(prob=1.0, lo=3, hi=3))
+    ten_ms_80 = ["--sr", "8000", "--hop", "80", "--n-fft", "256", "--n-mels", "80"]  # the recipe's own units
+    assert cli.main([str(clip), "--config", str(cfg), "--export", "speechbrain", *ten_ms_80]) == 0
+    out = capsys.readouterr().out
+    assert "drop_count_high: 3" in out and "warp_window: 10" in out and "boom" not in out
+    assert not marker.exists()
