@@ -334,6 +334,17 @@ def test_speechbrain_detection_leaves_the_others_alone():
         assert FW.detect_framework((REPO / "examples" / name).read_text()) == framework
 
 
+def test_speechbrain_names_from_the_file_reach_messages_only_as_plain_names():
+    text = ('"<img src=x onerror=alert(1)>": !new:speechbrain.augment.freq_domain.SpectrogramDrop\n'
+            '  drop_length_low: 4\n  drop_length_high: 9\n')
+    notes = " ".join(FW.import_recipe(text).config_notes())
+    assert "an unnamed entry: 1..3 masks per batch of 4..8 frames" in notes and "<" not in notes
+    bad = 'd: !new:speechbrain.augment.freq_domain.SpectrogramDrop\n  "<b>x</b>": 1\n'
+    with pytest.raises(ParameterError, match="argument an unnamed entry") as info:
+        FW.import_recipe(bad)
+    assert "<" not in str(info.value)
+
+
 def test_speechbrain_align_corners_resampler():
     x = np.random.default_rng(0).normal(size=(3, 17))
     for size in (5, 17, 30):

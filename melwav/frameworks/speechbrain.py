@@ -350,7 +350,7 @@ def _kwargs(obj: Tagged, defaults: dict, tree: dict, where: str) -> dict:
     given = dict(zip(names, obj.args))
     for key, value in obj.kwargs.items():
         if not isinstance(key, str) or key not in defaults:
-            raise ParameterError(f"{where}: unknown {obj.path.rsplit('.', 1)[-1]} argument {short(key)} "
+            raise ParameterError(f"{where}: unknown {obj.path.rsplit('.', 1)[-1]} argument {label(key)} "
                                  f"(known: {', '.join(names)})")
         if key in given:
             raise ParameterError(f"{where}: argument {key} given twice")
@@ -391,7 +391,7 @@ def _augmentation(obj, tree: dict, where: str) -> dict:
         return _drop(obj, tree, where)
     if isinstance(obj, Tagged) and obj.tag == "new" and obj.path == WARP:
         return _warping(obj, tree, where)
-    path = obj.path[:80] if isinstance(obj, Tagged) else type(obj).__name__
+    path = label(obj.path, 80) if isinstance(obj, Tagged) else type(obj).__name__
     return {"class": "other", "name": where, "path": path}
 
 
@@ -414,21 +414,21 @@ def parse(source):
         raise ParameterError(f"{len(legacy)} pre-1.0 SpecAugment objects; give the one to hear")
     if legacy and not any(v.path in (DROP, WARP, AUGMENTER) for v in top.values()):
         key, obj = legacy[0]
-        notes.append(f"{str(key)[:40]}: SpeechBrain < 1.0 lobes.augment.SpecAugment (masks kept whole, fixed "
+        notes.append(f"{label(key)}: SpeechBrain < 1.0 lobes.augment.SpecAugment (masks kept whole, fixed "
                      f"counts; warp, frequency, time)")
-        return {"legacy": _legacy(obj, tree, str(key)[:40])}, notes, found
+        return {"legacy": _legacy(obj, tree, label(key))}, notes, found
     augmenters = []
     for key, obj in top.items():
         if obj.path != AUGMENTER:
             continue
-        p = _kwargs(obj, AUGMENTER_DEFAULTS, tree, str(key)[:40])
+        p = _kwargs(obj, AUGMENTER_DEFAULTS, tree, label(key))
         items = p["augmentations"]
         if not isinstance(items, (list, tuple)) or len(items) > MAX_ITEMS:
-            raise ParameterError(f"{str(key)[:40]}.augmentations must be a list of at most {MAX_ITEMS}")
-        augs = [_augmentation(resolve(item, tree), tree, _ref_name(item, f"{str(key)[:40]}[{i}]"))
+            raise ParameterError(f"{label(key)}.augmentations must be a list of at most {MAX_ITEMS}")
+        augs = [_augmentation(resolve(item, tree), tree, _ref_name(item, f"{label(key)}[{i}]"))
                 for i, item in enumerate(items)]
         if any(a["class"] != "other" for a in augs):
-            augmenters.append((str(key)[:40], p, augs))
+            augmenters.append((label(key), p, augs))
     if len(augmenters) > 1:
         raise ParameterError(f"{len(augmenters)} Augmenters hold spectrogram augmentations "
                              f"({', '.join(a[0] for a in augmenters)}); give the one to hear")
@@ -441,7 +441,7 @@ def parse(source):
             augs = [a for a, on in zip(augs, enable) if check_bool(f"{name}.enable_augmentations", on)]
         params = {**_augmenter(p, name, len(augs), notes), "augmentations": augs}
     else:
-        augs = [_augmentation(v, tree, str(k)[:40]) for k, v in top.items() if v.path in (DROP, WARP)]
+        augs = [_augmentation(v, tree, label(k)) for k, v in top.items() if v.path in (DROP, WARP)]
         if not augs:
             raise ParameterError("no SpeechBrain SpectrogramDrop or Warping (!new:speechbrain.augment.freq_domain."
                                  "...) found")
@@ -518,9 +518,19 @@ def _legacy_fields(p: dict) -> tuple[Fields, list[str]]:
     return Fields(W=W, F=F, mF=mF, T=T, mT=mT, p=1.0, pS=pS, fill="mean", extra=tuple(extra)), notes
 
 
+_LABEL_RE = re.compile(r"[A-Za-z0-9_.\-\[\]]+")
+
+
+def label(key, limit: int = 40) -> str:
+    """A key or dotted path from the file as it may appear in a message: plain name characters only (the text
+    reaches Markdown in the app), else ``an unnamed entry``."""
+    key = str(key) if isinstance(key, (str, int)) else ""
+    return key[:limit] if _LABEL_RE.fullmatch(key[:limit] or "?") else "an unnamed entry"
+
+
 def _ref_name(item, fallback: str) -> str:
     if isinstance(item, Ref) and _REF_RE.fullmatch(item.text.strip()):
-        return item.text.strip()[1:-1][:40]
+        return label(item.text.strip()[1:-1])
     return fallback
 
 
@@ -573,9 +583,10 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
             replaces[op] = a["replace"]
             extra.append((f"{op}_replace", a["replace"], ""))
             unit = "frames" if op == "time" else "channels"
-            notes.append(f"{a['name']}: {a['drop_count_low']}..{a['drop_count_high']} masks per batch of "
-                         f"{a['drop_length_low']}..{a['drop_length_high'] - 1} {unit}, starting anywhere and cut at "
-                         f"the end")
+            if a["drop_length_high"] > a["drop_length_low"]:
+                notes.append(f"{a['name']}: {a['drop_count_low']}..{a['drop_count_high']} masks per batch of "
+                             f"{a['drop_length_low']}..{a['drop_length_high'] - 1} {unit}, starting anywhere and cut "
+                             f"at the end")
             if a["drop_length_low"] == a["drop_length_high"] and a["drop_count_high"]:
                 notes.append(f"{a['name']}: drop_length_low == drop_length_high, where SpeechBrain's torch.randint "
                              f"raises")
