@@ -115,7 +115,8 @@ def test_lhotse_forms_and_detection():
     ("SpecAugment(time_warp_factor=80, bogus=1)", "bogus"),
     ("SpecAugment(time_warp_factor=80, p=1.5)", "p must be"),
     ("SpecAugment(time_warp_factor=80)\nSpecAugment(time_warp_factor=80)", "found 2"),
-    ("--spec-aug-time-warp-factor eighty", "must be a int"),
+    ("--spec-aug-time-warp-factor eighty", "must be a whole number"),
+    ("SpecAugment(time_warp_factor=f('<img src=x>'))", "an expression of 16 characters"),
     ('{"num_frame_masks": 3, "frames": 1}', "frames"),
 ])
 def test_lhotse_bad_input(text, match):

@@ -237,8 +237,16 @@ def _parse_call(text: str) -> tuple[dict, list[str]]:
             conf[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
             raise ParameterError(f"line {call.lineno}: SpecAugment argument {key}= must be a literal number (or "
-                                 f"None), got {ast.unparse(value)[:60]!r}; nothing was run") from None
+                                 f"None), got {_shown(ast.unparse(value))}; nothing was run") from None
     return conf, notes
+
+
+_PLAIN_RE = re.compile(r"[\w.()+\-*/ ]{1,60}")
+
+
+def _shown(text: str) -> str:
+    """Text from the recipe as it may appear in a message (which can reach Markdown): plain characters only."""
+    return repr(text) if _PLAIN_RE.fullmatch(text) else f"an expression of {len(text)} characters"
 
 
 def _parse_flags(text: str) -> tuple[dict, list[str]]:
@@ -265,8 +273,9 @@ def _parse_flags(text: str) -> tuple[dict, list[str]]:
             else:
                 flags[name] = int(value) if kind == "int" else float(value)
         except ValueError:
-            raise ParameterError(f"icefall flag {name} must be {'true or false' if kind == 'bool' else 'a ' + kind}"
-                                 f", got {short(value)}") from None
+            what = {"bool": "true or false", "int": "a whole number", "float": "a number"}[kind]
+            raise ParameterError(f"icefall flag {name} must be {what}"
+                                 f", got {_shown(value)}") from None
     conf = dict(ICEFALL)
     notes = []
     if not flags.get("--enable-spec-aug", True):
