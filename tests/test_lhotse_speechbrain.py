@@ -263,6 +263,7 @@ def test_speechbrain_apply_is_not_run(tmp_path):
     assert not marker.exists()
     tree = speechbrain.load(text)
     assert tree["boom"].tag == "apply" and tree["boom"].path == "os.system" and tree["t"] == (1, 2)
+    assert speechbrain.load("lr: 1e-3\nn: 5\n") == {"lr": 0.001, "n": 5}  # YAML 1.2 floats, as ruamel reads them
     # hyperpyyaml parses tuples with yaml.Loader (python/object tags run); here they are refused
     with pytest.raises(ParameterError, match="malformed"):
         speechbrain.load(f"t: (1, !!python/object/apply:os.system [\"touch {marker}\"])\n")

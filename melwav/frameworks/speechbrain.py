@@ -146,6 +146,9 @@ def _make_tuple(loader, node):
 
 
 _Loader.add_constructor("!tuple", _make_tuple)
+# hyperpyyaml reads the text with ruamel.yaml (YAML 1.2) first, where "1e-3" is a float, not a string.
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"),
+                              list("-+0123456789"))
 _Loader.add_implicit_resolver("!tuple", re.compile(r"^\(.*\)$"), first="(")
 
 
