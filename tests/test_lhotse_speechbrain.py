@@ -467,3 +467,19 @@ def test_cli_reads_an_apply_line_without_running_it(write_clip, tmp_path, capsys
     out = capsys.readouterr().out
     assert "drop_count_high: 3" in out and "warp_window: 10" in out and "boom" not in out
     assert not marker.exists()
+
+
+def test_app_import_and_export_handlers(tmp_path):
+    import app
+
+    analysis = (16000, 400, 160, 80)
+    marker = tmp_path / "pwned"
+    text = f"boom: !apply:os.system [\"touch {marker}\"]\n" + SB_DROPS.format(prob=1.0, lo=3, hi=3)
+    out = app.import_recipe_handler(text, "auto", 0, 0, -60, *analysis)
+    assert out[11] == "speechbrain" and "**Imported: speechbrain**" in out[12] and not marker.exists()
+    sliders = out[1:12]
+    exported, notes = app.export_recipe_handler("lhotse", 0, 0, *sliders, *analysis)
+    assert exported.startswith("lhotse.dataset.SpecAugment(time_warp_factor=10") and "cannot express" in notes
+    out = app.import_recipe_handler((REPO / "examples" / "lhotse_icefall_librispeech.txt").read_text(), "auto", 0, 0,
+                                    -60, *analysis)
+    assert out[11] == "lhotse" and "icefall's default 80" in out[12]
