@@ -483,3 +483,13 @@ def test_app_import_and_export_handlers(tmp_path):
     out = app.import_recipe_handler((REPO / "examples" / "lhotse_icefall_librispeech.txt").read_text(), "auto", 0, 0,
                                     -60, *analysis)
     assert out[11] == "lhotse" and "icefall's default 80" in out[12]
+
+
+def test_slider_configs_say_which_defaults_stand_in_for_the_recipe():
+    rng = np.random.default_rng(0)
+    plain = A.SpecAugmentConfig(time_mask_frames=20, n_time_masks=2, convention="speechbrain")
+    rec = A.draw(plain, n_mels=40, n_frames=200, rng=rng)
+    assert any("widths from 0, fixed counts" in n for n in rec.notes) and len(rec.time_masks) == 2
+    rec = A.draw(plain.replace(convention="lhotse"), n_mels=40, n_frames=200, rng=rng)
+    assert any("its default 0.9" in n for n in rec.notes)
+    assert not any("not given" in n for n in draws(lhotse_config(), 200, n=1)[0].notes)

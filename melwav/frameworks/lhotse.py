@@ -103,6 +103,8 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     """lhotse ``SpecAugment`` for one example (see the module notes)."""
     notes = []
     p = float(config.option("apply_prob", DEFAULTS["p"]))
+    if config.option("apply_prob") is None:
+        notes.append(f"lhotse's p (apply probability) not given: its default {p:g}")
     if config.width_ratio or config.masks_per_frame:
         notes.append("lhotse has no pS or pM (its count and width follow max_frames_mask_fraction): ignored")
     warp = None

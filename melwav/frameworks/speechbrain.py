@@ -288,6 +288,9 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     legacy_ratio = config.option("starts") == "whole" and config.width_ratio
     if config.max_time_ratio < 1.0 or (config.width_ratio and not legacy_ratio) or config.masks_per_frame:
         notes.append("SpeechBrain has no p, pS or pM: ignored")
+    if config.option("slots") is None:
+        notes.append("no SpeechBrain settings beyond the sliders: widths from 0, fixed counts, one Augmenter "
+                     "applying time, frequency, warp")
     slots = tuple(config.option("slots", ORDER))
     n_min = min(int(config.option("n_min", len(slots))), len(slots))
     n_max = min(int(config.option("n_max", len(slots))), len(slots))
