@@ -493,3 +493,26 @@ def test_slider_configs_say_which_defaults_stand_in_for_the_recipe():
     rec = A.draw(plain.replace(convention="lhotse"), n_mels=40, n_frames=200, rng=rng)
     assert any("its default 0.9" in n for n in rec.notes)
     assert not any("not given" in n for n in draws(lhotse_config(), 200, n=1)[0].notes)
+
+
+@pytest.mark.parametrize("entry", [("n_min", "x", ""), ("augment_prob", 2.0, ""), ("slots", ("time", "jump"), ""),
+                                   ("time_count_low", 9, ""), ("shuffle", "yes", ""), ("starts", "middle", "")])
+def test_hand_edited_settings_are_checked_when_drawn(entry):
+    config = sb_config().to_dict()
+    config["extra"] = [list(e) for e in config["extra"] if e[0] != entry[0]] + [list(entry)]
+    config = A.SpecAugmentConfig.from_dict(json.loads(json.dumps(config)))
+    with pytest.raises(ParameterError, match=f"extra {entry[0]}"):
+        A.draw(config, n_mels=80, n_frames=100, rng=np.random.default_rng(0))
+    with pytest.raises(ParameterError, match=f"extra {entry[0]}"):
+        FW.export_recipe(config, settings=S10, framework="speechbrain")
+
+
+def test_hand_edited_replace_never_reaches_the_yaml():
+    config = sb_config().to_dict()
+    config["extra"] = [e for e in config["extra"] if e[0] != "time_replace"] + [["time_replace", 'x"\nboom: 1', ""]]
+    with pytest.raises(ParameterError, match="extra replace"):
+        FW.export_recipe(A.SpecAugmentConfig.from_dict(config), settings=S10, framework="speechbrain")
+    lhotse = lhotse_config().to_dict()
+    lhotse["extra"] = [["apply_prob", "0.5", ""]]
+    with pytest.raises(ParameterError, match="extra apply_prob"):
+        A.draw(A.SpecAugmentConfig.from_dict(lhotse), n_mels=80, n_frames=100, rng=np.random.default_rng(0))

@@ -36,7 +36,7 @@ import shlex
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_float
 from ..records import SpecAugmentConfig, WarpDraw, clipped
 from ._common import Fields, check_known, check_number, check_whole, make_record, short
 from ._resample import two_piece_warp
@@ -102,7 +102,7 @@ def _masks(axis_len: int, bound: int, count: int, rng: np.random.Generator):
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
     """lhotse ``SpecAugment`` for one example (see the module notes)."""
     notes = []
-    p = float(config.option("apply_prob", DEFAULTS["p"]))
+    p = check_float("extra apply_prob", config.option("apply_prob", DEFAULTS["p"]), low=0.0, high=1.0)
     if config.option("apply_prob") is None:
         notes.append(f"lhotse's p (apply probability) not given: its default {p:g}")
     if config.width_ratio or config.masks_per_frame:
@@ -338,7 +338,7 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
 
 def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=None) -> str:
     """A ``lhotse.dataset.SpecAugment(...)`` call."""
-    apply_prob = float((extra or {}).get("apply_prob", 1.0))
+    apply_prob = check_float("extra apply_prob", (extra or {}).get("apply_prob", 1.0), low=0.0, high=1.0)
     if c.convention != NAME:
         if W:
             notes.append("lhotse's warp: anchor in W+1..n-W-1, displacement -W..W, bicubic resize of both sides, "

@@ -46,7 +46,7 @@ import re
 import numpy as np
 import yaml
 
-from ..errors import ParameterError
+from ..errors import ParameterError, check_float, check_int
 from ..records import SpecAugmentConfig, WarpDraw, clipped
 from ._common import Fields, check_bool, check_number, check_whole, make_record, short
 from ._resample import two_piece_warp
@@ -282,6 +282,29 @@ def _masks(axis_len: int, lo: int, hi: int, count_lo: int, count_hi: int, rng, n
     return [clipped(s, w, axis_len) for s, w in zip(starts, widths)]
 
 
+def _options(config: SpecAugmentConfig) -> dict:
+    """The config's SpeechBrain settings (``extra``), checked: they may come from a hand-edited params JSON."""
+    slots = config.option("slots", ORDER)
+    if not isinstance(slots, tuple) or not all(s in ("time", "freq", "warp", "other") for s in slots):
+        raise ParameterError("extra slots must list 'time', 'freq', 'warp' or 'other'")
+    starts = config.option("starts", "anywhere")
+    if starts not in ("anywhere", "whole"):
+        raise ParameterError("extra starts must be 'anywhere' or 'whole'")
+    return {
+        "slots": slots, "starts": starts,
+        "n_min": check_int("extra n_min", config.option("n_min", len(slots)), low=0, high=MAX_ITEMS),
+        "n_max": check_int("extra n_max", config.option("n_max", len(slots)), low=0, high=MAX_ITEMS),
+        "augment_prob": check_float("extra augment_prob", config.option("augment_prob", 1.0), low=0.0, high=1.0),
+        "shuffle": check_bool("extra shuffle", config.option("shuffle", False)),
+        "time_length_low": config.option("time_length_low", 0),  # sizes: checked ints already
+        "freq_length_low": config.option("freq_length_low", 0),
+        "time_count_low": check_int("extra time_count_low", config.option("time_count_low", config.n_time_masks),
+                                    low=0, high=config.n_time_masks),
+        "freq_count_low": check_int("extra freq_count_low", config.option("freq_count_low", config.n_freq_masks),
+                                    low=0, high=config.n_freq_masks),
+    }
+
+
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
     """SpeechBrain's Augmenter with SpectrogramDrop / Warping, for one utterance (see the module notes)."""
     notes = []
@@ -291,32 +314,28 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     if config.option("slots") is None:
         notes.append("no SpeechBrain settings beyond the sliders: widths from 0, fixed counts, one Augmenter "
                      "applying time, frequency, warp")
-    slots = tuple(config.option("slots", ORDER))
-    n_min = min(int(config.option("n_min", len(slots))), len(slots))
-    n_max = min(int(config.option("n_max", len(slots))), len(slots))
-    n_max = max(n_min, n_max)
-    prob = float(config.option("augment_prob", 1.0))
+    o = _options(config)
+    slots, n_min, prob = o["slots"], o["n_min"], o["augment_prob"]
+    n_max = max(n_min, o["n_max"])  # as the Augmenter clamped them (an N past the list applies all)
     warp, freq, time, done = None, [], [], []
     if rng.random() > prob:
         notes.append(f"SpeechBrain skipped the augmentation this time (augment_prob = {prob:g})")
         return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, None, [], [], notes)
     N = int(rng.integers(n_min, n_max + 1))
-    if config.option("shuffle", False):
+    if o["shuffle"]:
         slots = tuple(slots[i] for i in rng.permutation(len(slots)))
     if N < len(slots):
         notes.append(f"the Augmenter applied {N} of its {len(slots)} augmentations this time: "
                      f"{', '.join(slots[:N]) or 'none'}")
-    whole = config.option("starts", "anywhere") == "whole"
+    whole = o["starts"] == "whole"
     for op in slots[:N]:
         if op == "time":
             hi = int(config.width_ratio * n_frames) if whole and config.width_ratio else config.time_mask_frames
-            time = _masks(n_frames, config.option("time_length_low", 0), hi,
-                          config.option("time_count_low", config.n_time_masks), config.n_time_masks, rng, notes,
+            time = _masks(n_frames, o["time_length_low"], hi, o["time_count_low"], config.n_time_masks, rng, notes,
                           "time", whole)
         elif op == "freq":
-            freq = _masks(n_mels, config.option("freq_length_low", 0), config.freq_mask_bands,
-                          config.option("freq_count_low", config.n_freq_masks), config.n_freq_masks, rng, notes,
-                          "frequency", whole)
+            freq = _masks(n_mels, o["freq_length_low"], config.freq_mask_bands, o["freq_count_low"],
+                          config.n_freq_masks, rng, notes, "frequency", whole)
         elif op == "warp" and config.warp_frames:
             W = config.warp_frames
             if n_frames - W <= W:
@@ -440,12 +459,13 @@ def parse(source):
                              f"({', '.join(a[0] for a in augmenters)}); give the one to hear")
     if augmenters:
         name, p, augs = augmenters[0]
+        listed = len(augs)  # SpeechBrain clamps min/max_augmentations to the list BEFORE enable_augmentations
         enable = p["enable_augmentations"]
         if enable is not None:
             if not isinstance(enable, list) or len(enable) != len(augs):
                 raise ParameterError(f"{name}.enable_augmentations must be a list as long as augmentations")
             augs = [a for a, on in zip(augs, enable) if check_bool(f"{name}.enable_augmentations", on)]
-        params = {**_augmenter(p, name, len(augs), notes), "augmentations": augs}
+        params = {**_augmenter(p, name, listed, notes), "augmentations": augs}
     else:
         augs = [_augmentation(v, tree, label(k)) for k, v in top.items() if v.path in (DROP, WARP)]
         if not augs:
@@ -629,6 +649,7 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
     """HyperPyYAML: a SpectrogramDrop per axis, a Warping and the Augmenter listing them."""
     x = extra or {}
     own = c.convention == NAME and bool(x)
+    o = _options(c) if c.convention == NAME else {}  # checked (a params file may have been edited by hand)
     if x.get("starts") == "whole":
         notes.append("written as SpeechBrain >= 1.0 SpectrogramDrop, whose masks start anywhere and are cut at the "
                      "end (the pre-1.0 SpecAugment kept them whole)")
@@ -649,7 +670,7 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
     default_replace = "zeros" if c.fill in ("value", "floor") else "mean"
     blocks, names = {}, {}
     if T and mT:
-        low, count_low = x.get("time_length_low", 0), x.get("time_count_low", mT)
+        low, count_low = int(x.get("time_length_low", 0)), o.get("time_count_low", mT)
         if low >= T:
             notes.append("time drop_length_low >= drop_length_high after unit conversion: low set to high - 1")
             low = T - 1
@@ -657,7 +678,7 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
         blocks["time"] = _drop_text("time_drop", low, T, min(count_low, mT), mT,
                                     x.get("time_replace", default_replace), 1)
     if F and mF:
-        low, count_low = x.get("freq_length_low", 0), x.get("freq_count_low", mF)
+        low, count_low = int(x.get("freq_length_low", 0)), o.get("freq_count_low", mF)
         if low >= F:
             notes.append("frequency drop_length_low >= drop_length_high after unit conversion: low set to high - 1")
             low = F - 1
@@ -667,26 +688,28 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
     if W:
         names["warp"] = "time_warp"
         blocks["warp"] = f"time_warp: !new:{WARP}\n    warp_window: {W}\n    warp_mode: bicubic\n    dim: 1\n"
-    slots = list(x.get("slots", ORDER if c.convention == NAME else ("warp", "freq", "time")))
+    slots = list(o.get("slots", ("warp", "freq", "time")))
     if "other" in slots:
         notes.append("augmentations other than SpectrogramDrop and time Warping are not written")
     listed = [s for s in slots if s in blocks] + [s for s in ("warp", "freq", "time") if s in blocks and s not in slots]
     if not listed:
         notes.append("nothing to apply: no SpectrogramDrop or Warping written")
         return "# SpeechBrain: no spectrogram augmentation\n"
-    n_min = min(x.get("n_min", len(listed)), len(listed))
-    n_max = min(x.get("n_max", len(listed)), len(listed))
+    n_min = min(o.get("n_min", len(listed)), len(listed))
+    n_max = min(o.get("n_max", len(listed)), len(listed))
     if own and len(listed) < len(slots):
         notes.append("the Augmenter's min/max_augmentations count the augmentations left out")
     text = "".join(blocks[s] for s in listed)
     text += (f"fea_augment: !new:{AUGMENTER}\n    min_augmentations: {n_min}\n    max_augmentations: {max(n_min, n_max)}\n"
-             f"    augment_prob: {float(x.get('augment_prob', 1.0))!r}\n"
-             f"    shuffle_augmentations: {'true' if x.get('shuffle', False) else 'false'}\n"
+             f"    augment_prob: {float(o.get('augment_prob', 1.0))!r}\n"
+             f"    shuffle_augmentations: {'true' if o.get('shuffle', False) else 'false'}\n"
              f"    augmentations: [{', '.join(f'!ref <{names[s]}>' for s in listed)}]\n")
     return text
 
 
 def _drop_text(name, low, high, count_low, count_high, replace, dim) -> str:
+    if replace not in REPLACE:  # (an extra setting from a hand-edited params file never reaches the YAML)
+        raise ParameterError(f"extra replace must be one of {', '.join(REPLACE)}")
     return (f"{name}: !new:{DROP}\n    drop_length_low: {low}\n    drop_length_high: {high}\n"
             f"    drop_count_low: {count_low}\n    drop_count_high: {count_high}\n    replace: \"{replace}\"\n"
             f"    dim: {dim}\n")
