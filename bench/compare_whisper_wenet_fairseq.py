@@ -146,11 +146,11 @@ def compare_whisper(path: str, n: int):
         rng = np.random.default_rng(1)
         if axis == "time":
             cfg = A.SpecAugmentConfig(convention="whisper", time_mask_frames=L, n_time_masks=k, masks_per_frame=prob,
-                                      fill="value", options={"attention_mask": attention, "window_frames": S})
+                                      fill="value", extra=(("attention_mask", attention, ""), ("window_frames", S, "frames")))
             shape = (80, length)
         else:
             cfg = A.SpecAugmentConfig(convention="whisper", freq_mask_bands=L, n_freq_masks=k, fill="value",
-                                      options={"mask_feature_prob": prob, "window_frames": 3000})
+                                      extra=(("mask_feature_prob", prob, ""), ("window_frames", 3000, "frames")))
             shape = (S, 100)
         ours = np.array([masks_of(A.draw(cfg, n_mels=shape[0], n_frames=shape[1], rng=rng), axis, length)
                          for _ in range(n)])
@@ -189,7 +189,8 @@ def compare_wenet(path: str, n: int):
         changed = y != np.arange(T)
         theirs_c.append(changed.sum())
         theirs_back.append((np.arange(T) - y)[changed].mean() if changed.any() else 0.0)
-    sub = A.SpecAugmentConfig(convention="wenet", options={"spec_sub": True, "sub_count": 3, "sub_max_frames": 30})
+    sub = A.SpecAugmentConfig(convention="wenet", extra=(("spec_sub", True, ""), ("sub_count", 3, ""),
+                                                          ("sub_max_frames", 30, "frames")))
     ours_c, ours_back = [], []
     for _ in range(n):
         rec = A.draw(sub, n_mels=4, n_frames=T, rng=rng)
@@ -203,7 +204,7 @@ def compare_wenet(path: str, n: int):
     report("wenet spec_sub, 3 x max_t 30", "mean shift back", theirs_back, ours_back)
     short = np.ones((60, 4)).view(TorchLike)
     theirs_len = [np.asarray(ns["spec_trim"]({"feat": short}, max_t=50)["feat"]).shape[0] for _ in range(n)]
-    trim = A.SpecAugmentConfig(convention="wenet", options={"spec_trim": True, "trim_max_frames": 50})
+    trim = A.SpecAugmentConfig(convention="wenet", extra=(("spec_trim", True, ""), ("trim_max_frames", 50, "frames")))
     ours_len = [60 - dict(A.draw(trim, n_mels=4, n_frames=60, rng=rng).extra)["trim"] for _ in range(n)]
     report("wenet spec_trim, 60 frames, max_t 50", "frames kept", theirs_len, ours_len)
 

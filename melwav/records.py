@@ -20,12 +20,14 @@ from .errors import ParameterError, RecordError, check_float, check_int, check_k
 FILL_MODES = ("mean", "floor", "value", "stage_mean", "band_mean", "absolute")
 #: The operations every record has (in some order); a framework may add its own (see :mod:`melwav.frameworks`).
 OPERATIONS = ("warp", "freq", "time")
+#: The units an entry of :attr:`SpecAugmentConfig.extra` can carry: sizes ("frames", "bands") are converted
+#: between a framework's features and the analysis like W, T and F; "" marks a count, ratio, name or flag.
+EXTRA_UNITS = ("", "frames", "bands")
+MAX_EXTRA = 32
 
 # Bounds a person can reach with the CLI or the sliders; beyond them the request is refused, not clamped.
 MAX_MASKS = 100
 MAX_FRAMES = 100_000
-#: At most this many framework options on a config (see ``SpecAugmentConfig.options``).
-MAX_OPTIONS = 16
 
 _NAME_RE = re.compile(r"[a-z][a-z0-9_-]{0,39}\Z")
 
@@ -74,11 +76,11 @@ class SpecAugmentConfig:
     convention : str
         Whose drawing rules to follow: ``"melwav"`` (the papers', :mod:`melwav.specaugment`) or a training
         framework's (one of :data:`melwav.frameworks.FRAMEWORKS`; checked when drawing).
-    options : tuple of (str, scalar) pairs
-        A framework's own settings beyond the eight numbers (e.g. Whisper's ``mask_feature_prob``, WeNet's
-        ``spec_sub``), read only by that framework's draw and export; sorted by name, values bool, int,
-        float, None or a short str. A name ending in ``_frames`` is a frame count and one ending in
-        ``_bands`` a band count: they are converted between units like W, T and F. A dict is accepted.
+    extra : tuple of (name, value, unit)
+        The framework's own settings beyond the eight numbers (e.g. an apply probability, a width's lower
+        bound, an order of operations), read only by the framework named in ``convention``; ``unit`` is one
+        of :data:`EXTRA_UNITS` (a size in this analysis' frames or bands, like W, T, F). Values are
+        JSON-able scalars or short tuples of them. Empty for melwav's own rules.
     """
 
     warp_frames: int = 0
@@ -92,7 +94,7 @@ class SpecAugmentConfig:
     fill: str = "mean"
     fill_db: float = -80.0
     convention: str = "melwav"
-    options: tuple[tuple[str, object], ...] = ()
+    extra: tuple = ()
 
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
@@ -109,11 +111,14 @@ class SpecAugmentConfig:
         set_("fill_db", check_float("fill_db", self.fill_db, low=-200.0, high=50.0))
         if not isinstance(self.convention, str) or not _NAME_RE.match(self.convention):
             raise ParameterError(f"convention must be melwav or a framework's name, got {_short(self.convention)}")
-        set_("options", check_options(self.options))
+        set_("extra", _check_extra(self.extra))
 
     def option(self, name: str, default=None):
-        """The framework option ``name`` (see ``options``), or ``default``."""
-        return dict(self.options).get(name, default)
+        """The value of the framework setting ``name`` in :attr:`extra`, else ``default``."""
+        for key, value, _unit in self.extra:
+            if key == name:
+                return value
+        return default
 
     @property
     def is_identity(self) -> bool:
@@ -129,9 +134,9 @@ class SpecAugmentConfig:
 
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
-        out["options"] = dict(self.options)  # as a JSON object; left out when there are none
-        if not self.options:
-            del out["options"]
+        out["extra"] = [list(item) for item in self.extra]  # left out when empty: older files stay as they were
+        if not self.extra:
+            del out["extra"]
         return out
 
     @classmethod
@@ -140,25 +145,36 @@ class SpecAugmentConfig:
         return cls(**data)
 
 
-def check_options(options) -> tuple[tuple[str, object], ...]:
-    """``options`` (a mapping or (name, value) pairs) as sorted pairs of checked names and scalar values."""
-    items = options.items() if isinstance(options, dict) else options
-    if not isinstance(items, (list, tuple, type({}.items()))) or len(items) > MAX_OPTIONS:
-        raise ParameterError(f"options must be at most {MAX_OPTIONS} (name, value) pairs, got {_short(options)}")
-    out = {}
-    for item in items:
-        if not isinstance(item, (list, tuple)) or len(item) != 2:
-            raise ParameterError(f"options must be (name, value) pairs, got {_short(item)}")
-        name, value = item
-        if not isinstance(name, str) or not _NAME_RE.match(name) or name in out:
-            raise ParameterError(f"option names must be distinct lower-case names, got {_short(name)}")
-        ok = value is None or isinstance(value, (bool, int)) or (isinstance(value, str) and len(value) <= 40) or (
-            isinstance(value, float) and value == value and abs(value) != float("inf"))
-        if not ok:
-            raise ParameterError(f"option {name} must be a number, true/false, null or a short text, got "
-                                 f"{_short(value)}")
-        out[name] = value
-    return tuple(sorted(out.items()))
+def _check_scalar(where: str, value):
+    if value is None or isinstance(value, (bool, int, float)) or (isinstance(value, str) and len(value) <= 40):
+        return value
+    raise ParameterError(f"{where} must be a number, a flag or a short name, got {_short(value)}")
+
+
+def _check_extra(extra) -> tuple:
+    """:attr:`SpecAugmentConfig.extra` checked and made hashable (lists from JSON become tuples)."""
+    if not isinstance(extra, (list, tuple)) or len(extra) > MAX_EXTRA:
+        raise ParameterError(f"extra must be a list of at most {MAX_EXTRA} [name, value, unit] entries")
+    out, seen = [], set()
+    for i, item in enumerate(extra):
+        if not isinstance(item, (list, tuple)) or len(item) != 3:
+            raise ParameterError(f"extra[{i}] must be a [name, value, unit] triple, got {_short(item)}")
+        name, value, unit = item
+        if not isinstance(name, str) or not _NAME_RE.match(name) or name in seen:
+            raise ParameterError(f"extra[{i}] name must be a new lower-case identifier, got {_short(name)}")
+        if unit not in EXTRA_UNITS:
+            raise ParameterError(f"extra {name} unit must be one of {EXTRA_UNITS}, got {_short(unit)}")
+        if isinstance(value, (list, tuple)):
+            if len(value) > 8:
+                raise ParameterError(f"extra {name} must hold at most 8 values")
+            value = tuple(_check_scalar(f"extra {name}", v) for v in value)
+        else:
+            value = _check_scalar(f"extra {name}", value)
+        if unit:
+            value = check_int(f"extra {name} ({unit})", value, low=0, high=MAX_FRAMES)
+        seen.add(name)
+        out.append((name, value, unit))
+    return tuple(out)
 
 
 def _short(value) -> str:

@@ -3,6 +3,7 @@ detection, their own operations and warps, and hostile text (read, never run).""
 
 from __future__ import annotations
 
+import json
 import math
 import pathlib
 
@@ -21,8 +22,16 @@ N = 2000
 S10 = MelSettings(sr=16000, n_fft=400, hop_length=160, n_mels=80)  # 10 ms frames, 80 bands: no conversion
 
 
-def draws(convention, *, n_mels=80, n_frames=300, n=N, seed=0, options=(), **cfg):
-    config = A.SpecAugmentConfig(convention=convention, options=options, **cfg)
+def ex(settings) -> tuple:
+    """``SpecAugmentConfig.extra`` triples from (name, value) pairs or a dict, the unit from the name's suffix."""
+    items = settings.items() if isinstance(settings, dict) else settings
+    return tuple(item if len(item) == 3 else
+                 (item[0], item[1], "frames" if item[0].endswith("_frames") else
+                  "bands" if item[0].endswith("_bands") else "") for item in items)
+
+
+def draws(convention, *, n_mels=80, n_frames=300, n=N, seed=0, extra=(), **cfg):
+    config = A.SpecAugmentConfig(convention=convention, extra=ex(extra), **cfg)
     rng = np.random.default_rng(seed)
     return [A.draw(config, n_mels=n_mels, n_frames=n_frames, rng=rng) for _ in range(n)]
 
@@ -46,7 +55,7 @@ def whisper_rule_count(prob, L, min_masks, length, S, eps):
 def test_whisper_time_spans_with_attention_mask():
     # 5 s clip, defaults: int(0.05 * 500 / 10 + eps) = int(2.5 + eps): 2 or 3 spans, about half each.
     recs = draws("whisper", n_frames=500, time_mask_frames=10, n_time_masks=2, masks_per_frame=0.05,
-                 fill="value", options=WHISPER_OPTS)
+                 fill="value", extra=WHISPER_OPTS)
     counts = [len(r.time_masks) for r in recs]
     assert set(counts) == {2, 3}
     assert abs(share(counts, 3) - 0.5) < 0.05
@@ -62,7 +71,7 @@ def test_whisper_time_spans_with_attention_mask():
 def test_whisper_without_attention_mask_spans_fall_in_the_window():
     opts = (("attention_mask", False), ("mask_feature_prob", 0.0), ("window_frames", 3000))
     recs = draws("whisper", n_frames=500, time_mask_frames=10, n_time_masks=2, masks_per_frame=0.05,
-                 fill="value", options=opts)
+                 fill="value", extra=opts)
     # int(0.05 * 3000 / 10 + eps) = 15 spans over the window; those starting before 500 are heard
     assert all("drew 15 span(s)" in r.notes[-1] for r in recs)
     landed = [len(r.time_masks) for r in recs]
@@ -73,7 +82,7 @@ def test_whisper_without_attention_mask_spans_fall_in_the_window():
 
 def test_whisper_feature_prob_gives_one_band_with_probability_080():
     opts = (("attention_mask", True), ("mask_feature_prob", 0.1), ("window_frames", 3000))
-    recs = draws("whisper", n_frames=300, freq_mask_bands=10, n_freq_masks=0, fill="value", options=opts)
+    recs = draws("whisper", n_frames=300, freq_mask_bands=10, n_freq_masks=0, fill="value", extra=opts)
     counts = [len(r.freq_masks) for r in recs]
     assert set(counts) == {0, 1}
     assert abs(share(counts, 1) - 0.8) < 0.03  # int(0.1 * 80 / 10 + eps) = int(0.8 + eps)
@@ -84,7 +93,7 @@ def test_whisper_feature_prob_gives_one_band_with_probability_080():
                                                      (0.05, 10, 2, 5), (1.0, 10, 300, 3000)])
 def test_whisper_counts_match_the_rule(prob, L, min_masks, length):
     recs = draws("whisper", n=400, n_frames=length, time_mask_frames=L, n_time_masks=min(min_masks, 100),
-                 masks_per_frame=prob, fill="value", options=WHISPER_OPTS)
+                 masks_per_frame=prob, fill="value", extra=WHISPER_OPTS)
     allowed = {whisper_rule_count(prob, L, min(min_masks, 100), length, 3000, eps) for eps in np.linspace(0, 0.999, 200)}
     assert {len(r.time_masks) for r in recs} <= allowed
     for eps in np.linspace(0, 0.999, 50):
@@ -94,7 +103,7 @@ def test_whisper_counts_match_the_rule(prob, L, min_masks, length):
 
 def test_whisper_gates():
     # mask_time_prob 0: nothing, whatever min masks say; a zero count at the window size unmasks the batch
-    recs = draws("whisper", n=20, time_mask_frames=10, n_time_masks=2, masks_per_frame=0.0, options=WHISPER_OPTS)
+    recs = draws("whisper", n=20, time_mask_frames=10, n_time_masks=2, masks_per_frame=0.0, extra=WHISPER_OPTS)
     assert all(r.time_masks == () for r in recs) and "mask_time_prob is 0" in recs[0].notes[0]
     off = FW.import_recipe('{"apply_spec_augment": false, "mask_time_prob": 0.05}')
     assert off.to_config(S10).is_identity
@@ -151,7 +160,7 @@ def test_wenet_masks_widths_one_to_max_cut_at_the_end():
 
 def test_wenet_spec_sub_and_trim_draws():
     opts = {"spec_sub": True, "sub_count": 3, "sub_max_frames": 30, "spec_trim": True, "trim_max_frames": 50}
-    recs = draws("wenet", n_frames=60, time_mask_frames=5, n_time_masks=1, options=opts)
+    recs = draws("wenet", n_frames=60, time_mask_frames=5, n_time_masks=1, extra=opts)
     assert all(r.order == ("warp", "time", "freq", "sub", "trim") for r in recs)
     subs = [s for r in recs for s in dict(r.extra)["sub"]]
     assert all(len(dict(r.extra)["sub"]) == 3 for r in recs)
@@ -179,7 +188,7 @@ def test_wenet_sub_and_trim_apply_exactly():
 
 def test_wenet_record_json_round_trip_and_solo():
     rec = draws("wenet", n=1, n_frames=80, time_mask_frames=5, n_time_masks=1,
-                options={"spec_sub": True, "spec_trim": True, "trim_max_frames": 10})[0]
+                extra={"spec_sub": True, "spec_trim": True, "trim_max_frames": 10})[0]
     again = AugmentRecord.from_dict(rec.to_dict())
     assert again == rec
     L = np.random.default_rng(0).normal(size=(80, 80))
@@ -188,15 +197,15 @@ def test_wenet_record_json_round_trip_and_solo():
     assert solo.order == ("warp", "time", "freq", "trim") and solo.time_masks == ()
 
 
-def test_config_options_survive_json_and_are_checked():
+def test_config_extra_survives_json_and_is_checked():
     cfg = FW.import_recipe((EXAMPLES / "wenet_aishell_u2pp_conformer.yaml").read_text()).to_config(S10)
-    assert A.SpecAugmentConfig.from_dict(cfg.to_dict()) == cfg
-    assert "options" not in A.SpecAugmentConfig().to_dict()  # params files without options stay as they were
-    with pytest.raises(ParameterError, match="option names"):
-        A.SpecAugmentConfig(options={"Bad name": 1})
-    with pytest.raises(ParameterError, match="option sub_count must be"):
-        A.SpecAugmentConfig(options={"sub_count": [1] * 1000})
-    # *_frames options are converted like T: 30 frames of 10 ms are 13 frames of 23.2 ms
+    assert A.SpecAugmentConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    assert "extra" not in A.SpecAugmentConfig().to_dict()  # params files without extra stay as they were
+    with pytest.raises(ParameterError, match="name must be a new lower-case identifier"):
+        A.SpecAugmentConfig(extra=(("Bad name", 1, ""),))
+    with pytest.raises(ParameterError, match="extra sub_count must hold at most 8 values"):
+        A.SpecAugmentConfig(extra=(("sub_count", [1] * 1000, ""),))
+    # sizes in frames are converted like T: 30 frames of 10 ms are 13 frames of 23.2 ms
     at_22k = FW.import_recipe((EXAMPLES / "wenet_aishell_u2pp_conformer.yaml").read_text()).to_config(
         MelSettings(sr=22050, n_fft=2048, hop_length=512, n_mels=128))
     assert at_22k.option("sub_max_frames") == 13 and at_22k.option("sub_count") == 3
@@ -356,7 +365,7 @@ def test_ld_policy_export_notes_what_cannot_be_expressed(framework):
         assert back.masks_per_frame == math.floor(100 / 3000 * 1e4) / 1e4
         counts = {len(r.time_masks) for r in draws("whisper", n=200, n_frames=1000, **{
             k: getattr(back, k) for k in ("time_mask_frames", "n_time_masks", "masks_per_frame")},
-            options=back.options)}
+            extra=back.extra)}
         assert counts == {2}
     if framework == "wenet":
         assert "1..max" in joined and back.freq_mask_bands == 27

@@ -1,6 +1,7 @@
 """Training frameworks' SpecAugment: one module per framework, behind this small registry.
 
-Each module (``torchaudio``, ``espnet``, ``nemo``, ``lingvo``) holds ALL of one framework's rules, as read
+Each module (``torchaudio``, ``espnet``, ``nemo``, ``lingvo``, ``whisper``, ``wenet``, ``fairseq``, ``lhotse``,
+``speechbrain``) holds ALL of one framework's rules, as read
 from its source code, and nothing else imports a framework's details. Adding a framework is one new file
 with the interface below, imported here and listed in ``_MODULES``. Nothing registers itself on import.
 
@@ -36,8 +37,10 @@ The interface of a framework module
     what it drew for ``name`` in the record's ``extra`` (a JSON-able value) and puts ``name`` in ``order``;
     :func:`melwav.specaugment.apply` calls the function at that point of the order with the mask fill level.
 ``export(config, *, W, F, mF, T, mT, notes, inclusive) -> str``
-    Its text form of a config whose sizes (W, F, T, and ``config.options``' ``*_frames`` / ``*_bands``) are
-    already in its units; appends to ``notes`` what it cannot express.
+    Its text form of a config whose sizes (W, F, T) are already in its units; appends to ``notes`` what it
+    cannot express. A framework whose configs carry settings of their own (``SpecAugmentConfig.extra``)
+    also takes ``extra={name: value}``: passed only for a config of its own convention that has them,
+    sizes converted to its units.
 ``fill_explanation(fill, fill_db) -> str``
     One sentence for the listener: what it writes into a mask and how melwav plays it.
 
@@ -53,10 +56,10 @@ import re
 from ..errors import ParameterError, RecordError
 from ..features import MelSettings
 from ..records import SpecAugmentConfig
-from . import espnet, fairseq, lingvo, nemo, torchaudio, wenet, whisper
+from . import espnet, fairseq, lhotse, lingvo, nemo, speechbrain, torchaudio, wenet, whisper
 from ._common import MAX_RECIPE_BYTES, Frontend, Recipe, Source, Units, check_text, frontend_gain_db, resolve_units
 
-_MODULES = (torchaudio, espnet, nemo, lingvo, whisper, wenet, fairseq)
+_MODULES = (torchaudio, espnet, nemo, lingvo, whisper, wenet, fairseq, lhotse, speechbrain)
 #: The frameworks melwav knows, in the order of the menus.
 FRAMEWORKS = tuple(m.NAME for m in _MODULES)
 _BY_NAME = {m.NAME: m for m in _MODULES}
@@ -233,9 +236,15 @@ def export_recipe(config: SpecAugmentConfig, *, settings: MelSettings, framework
     if inclusive and (F or T):
         notes.append("melwav draws widths 0..F and 0..T inclusive; the framework excludes its top, so F + 1 and "
                      "T + 1 are exported")
-    if config.options:  # a framework's own settings, in the target's units like W, F and T
-        config = config.replace(options=u.options_out(config.options))
-    text = module.export(config, W=W, F=F, mF=mF, T=T, mT=mT, notes=notes, inclusive=inclusive)
+    kw = {}
+    if config.extra and src == framework:  # its own settings, sizes in its units (the recipe's own where unchanged)
+        mine = {name: value for name, value, _ in recipe.fields.extra} if own else {}
+        kw = {"extra": {name: mine[name] if unit and name in mine and u.convert_in(mine[name], unit) == value
+                        else u.convert_out(value, unit) for name, value, unit in config.extra}}
+    elif config.extra:
+        notes.append(f"{src}'s own settings ({', '.join(name for name, _, _ in config.extra)}) have no "
+                     f"{framework} equivalent: dropped")
+    text = module.export(config, W=W, F=F, mF=mF, T=T, mT=mT, notes=notes, inclusive=inclusive, **kw)
     head = (f"# melwav export for {module.NAME}: sizes in frames of {hop:g} ms and channels of a {mels}-channel "
             f"mel bank\n")
     return head + text, notes

@@ -259,20 +259,13 @@ class Units:
     def bands_out(self, bands: int) -> int:
         return int(round(bands * self.n_mels / self.settings.n_mels))
 
-    def options_in(self, options) -> tuple:
-        """Framework options (``SpecAugmentConfig.options``) with ``*_frames`` / ``*_bands`` values converted in."""
-        return self._options(options, self.frames_in, self.bands_in)
+    def convert_in(self, value, unit: str):
+        """An extra setting (:data:`melwav.records.EXTRA_UNITS`) from the framework's units to the analysis'."""
+        return self.frames_in(value) if unit == "frames" else self.bands_in(value) if unit == "bands" else value
 
-    def options_out(self, options) -> tuple:
-        """The inverse of :meth:`options_in`: ``*_frames`` / ``*_bands`` values in the framework's units."""
-        return self._options(options, self.frames_out, self.bands_out)
-
-    @staticmethod
-    def _options(options, frames, bands) -> tuple:
-        items = options.items() if isinstance(options, dict) else options
-        return tuple((k, frames(v) if k.endswith("_frames") and isinstance(v, int) and not isinstance(v, bool)
-                      else bands(v) if k.endswith("_bands") and isinstance(v, int) and not isinstance(v, bool)
-                      else v) for k, v in items)
+    def convert_out(self, value, unit: str):
+        """An extra setting from the analysis' units to the framework's."""
+        return self.frames_out(value) if unit == "frames" else self.bands_out(value) if unit == "bands" else value
 
 
 def resolve_units(defaults: tuple[float, int], hop_ms, n_mels, found: tuple | None = None) -> tuple[float, int]:
@@ -352,7 +345,8 @@ class Fields:
 
     W and T are frames of the framework's hop, F channels of its bank (exclusive bounds, as the framework
     draws them); mF, mT counts; p, pS, pM ratios; ``fill`` one of :data:`melwav.records.FILL_MODES`;
-    ``options`` the framework's own settings beyond these (:attr:`SpecAugmentConfig.options`, same units).
+    ``extra`` the framework's own settings beyond these, ``(name, value, unit)`` (:attr:`SpecAugmentConfig.extra`),
+    sizes in its units.
     """
 
     W: int = 0
@@ -364,7 +358,9 @@ class Fields:
     pS: float = 0.0
     pM: float = 0.0
     fill: str = "mean"
-    options: tuple = ()
+    #: The framework's own settings beyond the eight, ``(name, value, unit)`` with sizes in its units
+    #: (see :attr:`SpecAugmentConfig.extra`).
+    extra: tuple = ()
 
     def to_config(self, units: Units, *, convention: str, fill_db: float = -80.0) -> SpecAugmentConfig:
         """The ONE place a framework's numbers become a :class:`SpecAugmentConfig` (converted to ``units``)."""
@@ -380,7 +376,7 @@ class Fields:
             fill=self.fill,
             fill_db=0.0 if self.fill == "absolute" else fill_db,  # the framework's own 0
             convention=convention,
-            options=units.options_in(self.options),
+            extra=tuple((name, units.convert_in(value, unit), unit) for name, value, unit in self.extra),
         )
 
 

@@ -216,9 +216,9 @@ def parse(source):
 def fields(p: dict) -> tuple[Fields, list[str]]:
     """The parameters as melwav's eight numbers (fairseq's units) and notes on what they leave out."""
     notes = []
-    options = (("cmvn", p["cmvn"]), ("mask_value", p["mask_value"]))
+    extra = (("cmvn", p["cmvn"], ""), ("mask_value", p["mask_value"], ""))
     if not p["applied"]:
-        return Fields(fill="mean", options=options), notes
+        return Fields(fill="mean", extra=extra), notes
     mv, cmvn = p["mask_value"], p["cmvn"]
     if mv is None:
         fill = "mean"
@@ -237,14 +237,15 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
     if p["time_warp_W"]:
         notes.append("fairseq's warp: anchor W..n-W-1, shift -W+1..W-1, linear resize of both halves (cv2)")
     return Fields(W=p["time_warp_W"], F=p["freq_mask_F"], mF=p["freq_mask_N"], T=p["time_mask_T"],
-                  mT=p["time_mask_N"], p=p["time_mask_p"], fill=fill, options=options), notes
+                  mT=p["time_mask_N"], p=p["time_mask_p"], fill=fill, extra=extra), notes
 
 
 # --------------------------------------------------------------------------------------------- export
 
 
-def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
+def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=None) -> str:
     """A data ``config.yaml`` fragment: ``specaugment:`` and ``transforms:`` (CMVN first, as fairseq writes)."""
+    x = extra or {}  # its own settings (SpecAugmentConfig.extra), sizes in its units
     own = c.convention == NAME
     if W and c.convention != NAME:
         notes.append("fairseq's warp differs: anchor W..n-W-1, shift -W+1..W-1, linear resize; none unless 2W < n")
@@ -261,8 +262,8 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
         notes.append("time_mask_p 0 means no time masks in fairseq")
     spec = {"time_warp_W": W, "freq_mask_N": mF if F else 0, "freq_mask_F": F, "time_mask_N": mT if T else 0,
             "time_mask_T": T, "time_mask_p": p}
-    cmvn = c.option("cmvn") if own else "utterance_cmvn"
-    mv = c.option("mask_value") if own else None
+    cmvn = x.get("cmvn") if own else "utterance_cmvn"
+    mv = x.get("mask_value") if own else None
     if not own:
         if c.fill == "value":
             notes.append("after utterance_cmvn fairseq cannot place an absolute level: no mask_value (the mean, "

@@ -13,7 +13,7 @@ input to spec_sub (an earlier chunk; ``pos = 0`` changes nothing). ``spec_trim``
 clip's length and plays dropped frames as silence (the clip's floor).
 
 melwav's numbers in this convention: T = ``max_t`` and F = ``max_f`` (the largest width, INCLUDED), mT =
-``num_t_mask``, mF = ``num_f_mask``; options ``spec_sub``, ``sub_count``, ``sub_max_frames``, ``spec_trim``,
+``num_t_mask``, mF = ``num_f_mask``; extra ``spec_sub``, ``sub_count``, ``sub_max_frames``, ``spec_trim``,
 ``trim_max_frames`` (frame counts converted like T). Recorded operations: ``"sub"`` (``[[start, width, pos],
 ...]``) and ``"trim"`` (frames dropped), after the masks.
 
@@ -61,7 +61,7 @@ def _masks(axis_len: int, max_w: int, count: int, rng: np.random.Generator):
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
-    """WeNet ``spec_aug`` (+ ``spec_sub``, ``spec_trim`` when the options say so) for one utterance."""
+    """WeNet ``spec_aug`` (+ ``spec_sub``, ``spec_trim`` when its extra settings say so) for one utterance."""
     notes = []
     if config.warp_frames:
         notes.append(f"WeNet has no time warp (max_w is ignored): W = {config.warp_frames} ignored")
@@ -247,8 +247,8 @@ def _units(section: dict, *, full: bool):
 def fields(p: dict) -> tuple[Fields, list[str]]:
     """The parameters as melwav's numbers (WeNet's units) and notes on what they leave out."""
     notes = ["WeNet's widths are 1..max_t and 1..max_f (both included, never 0) and masks near the end are cut"]
-    options = (("spec_sub", p["spec_sub"]), ("spec_trim", p["spec_trim"]), ("sub_count", p["sub_num_t_sub"]),
-               ("sub_max_frames", p["sub_max_t"]), ("trim_max_frames", p["trim_max_t"]))
+    extra = (("spec_sub", p["spec_sub"], ""), ("spec_trim", p["spec_trim"], ""), ("sub_count", p["sub_num_t_sub"], ""),
+             ("sub_max_frames", p["sub_max_t"], "frames"), ("trim_max_frames", p["trim_max_t"], "frames"))
     if p["spec_sub"]:
         notes.append(f"spec_sub: {p['sub_num_t_sub']} chunk(s) of 1..{p['sub_max_t']} frames, each overwritten by an "
                      f"earlier chunk")
@@ -257,15 +257,15 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
                      f"(played here as silence)")
     if not p["spec_aug"]:
         notes.append("spec_aug is false: no masks")
-        return Fields(fill="value", options=options), notes
+        return Fields(fill="value", extra=extra), notes
     return Fields(W=0, F=p["max_f"], mF=p["num_f_mask"], T=p["max_t"], mT=p["num_t_mask"], fill="value",
-                  options=options), notes
+                  extra=extra), notes
 
 
 # --------------------------------------------------------------------------------------------- export
 
 
-def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
+def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=None) -> str:
     """A ``dataset_conf:`` YAML fragment with spec_aug (and spec_sub / spec_trim) and their confs."""
     notes[:] = [n for n in notes if not n.startswith(_NOTE_PREFIX)]
     if inclusive:  # melwav's 0..T: WeNet's max_t = T (the exclusive top T + 1 was passed)
@@ -291,14 +291,15 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
     aug = {"num_t_mask": mT, "num_f_mask": mF, "max_t": T or AUG_DEFAULTS["max_t"],
            "max_f": F or AUG_DEFAULTS["max_f"]}
     conf = {"spec_aug": bool(mT or mF), "spec_aug_conf": aug}
+    x = extra or {}  # its own settings (SpecAugmentConfig.extra), sizes in its units
     own = c.convention == NAME  # spec_sub and spec_trim are WeNet's own: written only from its own convention
-    conf["spec_sub"] = bool(own and c.option("spec_sub", False))
-    conf["spec_sub_conf"] = {"num_t_sub": int(c.option("sub_count", SUB_DEFAULTS["num_t_sub"]) if own else
+    conf["spec_sub"] = bool(own and x.get("spec_sub", False))
+    conf["spec_sub_conf"] = {"num_t_sub": int(x.get("sub_count", SUB_DEFAULTS["num_t_sub"]) if own else
                                               SUB_DEFAULTS["num_t_sub"]),
-                             "max_t": int(c.option("sub_max_frames", SUB_DEFAULTS["max_t"]) if own else
+                             "max_t": int(x.get("sub_max_frames", SUB_DEFAULTS["max_t"]) if own else
                                           SUB_DEFAULTS["max_t"])}
-    conf["spec_trim"] = bool(own and c.option("spec_trim", False))
-    conf["spec_trim_conf"] = {"max_t": int(c.option("trim_max_frames", TRIM_DEFAULTS["max_t"]) if own else
+    conf["spec_trim"] = bool(own and x.get("spec_trim", False))
+    conf["spec_trim_conf"] = {"max_t": int(x.get("trim_max_frames", TRIM_DEFAULTS["max_t"]) if own else
                                            TRIM_DEFAULTS["max_t"])}
     return yaml.safe_dump({"dataset_conf": conf}, sort_keys=False, default_flow_style=None)
 

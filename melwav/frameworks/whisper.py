@@ -16,7 +16,7 @@ and the spans fall anywhere in the window, padding included (only those on the c
 Frequency axis: ``len = S = num_mel_bins``.
 
 melwav's numbers in this convention: T = ``mask_time_length`` (fixed width), mT = ``mask_time_min_masks``,
-pM = ``mask_time_prob``; F = ``mask_feature_length``, mF = ``mask_feature_min_masks``; options
+pM = ``mask_time_prob``; F = ``mask_feature_length``, mF = ``mask_feature_min_masks``; extra
 ``mask_feature_prob``, ``attention_mask`` and ``window_frames`` (the 30 s window, converted like T; without
 it the clip stands for the window, which changes a count only when the spans would cover the whole clip).
 
@@ -264,11 +264,11 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
     notes.append("Whisper's spans are exactly L wide (no random width); the count comes from prob * length / L "
                  "plus one random rounding per batch, at least min_masks")
     # feature_length_bands repeats F for the export: the shared export passes F = 0 when mF (min masks) is 0
-    options = (("attention_mask", attention), ("feature_length_bands", p["mask_feature_length"]),
-               ("mask_feature_prob", p["mask_feature_prob"]), ("window_frames", WINDOW_FRAMES))
+    extra = (("attention_mask", attention, ""), ("feature_length_bands", p["mask_feature_length"], "bands"),
+             ("mask_feature_prob", p["mask_feature_prob"], ""), ("window_frames", WINDOW_FRAMES, "frames"))
     return Fields(W=0, F=p["mask_feature_length"], mF=p["mask_feature_min_masks"], T=p["mask_time_length"],
                   mT=p["mask_time_min_masks"], p=1.0, pS=0.0, pM=p["mask_time_prob"], fill="value",
-                  options=options), notes
+                  extra=extra), notes
 
 
 # --------------------------------------------------------------------------------------------- export
@@ -278,9 +278,10 @@ def _fmt(x: float) -> str:
     return repr(float(x))
 
 
-def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
+def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=None) -> str:
     """``model.config.<key> = value`` lines (also valid as ``from_pretrained`` keyword arguments)."""
     notes[:] = [n for n in notes if not n.startswith(_NOTE_PREFIX)]
+    x = extra or {}  # its own settings (SpecAugmentConfig.extra), sizes in its units
     own = c.convention == NAME
     if W:
         notes.append(f"Whisper has no time warp: W = {c.warp_frames} dropped")
@@ -295,9 +296,9 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
     conf = {"apply_spec_augment": True}
     if own:
         t_prob, t_min = c.masks_per_frame, mT
-        f_prob, f_min = float(c.option("mask_feature_prob", 0.0) or 0.0), mF
+        f_prob, f_min = float(x.get("mask_feature_prob", 0.0) or 0.0), mF
         if not F and f_prob and c.freq_mask_bands:
-            F = int(c.option("feature_length_bands", 0) or 0)
+            F = int(x.get("feature_length_bands", 0) or 0)
     else:
         if T or F:
             notes.append("Whisper's spans are all exactly L wide: melwav's largest width T (and F) is written as L")
@@ -322,7 +323,7 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
                  "mask_feature_prob": f_prob, "mask_feature_length": F, "mask_feature_min_masks": f_min})
     lines = [f"model.config.{k} = {v!r}" if not isinstance(v, float) else f"model.config.{k} = {_fmt(v)}"
              for k, v in conf.items()]
-    attention = bool(c.option("attention_mask", True)) if own else True
+    attention = bool(x.get("attention_mask", True)) if own else True
     lines.append("# whether the feature extractor's attention_mask reaches the model (your collator must pass it)")
     lines.append(f"feature_extractor.{MASK_KEY} = {attention}")
     return "\n".join(lines) + "\n"
