@@ -55,7 +55,7 @@ def whisper_rule_count(prob, L, min_masks, length, S, eps):
 def test_whisper_time_spans_with_attention_mask():
     # 5 s clip, defaults: int(0.05 * 500 / 10 + eps) = int(2.5 + eps): 2 or 3 spans, about half each.
     recs = draws("whisper", n_frames=500, time_mask_frames=10, n_time_masks=2, masks_per_frame=0.05,
-                 fill="value", extra=WHISPER_OPTS)
+                 fill="absolute", extra=WHISPER_OPTS)
     counts = [len(r.time_masks) for r in recs]
     assert set(counts) == {2, 3}
     assert abs(share(counts, 3) - 0.5) < 0.05
@@ -71,7 +71,7 @@ def test_whisper_time_spans_with_attention_mask():
 def test_whisper_without_attention_mask_spans_fall_in_the_window():
     opts = (("attention_mask", False), ("mask_feature_prob", 0.0), ("window_frames", 3000))
     recs = draws("whisper", n_frames=500, time_mask_frames=10, n_time_masks=2, masks_per_frame=0.05,
-                 fill="value", extra=opts)
+                 fill="absolute", extra=opts)
     # int(0.05 * 3000 / 10 + eps) = 15 spans over the window; those starting before 500 are heard
     assert all("drew 15 span(s)" in r.notes[-1] for r in recs)
     landed = [len(r.time_masks) for r in recs]
@@ -82,7 +82,7 @@ def test_whisper_without_attention_mask_spans_fall_in_the_window():
 
 def test_whisper_feature_prob_gives_one_band_with_probability_080():
     opts = (("attention_mask", True), ("mask_feature_prob", 0.1), ("window_frames", 3000))
-    recs = draws("whisper", n_frames=300, freq_mask_bands=10, n_freq_masks=0, fill="value", extra=opts)
+    recs = draws("whisper", n_frames=300, freq_mask_bands=10, n_freq_masks=0, fill="absolute", extra=opts)
     counts = [len(r.freq_masks) for r in recs]
     assert set(counts) == {0, 1}
     assert abs(share(counts, 1) - 0.8) < 0.03  # int(0.1 * 80 / 10 + eps) = int(0.8 + eps)
@@ -93,7 +93,7 @@ def test_whisper_feature_prob_gives_one_band_with_probability_080():
                                                      (0.05, 10, 2, 5), (1.0, 10, 300, 3000)])
 def test_whisper_counts_match_the_rule(prob, L, min_masks, length):
     recs = draws("whisper", n=400, n_frames=length, time_mask_frames=L, n_time_masks=min(min_masks, 100),
-                 masks_per_frame=prob, fill="value", extra=WHISPER_OPTS)
+                 masks_per_frame=prob, fill="absolute", extra=WHISPER_OPTS)
     allowed = {whisper_rule_count(prob, L, min(min_masks, 100), length, 3000, eps) for eps in np.linspace(0, 0.999, 200)}
     assert {len(r.time_masks) for r in recs} <= allowed
     for eps in np.linspace(0, 0.999, 50):
@@ -143,7 +143,7 @@ def test_whisper_python_is_never_run(tmp_path):
 
 def test_wenet_masks_widths_one_to_max_cut_at_the_end():
     recs = draws("wenet", n_frames=200, time_mask_frames=50, n_time_masks=2, freq_mask_bands=10, n_freq_masks=2,
-                 fill="value")
+                 fill="absolute")
     assert all(len(r.time_masks) == 2 and len(r.freq_masks) == 2 for r in recs)
     starts = [m.start for r in recs for m in r.time_masks]
     assert min(starts) == 0 and max(starts) == 199  # randint(0, T - 1)
@@ -280,14 +280,18 @@ def test_fairseq_time_wrap_trap_and_transforms():
     warped = FW.import_recipe(text.replace("time_wrap_W: 0", "time_wrap_W: 40"))
     assert warped.fields.W == 0
     assert FW.import_recipe(text.replace("time_wrap_W: 0", "time_warp_W: 40")).fields.W == 40
-    # CMVN first: the mean fill; specaugment only in the '*' list of another split means not applied
-    assert r.fields.fill == "mean" and r.params["cmvn"] == "global_cmvn"
+    # CMVN first: the fill is 0 after CMVN, i.e. each band's own mean; specaugment only in the '*' list of another split means not applied
+    assert r.fields.fill == "band_mean" and r.params["cmvn"] == "global_cmvn"
     off = FW.import_recipe("specaugment: {freq_mask_F: 27, freq_mask_N: 1}\ntransforms:\n  _train: [utterance_cmvn]\n")
     assert off.to_config(S10).is_identity
     assert any("applies no SpecAugment" in n for n in off.config_notes())
     raw = FW.import_recipe("specaugment: {freq_mask_F: 27, freq_mask_N: 1, mask_value: 0.0}\n"
                            "transforms:\n  _train: [specaugment, utterance_cmvn]\n")
-    assert raw.fields.fill == "value"
+    # specaugment before CMVN: mask_value lands in the natural-log fbank, an absolute level (0: its own 0)
+    assert (raw.fields.fill, raw.fields.fill_db) == ("absolute", 0.0)
+    minus = FW.import_recipe("specaugment: {freq_mask_F: 27, freq_mask_N: 1, mask_value: -2.0}\n"
+                             "transforms:\n  _train: [specaugment]\n")
+    assert minus.to_config(S10).fill_db == pytest.approx(-2.0 * 10 * math.log10(math.e))
 
 
 # ------------------------------------------------------------------------------ detection, round trips

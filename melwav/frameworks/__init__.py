@@ -95,9 +95,10 @@ def warp_function(interpolation: str):
 
 
 def absolute_gain_db(convention: str, settings: MelSettings) -> float:
-    """dB to add to a level on ``convention``'s absolute mel scale to put it on ``settings``' (0 for melwav)."""
-    module = _BY_NAME.get(convention)
-    return frontend_gain_db(settings, getattr(module, "FRONTEND", None))
+    """dB to add to a level in dB re. ``convention``'s literal 0 (on its absolute mel scale, see
+    :class:`Frontend` ``zero_db``) to put it in dB re. mel power 1 on ``settings``' scale (0 for melwav)."""
+    frontend = getattr(_BY_NAME.get(convention), "FRONTEND", None)
+    return frontend_gain_db(settings, frontend) + (frontend.zero_db if frontend is not None else 0.0)
 
 
 def apply_operation(convention: str, operation: str, L, drawn, *, value: float):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import re
 
 import yaml
@@ -284,7 +285,14 @@ def resolve_units(defaults: tuple[float, int], hop_ms, n_mels, found: tuple | No
 
 @dataclasses.dataclass(frozen=True)
 class Frontend:
-    """A framework's usual feature extraction, as far as it sets the absolute scale of its mel power."""
+    """A framework's usual feature extraction, as far as it sets the absolute scale of its mel power.
+
+    ``preemph`` is a pre-emphasis coefficient (Kaldi's 0.97: each band's power scaled by
+    ``|1 - a e^{-iw}|**2`` at its centre); ``zero_db`` is where the framework's literal 0 lies, in dB re.
+    mel power 1 of audio in [-1, 1] on its scale: 0 for a natural-log mel of that audio (ESPnet,
+    torchaudio), -40 for Whisper's (log10 power -4 after its (x + 4) / 4), -90.3 for a Kaldi fbank of
+    the waveform times 2**15 (WeNet, fairseq).
+    """
 
     sr: int = 16000
     n_fft: int = 512
@@ -294,6 +302,20 @@ class Frontend:
     htk: bool = False
     norm: str | None = "slaney"
     window: str = "hann"
+    preemph: float = 0.0
+    zero_db: float = 0.0
+
+
+#: A Kaldi fbank (``torchaudio.compliance.kaldi.fbank`` of the waveform times 2**15, natural log): 25 ms
+#: frames padded to 512, un-normalised triangles on the HTK mel scale from 20 Hz, pre-emphasis 0.97. Its
+#: povey window is taken as a hann of 512 (within a dB in power). Its 0 is power 1 in 16-bit units.
+KALDI_ZERO_DB = -20.0 * math.log10(2.0 ** 15)
+
+
+def kaldi_frontend(n_mels: int = 80) -> Frontend:
+    """The Kaldi fbank front end of WeNet and fairseq S2T (see :data:`KALDI_ZERO_DB`)."""
+    return Frontend(sr=16000, n_fft=512, n_mels=n_mels, fmin=20.0, fmax=8000.0, htk=True, norm=None,
+                    preemph=0.97, zero_db=KALDI_ZERO_DB)
 
 
 def frontend_gain_db(settings: MelSettings, frontend: Frontend | None) -> float:
@@ -319,17 +341,19 @@ def _gain_db(sr, n_fft, n_mels, fmin, fmax, window, fe: Frontend) -> float:
     import librosa
     import numpy as np
 
-    def band_db(sr_, n_fft_, n_mels_, fmin_, fmax_, window_, htk, norm, variance):
+    def band_db(sr_, n_fft_, n_mels_, fmin_, fmax_, window_, htk, norm, variance, preemph=0.0):
         basis = librosa.filters.mel(sr=sr_, n_fft=n_fft_, n_mels=n_mels_, fmin=fmin_, fmax=fmax_, htk=htk,
                                     norm=norm)
         win = librosa.filters.get_window(window_, n_fft_, fftbins=True)
         power = variance * float(np.sum(win ** 2)) * basis.sum(axis=1)
         centres = librosa.mel_frequencies(n_mels_ + 2, fmin=fmin_, fmax=fmax_, htk=htk)[1:-1]
+        if preemph:
+            power = power * (1.0 + preemph ** 2 - 2.0 * preemph * np.cos(2.0 * np.pi * centres / sr_))
         return centres, 10.0 * np.log10(np.maximum(power, 1e-30))
 
     c_here, db_here = band_db(sr, n_fft, n_mels, fmin, fmax, window, False, "slaney", 1.0)
     c_fw, db_fw = band_db(fe.sr, fe.n_fft, fe.n_mels, fe.fmin, min(fe.fmax, fe.sr / 2), fe.window, fe.htk,
-                          fe.norm, fe.sr / sr)
+                          fe.norm, fe.sr / sr, fe.preemph)
     both = (c_here >= c_fw[0]) & (c_here <= c_fw[-1])
     if not both.any():
         return 0.0
@@ -361,6 +385,9 @@ class Fields:
     #: The framework's own settings beyond the eight, ``(name, value, unit)`` with sizes in its units
     #: (see :attr:`SpecAugmentConfig.extra`).
     extra: tuple = ()
+    #: For the ``"absolute"`` fill: the level written, in dB re. the framework's literal 0 (fairseq's
+    #: ``mask_value`` v in a natural-log fbank is ``10 log10(e) * v``); the other fills take the caller's.
+    fill_db: float = 0.0
 
     def to_config(self, units: Units, *, convention: str, fill_db: float = -80.0) -> SpecAugmentConfig:
         """The ONE place a framework's numbers become a :class:`SpecAugmentConfig` (converted to ``units``)."""
@@ -374,7 +401,7 @@ class Fields:
             width_ratio=self.pS,
             masks_per_frame=self.pM,
             fill=self.fill,
-            fill_db=0.0 if self.fill == "absolute" else fill_db,  # the framework's own 0
+            fill_db=self.fill_db if self.fill == "absolute" else fill_db,  # re. the framework's own 0
             convention=convention,
             extra=tuple((name, units.convert_in(value, unit), unit) for name, value, unit in self.extra),
         )

@@ -31,13 +31,15 @@ import yaml
 
 from ..errors import ParameterError
 from ..records import MAX_MASKS, MaskDraw, SpecAugmentConfig, WarpDraw
-from ._common import Fields, check_known, check_number, check_whole, make_record, short
+from ._common import Fields, check_known, check_number, check_whole, kaldi_frontend, make_record, short
 
 NAME = "fairseq"
 #: extract_fbank_features: 25 ms / 10 ms Kaldi fbank, 80 channels (input_feat_per_channel).
 UNITS = (10.0, 80)
 ORDER = ("warp", "freq", "time")
-FILLS = ("mean", "value")
+FILLS = ("mean", "band_mean", "absolute")
+#: extract_fbank_features: Kaldi fbank of the waveform x 2^15, natural log, 80 channels.
+FRONTEND = kaldi_frontend(80)
 OPERATIONS: dict = {}
 
 DEFAULTS = {"time_warp_W": 0, "freq_mask_N": 0, "freq_mask_F": 0, "time_mask_N": 0, "time_mask_T": 0,
@@ -217,27 +219,30 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
     """The parameters as melwav's eight numbers (fairseq's units) and notes on what they leave out."""
     notes = []
     extra = (("cmvn", p["cmvn"], ""), ("mask_value", p["mask_value"], ""))
-    if not p["applied"]:
-        return Fields(fill="mean", extra=extra), notes
     mv, cmvn = p["mask_value"], p["cmvn"]
+    if not p["applied"]:
+        return Fields(fill="band_mean" if cmvn else "mean", extra=extra), notes
+    fill_db = 0.0
     if mv is None:
-        fill = "mean"
+        fill = "band_mean" if cmvn else "mean"
         notes.append("no mask_value: fairseq fills with the mean of the input" +
-                     (f" (after {cmvn}: about 0, the normalised mean)" if cmvn else ""))
+                     (f" (after {cmvn}: about 0, each channel's own mean), played as each band's mean" if cmvn
+                      else ", played as the clip's mean"))
     elif cmvn:
-        fill = "mean"
-        notes.append(f"mask_value {mv:g} after {cmvn} is {'the mean' if mv == 0 else f'{mv:g} standard deviations'}"
-                     + (" of each channel" if cmvn == "utterance_cmvn" else "") + "; played as the clip's mean")
+        fill = "band_mean"
+        notes.append(f"mask_value {mv:g} after {cmvn} is {'the mean' if mv == 0 else f'{mv:g} standard deviations from the mean'}"
+                     " of each channel; played as each band's mean")
     else:
-        fill = "value"
-        notes.append(f"mask_value {mv:g} in un-normalised log fbank is a fixed absolute level, played here at the "
-                     f"fill level")
+        fill, fill_db = "absolute", 10.0 * math.log10(math.e) * mv
+        notes.append(f"mask_value {mv:g} in un-normalised natural-log fbank ({fill_db:+.1f} dB re. its 0, mel power 1 "
+                     f"in 16-bit units): a fixed absolute level, placed on this clip through its absolute power")
     if p["time_mask_N"] and p["time_mask_p"] == 0:
         notes.append("time_mask_p is 0 (fairseq's default): no time masks")
     if p["time_warp_W"]:
         notes.append("fairseq's warp: anchor W..n-W-1, shift -W+1..W-1, linear resize of both halves (cv2)")
     return Fields(W=p["time_warp_W"], F=p["freq_mask_F"], mF=p["freq_mask_N"], T=p["time_mask_T"],
-                  mT=p["time_mask_N"], p=p["time_mask_p"], fill=fill, extra=extra), notes
+                  mT=p["time_mask_N"], p=p["time_mask_p"], fill=fill, extra=extra,
+                  fill_db=fill_db), notes
 
 
 # --------------------------------------------------------------------------------------------- export
@@ -265,7 +270,7 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
     cmvn = x.get("cmvn") if own else "utterance_cmvn"
     mv = x.get("mask_value") if own else None
     if not own:
-        if c.fill == "value":
+        if c.fill in ("value", "absolute"):
             notes.append("after utterance_cmvn fairseq cannot place an absolute level: no mask_value (the mean, "
                          "about 0 after CMVN)")
         elif c.fill in ("floor", "stage_mean"):
@@ -282,8 +287,13 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
 
 def fill_explanation(fill: str, fill_db: float) -> str:
     """One sentence for the listener: what fairseq writes into a mask and how melwav plays it."""
-    if fill == "value":
-        return ("fairseq writes mask_value into un-normalised log fbank (no CMVN before specaugment): a fixed "
-                f"absolute level, played at {fill_db:g} dB re. the peak (change the fill level to move it).")
-    return ("fairseq fills with mask_value after CMVN (0 is the normalised mean) or, without mask_value, with the "
-            "input's mean: you hear the clip's average level as a steady hum.")
+    if fill == "absolute":
+        return ("fairseq writes mask_value into its un-normalised natural-log Kaldi fbank (no CMVN before "
+                f"specaugment; the waveform x 2^15): {fill_db:+.1f} dB re. mel power 1 in 16-bit units, placed on "
+                "this clip through the clip's own absolute power.")
+    if fill in (None, "band_mean"):
+        return ("fairseq fills after CMVN with mask_value (0 is each channel's mean) or, without mask_value, the "
+                "normalised input's mean (about 0): each band's own mean, a steady hum shaped like the clip.")
+    if fill == "mean":
+        return "fairseq without CMVN or mask_value fills with the input's mean: the clip's average level, a steady hum."
+    return f"fairseq cannot fill with {fill!r}; melwav shows its own {fill!r} fill."

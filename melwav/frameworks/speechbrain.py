@@ -55,7 +55,7 @@ NAME = "speechbrain"
 #: speechbrain.lobes.features.Fbank: hop 10 ms; its default is 40 mels, the LibriSpeech recipes set 80.
 UNITS = (10.0, 80)
 ORDER = ("time", "freq", "warp")
-FILLS = ("mean",)
+FILLS = ("mean", "band_mean")
 OPERATIONS: dict = {}
 
 _FD = "speechbrain.augment.freq_domain."
@@ -536,12 +536,13 @@ def _legacy_fields(p: dict) -> tuple[Fields, list[str]]:
         extra += [("time_length_low", lo, "frames"), ("time_count_low", mT, "")]
     mode = "zeros" if p["replace_with_zero"] else "mean"
     if p["replace_with_zero"]:
-        notes.append("replace_with_zero: on the globally normalised features of SpeechBrain's recipes 0 is the "
-                     "mean, shown as the clip's mean")
+        notes.append("replace_with_zero: on the globally normalised features of SpeechBrain's recipes 0 is each "
+                     "band's mean, played as each band's own mean on this clip")
     extra += [("time_replace", mode, ""), ("freq_replace", mode, ""), ("augment_prob", 1.0, ""),
               ("n_min", len(slots), ""), ("n_max", len(slots), ""), ("shuffle", False, ""),
               ("slots", tuple(slots), ""), ("starts", "whole", "")]
-    return Fields(W=W, F=F, mF=mF, T=T, mT=mT, p=1.0, pS=pS, fill="mean", extra=tuple(extra)), notes
+    return Fields(W=W, F=F, mF=mF, T=T, mT=mT, p=1.0, pS=pS, fill="band_mean" if mode == "zeros" else "mean",
+                  extra=tuple(extra)), notes
 
 
 _LABEL_RE = re.compile(r"[A-Za-z0-9_.\-\[\]]+")
@@ -631,7 +632,7 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
     for op, mode in replaces.items():
         if mode == "zeros":
             notes.append(f"{op} masks replace with zeros: on the globally normalised features of SpeechBrain's "
-                         f"recipes that is the mean, shown as the clip's mean")
+                         f"recipes that is each band's mean, played as each band's own mean on this clip")
         elif mode != "mean":
             notes.append(f"{op} masks replace with {mode!r}: not reproduced, shown as the clip's mean")
     if len(slots) > 8:
@@ -639,7 +640,12 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
     extra += [("augment_prob", p["augment_prob"], ""), ("n_min", p["min_augmentations"], ""),
               ("n_max", p["max_augmentations"], ""), ("shuffle", p["shuffle_augmentations"], ""),
               ("slots", tuple(slots), "")]
-    return Fields(W=W, F=F, mF=mF, T=T, mT=mT, p=1.0, fill="mean", extra=tuple(extra)), notes
+    modes = set(replaces.values())
+    fill = "band_mean" if modes == {"zeros"} else "mean"
+    if len(modes) > 1:
+        notes.append("the drops replace differently (" + ", ".join(sorted(modes)) + "): melwav plays one fill, the "
+                     "clip's mean")
+    return Fields(W=W, F=F, mF=mF, T=T, mT=mT, p=1.0, fill=fill, extra=tuple(extra)), notes
 
 
 # --------------------------------------------------------------------------------------------- export
@@ -667,7 +673,7 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
         if W:
             notes.append("SpeechBrain's warp: anchor in W..n-W-1, displacement -W+1..W, bicubic with "
                          "align_corners=True, none when n <= 2W, one warp per batch")
-    default_replace = "zeros" if c.fill in ("value", "floor") else "mean"
+    default_replace = "zeros" if c.fill in ("value", "floor", "band_mean", "absolute") else "mean"
     blocks, names = {}, {}
     if T and mT:
         low, count_low = int(x.get("time_length_low", 0)), o.get("time_count_low", mT)
@@ -720,6 +726,9 @@ def _drop_text(name, low, high, count_low, count_high, replace, dim) -> str:
 
 def fill_explanation(fill: str, fill_db: float) -> str:
     """One sentence for the listener: what SpeechBrain writes into a mask and how melwav plays it."""
-    return ("SpeechBrain's recipes drop spectrogram chunks after global normalisation, so replace \"zeros\" "
-            "writes each band's dataset mean and \"mean\" the batch mean; melwav plays the clip's mean level "
-            "(a steady hum).")
+    if fill in (None, "band_mean"):
+        return ("SpeechBrain's recipes drop spectrogram chunks after global normalisation, so replace \"zeros\" "
+                "writes each band's dataset mean; melwav plays each band's own mean on this clip (a steady hum "
+                "shaped like the clip).")
+    return ("SpeechBrain's recipes drop spectrogram chunks after global normalisation; replace \"mean\" writes "
+            "the batch mean; melwav plays the clip's mean level (a steady hum).")

@@ -32,13 +32,15 @@ import yaml
 
 from ..errors import ParameterError, RecordError
 from ..records import MAX_MASKS, SpecAugmentConfig, clipped
-from ._common import Fields, check_bool, check_known, check_number, check_whole, make_record, short
+from ._common import Fields, check_bool, check_known, check_number, check_whole, kaldi_frontend, make_record, short
 
 NAME = "wenet"
 #: compute_fbank: frame_shift 10 ms; recipes set num_mel_bins 80.
 UNITS = (10.0, 80)
 ORDER = ("warp", "time", "freq", "sub", "trim")
-FILLS = ("value",)
+FILLS = ("absolute",)
+#: compute_fbank: Kaldi fbank of the waveform x 2^15, natural log, 80 bins (its 0 is power 1 in 16-bit units).
+FRONTEND = kaldi_frontend(80)
 WARPS: dict = {}
 
 AUG_DEFAULTS = {"num_t_mask": 2, "num_f_mask": 2, "max_t": 50, "max_f": 10, "max_w": 80}
@@ -257,8 +259,8 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
                      f"(played here as silence)")
     if not p["spec_aug"]:
         notes.append("spec_aug is false: no masks")
-        return Fields(fill="value", extra=extra), notes
-    return Fields(W=0, F=p["max_f"], mF=p["num_f_mask"], T=p["max_t"], mT=p["num_t_mask"], fill="value",
+        return Fields(fill="absolute", extra=extra), notes
+    return Fields(W=0, F=p["max_f"], mF=p["num_f_mask"], T=p["max_t"], mT=p["num_t_mask"], fill="absolute",
                   extra=extra), notes
 
 
@@ -280,8 +282,10 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
         notes.append(f"WeNet has no adaptive width: pS = {c.width_ratio:g} dropped")
     if c.masks_per_frame:
         notes.append(f"WeNet has no adaptive multiplicity: pM = {c.masks_per_frame:g} dropped")
-    if c.fill != "value":
+    if c.fill != "absolute":
         notes.append(f"WeNet fills 0 in its un-normalised log fbank, not {c.fill!r}")
+    elif c.fill_db:
+        notes.append(f"WeNet fills its own 0; the shift of {c.fill_db:+g} dB is not written")
     if mT and not T:
         notes.append("time masks of width 0 cannot be written (WeNet's widths start at 1): num_t_mask 0")
         mT = 0
@@ -309,7 +313,11 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
 
 def fill_explanation(fill: str, fill_db: float) -> str:
     """One sentence for the listener: what WeNet writes into a mask and how melwav plays it."""
-    return ("WeNet writes 0 into its un-normalised Kaldi fbank (natural log of the mel energy of the waveform "
-            "x 2^15), a fixed absolute level; melwav plays it at "
-            f"{fill_db:g} dB re. the peak (change the fill level to move it). spec_trim's dropped frames are "
-            "played as silence.")
+    trim = " spec_trim's dropped frames are played as silence."
+    if fill in (None, "absolute"):
+        shift = f" ({fill_db:+g} dB from it)" if fill == "absolute" and fill_db else ""
+        return ("WeNet writes 0 into its un-normalised Kaldi fbank (natural log of the mel energy of the waveform "
+                "x 2^15, 80 bins): mel power 1 in 16-bit units, about 90 dB below full scale. melwav places that "
+                f"level{shift} on this clip through the clip's own absolute power: a quiet fill, near the floor of "
+                "most clips." + trim)
+    return f"WeNet cannot fill with {fill!r}; melwav shows its own {fill!r} fill." + trim

@@ -37,13 +37,16 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..records import SpecAugmentConfig, clipped
-from ._common import Fields, check_bool, check_number, check_whole, make_record, short
+from ._common import Fields, Frontend, check_bool, check_number, check_whole, make_record, short
 
 NAME = "whisper"
 #: WhisperFeatureExtractor: hop 160 at 16 kHz (10 ms), 80 mel bins (128 for large-v3).
 UNITS = (10.0, 80)
 ORDER = ("warp", "time", "freq")
-FILLS = ("value",)
+FILLS = ("absolute",)
+#: WhisperFeatureExtractor: 16 kHz, n_fft 400 (hann), 80 slaney mel bands to 8 kHz; its 0 after
+#: log10, clamp to max - 8 and (x + 4) / 4 is log10 mel power -4, i.e. -40 dB re. mel power 1.
+FRONTEND = Frontend(sr=16000, n_fft=400, n_mels=80, fmin=0.0, fmax=8000.0, htk=False, norm="slaney", zero_db=-40.0)
 WARPS: dict = {}
 OPERATIONS: dict = {}
 #: Whisper's input window: 30 s = 3000 frames of 10 ms.
@@ -254,7 +257,7 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
     notes = []
     if not p["apply_spec_augment"]:
         notes.append("apply_spec_augment is false: Whisper applies no SpecAugment, so nothing is drawn")
-        return Fields(fill="value"), notes
+        return Fields(fill="absolute"), notes
     attention = p[MASK_KEY] is not False
     if p[MASK_KEY] is None:
         notes.append("assumed an attention_mask reaches the model (masks stay on the clip); with none, they fall "
@@ -267,7 +270,7 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
     extra = (("attention_mask", attention, ""), ("feature_length_bands", p["mask_feature_length"], "bands"),
              ("mask_feature_prob", p["mask_feature_prob"], ""), ("window_frames", WINDOW_FRAMES, "frames"))
     return Fields(W=0, F=p["mask_feature_length"], mF=p["mask_feature_min_masks"], T=p["mask_time_length"],
-                  mT=p["mask_time_min_masks"], p=1.0, pS=0.0, pM=p["mask_time_prob"], fill="value",
+                  mT=p["mask_time_min_masks"], p=1.0, pS=0.0, pM=p["mask_time_prob"], fill="absolute",
                   extra=extra), notes
 
 
@@ -289,8 +292,10 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
         notes.append(f"Whisper has no p: p = {c.max_time_ratio:g} dropped")
     if c.width_ratio:
         notes.append(f"Whisper has no adaptive width: pS = {c.width_ratio:g} dropped")
-    if c.fill != "value":
+    if c.fill != "absolute":
         notes.append(f"Whisper fills 0 on its own log-mel scale, not {c.fill!r}")
+    elif c.fill_db:
+        notes.append(f"Whisper fills its own 0; the shift of {c.fill_db:+g} dB is not written")
     if inclusive:  # melwav widths 0..T: Whisper's fixed width L = T (the exclusive top T + 1 was passed)
         T, F = max(T - 1, 0), max(F - 1, 0)
     conf = {"apply_spec_augment": True}
@@ -334,6 +339,10 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
 
 def fill_explanation(fill: str, fill_db: float) -> str:
     """One sentence for the listener: what Whisper writes into a mask and how melwav plays it."""
-    return ("Whisper writes 0 into its log-mel (log10 power clamped at the example's max - 8, then (x + 4) / 4): "
-            "log10 mel power -4 on an absolute scale, near the floor of a loud clip and mid-range in a quiet one; "
-            f"melwav plays it at {fill_db:g} dB re. the peak (change the fill level to move it).")
+    if fill in (None, "absolute"):
+        shift = f" ({fill_db:+g} dB from it)" if fill == "absolute" and fill_db else ""
+        return ("Whisper writes 0 into its log-mel (log10 power clamped at the example's max - 8, then (x + 4) / 4): "
+                "log10 mel power -4 on its absolute scale (audio in [-1, 1], 16 kHz, n_fft 400, 80 mel bands). "
+                f"melwav places that level{shift} on this clip through the clip's own absolute power: near the "
+                "floor of a loud clip, mid-range in a quiet one.")
+    return f"Whisper cannot fill with {fill!r}; melwav shows its own {fill!r} fill."
