@@ -83,7 +83,7 @@ class _Refused(Exception):
     """Raised inside the YAML composer to stop at once; turned into a ParameterError by :func:`load_yaml`."""
 
 
-class _BoundedLoader(yaml.SafeLoader):
+class BoundedLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` that refuses deep nesting and alias expansion beyond a node budget.
 
     The composer pulls events from the parser as it builds nodes, so stopping it also stops the parse:
@@ -132,10 +132,17 @@ class _BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
-def load_yaml(text: str):
-    """``text`` parsed as YAML with safe types only, within :data:`MAX_YAML_DEPTH` and :data:`MAX_YAML_NODES`."""
+def load_yaml(text: str, *, loader: type = None, what: str = "YAML"):
+    """``text`` parsed as YAML with safe types only, within :data:`MAX_YAML_DEPTH` and :data:`MAX_YAML_NODES`.
+
+    ``loader``: a subclass of the bounded loader adding inert constructors (SpeechBrain's HyperPyYAML tags);
+    ``what`` names the language in messages.
+    """
+    loader_cls = BoundedLoader if loader is None else loader
+    if not issubclass(loader_cls, BoundedLoader):
+        raise ParameterError("loader must be a subclass of the bounded YAML loader")
     if len(text) > MAX_YAML_CHARS:
-        raise ParameterError(f"the YAML has {len(text)} characters; melwav reads YAML recipes of at most "
+        raise ParameterError(f"the {what} has {len(text)} characters; melwav reads YAML recipes of at most "
                              f"{MAX_YAML_CHARS // 1000} kB (paste only the SpecAugment part)")
     # PyYAML's scanner is quadratic in the nesting of [ and {: refuse deep brackets before it starts.
     # (Brackets inside quoted strings are counted too; no recipe has 40 of them in a row.)
@@ -143,8 +150,8 @@ def load_yaml(text: str):
     for m in _BRACKETS.finditer(text):
         depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
         if depth > MAX_YAML_DEPTH:
-            raise ParameterError(f"the YAML nests brackets deeper than {MAX_YAML_DEPTH} levels")
-    loader = _BoundedLoader(text)
+            raise ParameterError(f"the {what} nests brackets deeper than {MAX_YAML_DEPTH} levels")
+    loader = loader_cls(text)
     try:
         return loader.get_single_data()
     except _Refused as exc:
@@ -153,11 +160,13 @@ def load_yaml(text: str):
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParameterError(f"the YAML is malformed{where}: {str(problem)[:200]}") from None
+        raise ParameterError(f"the {what} is malformed{where}: {str(problem)[:200]}") from None
+    except ParameterError:  # from a constructor (e.g. a nested reader): already one line
+        raise
     except ValueError:  # e.g. an integer of more than 4300 digits
-        raise ParameterError("the YAML holds a value melwav cannot read (a number far too long?)") from None
+        raise ParameterError(f"the {what} holds a value melwav cannot read (a number far too long?)") from None
     except (RecursionError, MemoryError):
-        raise ParameterError("the YAML is too deeply nested or too large to read") from None
+        raise ParameterError(f"the {what} is too deeply nested or too large to read") from None
     finally:
         loader.dispose()
 

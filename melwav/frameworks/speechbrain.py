@@ -48,7 +48,7 @@ import yaml
 
 from ..errors import ParameterError, check_float, check_int
 from ..records import SpecAugmentConfig, WarpDraw, clipped
-from ._common import Fields, check_bool, check_number, check_whole, make_record, short
+from ._common import BoundedLoader, Fields, check_bool, check_number, check_whole, load_yaml, make_record, short
 from ._resample import two_piece_warp
 
 NAME = "speechbrain"
@@ -112,8 +112,9 @@ class Placeholder:
     """``!PLACEHOLDER``: a value the user must supply."""
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader plus HyperPyYAML's tags, each returning inert data (see the module notes)."""
+class _Loader(BoundedLoader):
+    """The shared bounded SafeLoader (nesting depth, alias expansion budget) plus HyperPyYAML's tags, each
+    returning inert data (see the module notes)."""
 
 
 def _tagged(tag):
@@ -154,15 +155,7 @@ _Loader.add_implicit_resolver("!tuple", re.compile(r"^\(.*\)$"), first="(")
 
 def load(text: str):
     """HyperPyYAML ``text`` as inert data (raises :class:`ParameterError` for malformed or abusive text)."""
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass whose tags build inert data)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParameterError(f"the HyperPyYAML is malformed{where}: {str(problem)[:200]}") from None
-    except (RecursionError, MemoryError):
-        raise ParameterError("the HyperPyYAML is nested too deeply or too large to read") from None
+    return load_yaml(text, loader=_Loader, what="HyperPyYAML")
 
 
 _REF_RE = re.compile(r"<[^>]*>")
