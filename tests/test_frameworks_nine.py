@@ -86,3 +86,35 @@ def test_fill_explanations_of_the_new_frameworks():
     assert "16-bit units" in FW.fill_explanation("wenet", fill="absolute", fill_db=0.0)
     assert "each band's own mean" in FW.fill_explanation("fairseq", fill="band_mean")
     assert "each band's own mean" in FW.fill_explanation("speechbrain", fill="band_mean")
+
+
+def test_texts_that_list_the_frameworks_name_all_nine():
+    from melwav import cli
+    from melwav.errors import ParameterError
+
+    assert len(FW.FRAMEWORKS) == 9
+    with pytest.raises(ParameterError, match="cannot tell which framework") as info:
+        FW.detect_framework("hello: world\n")
+    help_text = cli.build_parser().format_help()
+    for name in FW.FRAMEWORKS:
+        assert name in str(info.value)
+        assert name in help_text.split("training recipes (", 1)[1].split(")", 1)[0]
+
+
+def test_extra_sizes_come_back_exactly_at_any_analysis():
+    # WeNet's spec_sub max 40 frames of 10 ms is 17 frames of 23.2 ms here, which convert back to 39;
+    # the export writes the recipe's own 40 (and spec_trim's 25, not 26)
+    text = ("dataset_conf:\n  spec_sub: true\n  spec_sub_conf: {num_t_sub: 3, max_t: 40}\n  spec_trim: true\n"
+            "  spec_trim_conf: {max_t: 25}\n")
+    settings = MelSettings()
+    recipe = FW.import_recipe(text)
+    config = recipe.to_config(settings)
+    assert config.option("sub_max_frames") == 17
+    out, _ = FW.export_recipe(config, settings=settings, framework="wenet", recipe=recipe)
+    assert FW.import_recipe(out).params == recipe.params
+    blind, _ = FW.export_recipe(config, settings=settings, framework="wenet")  # without the recipe: converted
+    assert (FW.import_recipe(blind).params["sub_max_t"], FW.import_recipe(blind).params["trim_max_t"]) == (39, 26)
+    # a changed size is converted: 20 frames here are 46 of WeNet's
+    changed = config.replace(extra=tuple((n, 20 if n == "sub_max_frames" else v, u) for n, v, u in config.extra))
+    out, _ = FW.export_recipe(changed, settings=settings, framework="wenet", recipe=recipe)
+    assert FW.import_recipe(out).params["sub_max_t"] == 46
