@@ -18,7 +18,9 @@ package is missing. Nothing here is imported by melwav or its tests. Checks:
    starts anywhere, cut at the end) as masked cells in all, and single masks' widths and starts; and
    ``Warping`` against melwav's replay of the same draw (same torch seed; align_corners=True).
 3. transformers ``_compute_mask_indices`` (Whisper's): the span counts and starts of the shared reference's
-   worked cases; compared with melwav's "whisper" convention when this checkout has one (helper D1's).
+   worked cases, beside melwav's "whisper" convention on the same cases (span counts, starts, KS p).
+   bench/compare_whisper_wenet_fairseq.py compares Whisper (and WeNet, fairseq) differently: their source
+   files' functions cut out and run on numpy, no install.
 
 Run on 2026-11-28 with torch 2.13.0 (CPU), lhotse 1.33.0, speechbrain 1.1.2 (its freq_domain.py loaded as a
 file) and transformers 5.24.0 in a scratch virtual environment without torchaudio, 4000 draws:
@@ -45,7 +47,19 @@ file) and transformers 5.24.0 in a scratch virtual environment without torchaudi
     whisper real no attention_mask, 3000 frames: spans {15: 1.00}; run starts 0..2990
     whisper real 5-s clip with attention_mask: spans {2: 0.49, 3: 0.51}; run starts 0..490
     whisper real features: prob 0.1 on 80 bins: spans {0: 0.20, 1: 0.80}; run starts 0..70
-    whisper: this checkout has no 'whisper' convention (helper D1's); real numbers only
+
+After the merge with melwav's "whisper" convention (same venv, 4000 draws; the real side's starts are starts
+of masked runs, so overlapping spans count once there):
+
+    whisper real no attention_mask, 3000 frames: spans {15: 1.00}; run starts 0..2990
+    whisper melwav no attention_mask, 3000 frames: spans {15: 1.00}; starts 0..2990
+    whisper no attention_mask, 3000 frames starts: real mean 1492.58 (0..2990) | melwav mean 1492.66 (0..2990); KS p = 0.600
+    whisper real 5-s clip with attention_mask: spans {2: 0.49, 3: 0.51}; run starts 0..490
+    whisper melwav 5-s clip with attention_mask: spans {2: 0.51, 3: 0.49}; starts 0..490
+    whisper 5-s clip with attention_mask starts: real mean 244.79 (0..490) | melwav mean 244.71 (0..490); KS p = 0.852
+    whisper real features: prob 0.1 on 80 bins: spans {0: 0.20, 1: 0.80}; run starts 0..70
+    whisper melwav features: prob 0.1 on 80 bins: spans {0: 0.21, 1: 0.79}; starts 0..70
+    whisper features: prob 0.1 on 80 bins starts: real mean 34.93 (0..70) | melwav mean 35.22 (0..70); KS p = 0.854
 
 """
 
@@ -269,6 +283,7 @@ def compare_whisper(draws: int) -> None:
         print("transformers not installed: Whisper skipped")
         return
     from melwav import frameworks as FW
+    from melwav import specaugment as A
 
     np.random.seed(0)
     five_seconds = torch.tensor(np.r_[np.ones(500), np.zeros(2500)][None], dtype=torch.long)
@@ -276,6 +291,15 @@ def compare_whisper(draws: int) -> None:
              ("5-s clip with attention_mask", (1, 3000), 0.05, 10, 2, five_seconds),
              ("features: prob 0.1 on 80 bins", (1, 80), 0.1, 10, 0, None)]
     choice = np.random.choice
+    ours = {  # melwav's "whisper" convention on the same cases: (config, n_mels, n_frames, axis)
+        cases[0][0]: (dict(n_time_masks=2, masks_per_frame=0.05, time_mask_frames=10),
+                      (("attention_mask", False, ""), ("window_frames", 3000, "frames")), 80, 3000, "time"),
+        cases[1][0]: (dict(n_time_masks=2, masks_per_frame=0.05, time_mask_frames=10),
+                      (("attention_mask", True, ""), ("window_frames", 3000, "frames")), 80, 500, "time"),
+        cases[2][0]: (dict(freq_mask_bands=10, n_freq_masks=0),
+                      (("mask_feature_prob", 0.1, ""), ("window_frames", 3000, "frames")), 80, 300, "freq"),
+    }
+    rng = np.random.default_rng(0)
     for label, shape, prob, length, min_masks, attention in cases:
         counts, starts = [], []
         for _ in range(draws):
@@ -297,8 +321,21 @@ def compare_whisper(draws: int) -> None:
         dist = ", ".join(f"{v}: {f / draws:.2f}" for v, f in zip(values, freq))
         print(f"whisper real {label}: spans {{{dist}}}; run starts {min(starts) if starts else '-'}.."
               f"{max(starts) if starts else '-'}")
-    if "whisper" not in FW.FRAMEWORKS:
-        print("whisper: this checkout has no 'whisper' convention (helper D1's); real numbers only")
+        if "whisper" not in FW.FRAMEWORKS:
+            continue
+        fields, extra, n_mels, n_frames, axis = ours[label]
+        config = A.SpecAugmentConfig(convention="whisper", fill="absolute", extra=extra, **fields)
+        mine, my_starts = [], []
+        for _ in range(draws):
+            record = A.draw(config, n_mels=n_mels, n_frames=n_frames, rng=rng)
+            masks = record.time_masks if axis == "time" else record.freq_masks
+            mine.append(len(masks))
+            my_starts += [m.start for m in masks]
+        values, freq = np.unique(mine, return_counts=True)
+        dist = ", ".join(f"{v}: {f / draws:.2f}" for v, f in zip(values, freq))
+        print(f"whisper melwav {label}: spans {{{dist}}}; starts {min(my_starts) if my_starts else '-'}.."
+              f"{max(my_starts) if my_starts else '-'}")
+        _ks(f"whisper {label} starts", starts, my_starts)
 
 
 def main(argv=None) -> int:
