@@ -211,7 +211,8 @@ def parse(source):
         notes.append("spec_aug is not set: WeNet's default is on (conf.get('spec_aug', True))")
     if section.get("feats_type") == "log_mel_spectrogram":
         notes.append("feats_type log_mel_spectrogram: WeNet's 0 then means Whisper's log-mel 0 (log10 power "
-                     "clamped at max - 8, (x + 4) / 4), not a Kaldi fbank level")
+                     "clamped at max - 8, (x + 4) / 4), not a Kaldi fbank level; melwav still places the Kaldi "
+                     "fbank's 0 (about 70 dB lower): raise the fill level to hear Whisper's")
     found = _units(section, full=set(data_keys(source.yaml)) - {"dataset_conf"} != set()) if whole else None
     if found and found[1] == 23:
         notes.append("no fbank_conf: WeNet's compute_fbank uses 23 mel bins by default")
