@@ -659,10 +659,13 @@ def build() -> gr.Blocks:
                                      allow_preview=False, object_fit="contain")
             with gr.Tab("Recipes"):
                 gr.Markdown(
-                    "Paste the SpecAugment part of a training config to hear it on this clip: an ESPnet "
-                    "`specaug_conf` or NeMo `spec_augment` (YAML), a torchaudio `SpecAugment(...)` call, or lingvo "
-                    "`p.name = value` lines. Nothing pasted is run. Sizes are converted by duration (ms) and by share "
-                    "of the mel bank, and the masks are drawn by that framework's rules. Export goes the other way.\n\n"
+                    "Paste the SpecAugment part of a training config to hear it on this clip ("
+                    + ", ".join(frameworks.FRAMEWORKS) + "): an ESPnet `specaug_conf` or NeMo `spec_augment` (YAML), "
+                    "a torchaudio `SpecAugment(...)` call, lingvo `p.name = value` lines, a Whisper (transformers) "
+                    "`config.json` or `from_pretrained(...)` arguments, a WeNet `dataset_conf`, an icefall/lhotse "
+                    "`SpecAugment(...)` call, flags or state_dict, a fairseq S2T data `config.yaml`, or SpeechBrain "
+                    "hparams YAML. Nothing pasted is run. Sizes are converted by duration (ms) and by share of the "
+                    "mel bank, and the masks are drawn by that framework's rules. Export goes the other way.\n\n"
                     "Examples: NeMo `spec_augment: {freq_masks: 2, freq_width: 27, time_masks: 10, time_width: 0.05}`"
                     " · torchaudio `SpecAugment(n_time_masks=2, time_mask_param=100, n_freq_masks=2, "
                     "freq_mask_param=27)` · lingvo `p.freq_mask_max_bins = 27`"

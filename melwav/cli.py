@@ -33,8 +33,10 @@ The paper's presets are in 10 ms frames and 80 channels and are converted to the
 
 --config reads a training recipe's SpecAugment settings from a file: an ESPnet specaug_conf (YAML, alone
 or a whole training config), a NeMo spec_augment section (YAML), a torchaudio call such as
-SpecAugment(...) / FrequencyMasking(...) / TimeMasking(...), or lingvo "p.name = value" lines. Nothing in
-the file is ever run. Its frames and channels are converted to this analysis by duration and by share of
+SpecAugment(...) / FrequencyMasking(...) / TimeMasking(...), lingvo "p.name = value" lines, a Whisper
+(transformers) config.json or from_pretrained(...) arguments, a WeNet dataset_conf, an icefall/lhotse
+SpecAugment(...) call, flags or state_dict, a fairseq S2T data config.yaml, or SpeechBrain hparams YAML
+(its !new:/!apply: tags are read as data). Nothing in the file is ever run. Its frames and channels are converted to this analysis by duration and by share of
 the mel bank (the conversion is printed), and the clip is masked by that framework's drawing rules.
 --export prints the current settings as a framework's fragment, plus one line for each thing it cannot
 express; with no output option the clip is not even read.
@@ -77,13 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     aug.add_argument("--masks-per-frame", type=float, metavar="pM",
                      help="adaptive count: min(mT, pM x clip frames) masks (0 = off)")
     aug.add_argument("--fill", choices=FILL_MODES, help="what masked cells become: mean (default), floor "
-                     "(silence), value (--fill-db), stage_mean")
+                     "(silence), value (--fill-db), stage_mean, band_mean (each band's own mean), absolute "
+                     "(--fill-db re. the recipe framework's own 0)")
     aug.add_argument("--fill-db", type=float, metavar="DB", help="fill level in dB re. the clip's peak (--fill value)")
 
-    fw = p.add_argument_group("training recipes (torchaudio, ESPnet, NeMo, lingvo)")
+    fw = p.add_argument_group(f"training recipes ({', '.join(frameworks.FRAMEWORKS)})")
     fw.add_argument("--config", metavar="FILE",
-                    help="start from the SpecAugment settings in this training config (ESPnet/NeMo YAML, a "
-                    "torchaudio call, lingvo p.x = v lines); the options above still override single values")
+                    help="start from the SpecAugment settings in this training config (any of the frameworks "
+                    "above, see below); the options above still override single values")
     fw.add_argument("--framework", metavar="NAME",
                     help=f"what --config is: {', '.join(frameworks.FRAMEWORKS)} (default: guessed from the text)")
     fw.add_argument("--framework-hop-ms", type=float, metavar="MS",

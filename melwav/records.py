@@ -20,6 +20,10 @@ from .errors import ParameterError, RecordError, check_float, check_int, check_k
 FILL_MODES = ("mean", "floor", "value", "stage_mean", "band_mean", "absolute")
 #: The operations every record has (in some order); a framework may add its own (see :mod:`melwav.frameworks`).
 OPERATIONS = ("warp", "freq", "time")
+#: The units an entry of :attr:`SpecAugmentConfig.extra` can carry: sizes ("frames", "bands") are converted
+#: between a framework's features and the analysis like W, T and F; "" marks a count, ratio, name or flag.
+EXTRA_UNITS = ("", "frames", "bands")
+MAX_EXTRA = 32
 
 # Bounds a person can reach with the CLI or the sliders; beyond them the request is refused, not clamped.
 MAX_MASKS = 100
@@ -72,6 +76,11 @@ class SpecAugmentConfig:
     convention : str
         Whose drawing rules to follow: ``"melwav"`` (the papers', :mod:`melwav.specaugment`) or a training
         framework's (one of :data:`melwav.frameworks.FRAMEWORKS`; checked when drawing).
+    extra : tuple of (name, value, unit)
+        The framework's own settings beyond the eight numbers (e.g. an apply probability, a width's lower
+        bound, an order of operations), read only by the framework named in ``convention``; ``unit`` is one
+        of :data:`EXTRA_UNITS` (a size in this analysis' frames or bands, like W, T, F). Values are
+        JSON-able scalars or short tuples of them. Empty for melwav's own rules.
     """
 
     warp_frames: int = 0
@@ -85,6 +94,7 @@ class SpecAugmentConfig:
     fill: str = "mean"
     fill_db: float = -80.0
     convention: str = "melwav"
+    extra: tuple = ()
 
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
@@ -101,6 +111,14 @@ class SpecAugmentConfig:
         set_("fill_db", check_float("fill_db", self.fill_db, low=-200.0, high=50.0))
         if not isinstance(self.convention, str) or not _NAME_RE.match(self.convention):
             raise ParameterError(f"convention must be melwav or a framework's name, got {_short(self.convention)}")
+        set_("extra", _check_extra(self.extra))
+
+    def option(self, name: str, default=None):
+        """The value of the framework setting ``name`` in :attr:`extra`, else ``default``."""
+        for key, value, _unit in self.extra:
+            if key == name:
+                return value
+        return default
 
     @property
     def is_identity(self) -> bool:
@@ -115,12 +133,48 @@ class SpecAugmentConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        out["extra"] = [list(item) for item in self.extra]  # left out when empty: older files stay as they were
+        if not self.extra:
+            del out["extra"]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> SpecAugmentConfig:
         check_keys(data, {f.name for f in dataclasses.fields(cls)}, what="the augmentation settings")
         return cls(**data)
+
+
+def _check_scalar(where: str, value):
+    if value is None or isinstance(value, (bool, int, float)) or (isinstance(value, str) and len(value) <= 40):
+        return value
+    raise ParameterError(f"{where} must be a number, a flag or a short name, got {_short(value)}")
+
+
+def _check_extra(extra) -> tuple:
+    """:attr:`SpecAugmentConfig.extra` checked and made hashable (lists from JSON become tuples)."""
+    if not isinstance(extra, (list, tuple)) or len(extra) > MAX_EXTRA:
+        raise ParameterError(f"extra must be a list of at most {MAX_EXTRA} [name, value, unit] entries")
+    out, seen = [], set()
+    for i, item in enumerate(extra):
+        if not isinstance(item, (list, tuple)) or len(item) != 3:
+            raise ParameterError(f"extra[{i}] must be a [name, value, unit] triple, got {_short(item)}")
+        name, value, unit = item
+        if not isinstance(name, str) or not _NAME_RE.match(name) or name in seen:
+            raise ParameterError(f"extra[{i}] name must be a new lower-case identifier, got {_short(name)}")
+        if unit not in EXTRA_UNITS:
+            raise ParameterError(f"extra {name} unit must be one of {EXTRA_UNITS}, got {_short(unit)}")
+        if isinstance(value, (list, tuple)):
+            if len(value) > 8:
+                raise ParameterError(f"extra {name} must hold at most 8 values")
+            value = tuple(_check_scalar(f"extra {name}", v) for v in value)
+        else:
+            value = _check_scalar(f"extra {name}", value)
+        if unit:
+            value = check_int(f"extra {name} ({unit})", value, low=0, high=MAX_FRAMES)
+        seen.add(name)
+        out.append((name, value, unit))
+    return tuple(out)
 
 
 def _short(value) -> str:

@@ -216,6 +216,7 @@ def test_the_pasted_example_in_the_app_imports_with_its_own_10_ms_frames():
 @pytest.mark.parametrize("name, framework", [
     ("espnet_librispeech_conformer.yaml", "espnet"), ("nemo_conformer_ctc_bpe.yaml", "nemo"),
     ("torchaudio_ld.py", "torchaudio"), ("lingvo_ld.txt", "lingvo"),
+    ("lhotse_icefall_librispeech.txt", "lhotse"), ("speechbrain_conformer_large.yaml", "speechbrain"),
 ])
 def test_bundled_example_recipes_import_and_round_trip(name, framework):
     text = (REPO / "examples" / name).read_text()

@@ -1,6 +1,7 @@
 """Training frameworks' SpecAugment: one module per framework, behind this small registry.
 
-Each module (``torchaudio``, ``espnet``, ``nemo``, ``lingvo``) holds ALL of one framework's rules, as read
+Each module (``torchaudio``, ``espnet``, ``nemo``, ``lingvo``, ``whisper``, ``wenet``, ``fairseq``, ``lhotse``,
+``speechbrain``) holds ALL of one framework's rules, as read
 from its source code, and nothing else imports a framework's details. Adding a framework is one new file
 with the interface below, imported here and listed in ``_MODULES``. Nothing registers itself on import.
 
@@ -37,7 +38,9 @@ The interface of a framework module
     :func:`melwav.specaugment.apply` calls the function at that point of the order with the mask fill level.
 ``export(config, *, W, F, mF, T, mT, notes, inclusive) -> str``
     Its text form of a config whose sizes (W, F, T) are already in its units; appends to ``notes`` what it
-    cannot express.
+    cannot express. A framework whose configs carry settings of their own (``SpecAugmentConfig.extra``)
+    also takes ``extra={name: value}``: passed only for a config of its own convention that has them,
+    sizes converted to its units.
 ``fill_explanation(fill, fill_db) -> str``
     One sentence for the listener: what it writes into a mask and how melwav plays it.
 
@@ -53,10 +56,10 @@ import re
 from ..errors import ParameterError, RecordError
 from ..features import MelSettings
 from ..records import SpecAugmentConfig
-from . import espnet, lingvo, nemo, torchaudio
+from . import espnet, fairseq, lhotse, lingvo, nemo, speechbrain, torchaudio, wenet, whisper
 from ._common import MAX_RECIPE_BYTES, Frontend, Recipe, Source, Units, check_text, frontend_gain_db, resolve_units
 
-_MODULES = (torchaudio, espnet, nemo, lingvo)
+_MODULES = (torchaudio, espnet, nemo, lingvo, whisper, wenet, fairseq, lhotse, speechbrain)
 #: The frameworks melwav knows, in the order of the menus.
 FRAMEWORKS = tuple(m.NAME for m in _MODULES)
 _BY_NAME = {m.NAME: m for m in _MODULES}
@@ -92,9 +95,10 @@ def warp_function(interpolation: str):
 
 
 def absolute_gain_db(convention: str, settings: MelSettings) -> float:
-    """dB to add to a level on ``convention``'s absolute mel scale to put it on ``settings``' (0 for melwav)."""
-    module = _BY_NAME.get(convention)
-    return frontend_gain_db(settings, getattr(module, "FRONTEND", None))
+    """dB to add to a level in dB re. ``convention``'s literal 0 (on its absolute mel scale, see
+    :class:`Frontend` ``zero_db``) to put it in dB re. mel power 1 on ``settings``' scale (0 for melwav)."""
+    frontend = getattr(_BY_NAME.get(convention), "FRONTEND", None)
+    return frontend_gain_db(settings, frontend) + (frontend.zero_db if frontend is not None else 0.0)
 
 
 def apply_operation(convention: str, operation: str, L, drawn, *, value: float):
@@ -122,8 +126,8 @@ def _detect(source: Source) -> str:
     if best is None:
         source.yaml  # noqa: B018  (text that is neither of the forms nor YAML: say where the YAML breaks)
         raise ParameterError(
-            "cannot tell which framework this is: expected ESPnet specaug_conf YAML, a NeMo spec_augment section, "
-            "a torchaudio SpecAugment(...) call or lingvo 'p.name = value' lines"
+            f"cannot tell which framework this is: expected the SpecAugment settings of {', '.join(FRAMEWORKS)} "
+            f"(e.g. ESPnet specaug_conf YAML, a torchaudio SpecAugment(...) call); or give the framework"
         )
     return best
 
@@ -233,7 +237,15 @@ def export_recipe(config: SpecAugmentConfig, *, settings: MelSettings, framework
     if inclusive and (F or T):
         notes.append("melwav draws widths 0..F and 0..T inclusive; the framework excludes its top, so F + 1 and "
                      "T + 1 are exported")
-    text = module.export(config, W=W, F=F, mF=mF, T=T, mT=mT, notes=notes, inclusive=inclusive)
+    kw = {}
+    if config.extra and src == framework:  # its own settings, sizes in its units (the recipe's own where unchanged)
+        mine = {name: value for name, value, _ in recipe.fields.extra} if own else {}
+        kw = {"extra": {name: mine[name] if unit and name in mine and u.convert_in(mine[name], unit) == value
+                        else u.convert_out(value, unit) for name, value, unit in config.extra}}
+    elif config.extra:
+        notes.append(f"{src}'s own settings ({', '.join(name for name, _, _ in config.extra)}) have no "
+                     f"{framework} equivalent: dropped")
+    text = module.export(config, W=W, F=F, mF=mF, T=T, mT=mT, notes=notes, inclusive=inclusive, **kw)
     head = (f"# melwav export for {module.NAME}: sizes in frames of {hop:g} ms and channels of a {mels}-channel "
             f"mel bank\n")
     return head + text, notes

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import re
 
 import yaml
@@ -82,7 +83,7 @@ class _Refused(Exception):
     """Raised inside the YAML composer to stop at once; turned into a ParameterError by :func:`load_yaml`."""
 
 
-class _BoundedLoader(yaml.SafeLoader):
+class BoundedLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` that refuses deep nesting and alias expansion beyond a node budget.
 
     The composer pulls events from the parser as it builds nodes, so stopping it also stops the parse:
@@ -131,10 +132,17 @@ class _BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
-def load_yaml(text: str):
-    """``text`` parsed as YAML with safe types only, within :data:`MAX_YAML_DEPTH` and :data:`MAX_YAML_NODES`."""
+def load_yaml(text: str, *, loader: type = None, what: str = "YAML"):
+    """``text`` parsed as YAML with safe types only, within :data:`MAX_YAML_DEPTH` and :data:`MAX_YAML_NODES`.
+
+    ``loader``: a subclass of the bounded loader adding inert constructors (SpeechBrain's HyperPyYAML tags);
+    ``what`` names the language in messages.
+    """
+    loader_cls = BoundedLoader if loader is None else loader
+    if not issubclass(loader_cls, BoundedLoader):
+        raise ParameterError("loader must be a subclass of the bounded YAML loader")
     if len(text) > MAX_YAML_CHARS:
-        raise ParameterError(f"the YAML has {len(text)} characters; melwav reads YAML recipes of at most "
+        raise ParameterError(f"the {what} has {len(text)} characters; melwav reads YAML recipes of at most "
                              f"{MAX_YAML_CHARS // 1000} kB (paste only the SpecAugment part)")
     # PyYAML's scanner is quadratic in the nesting of [ and {: refuse deep brackets before it starts.
     # (Brackets inside quoted strings are counted too; no recipe has 40 of them in a row.)
@@ -142,8 +150,8 @@ def load_yaml(text: str):
     for m in _BRACKETS.finditer(text):
         depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
         if depth > MAX_YAML_DEPTH:
-            raise ParameterError(f"the YAML nests brackets deeper than {MAX_YAML_DEPTH} levels")
-    loader = _BoundedLoader(text)
+            raise ParameterError(f"the {what} nests brackets deeper than {MAX_YAML_DEPTH} levels")
+    loader = loader_cls(text)
     try:
         return loader.get_single_data()
     except _Refused as exc:
@@ -152,11 +160,13 @@ def load_yaml(text: str):
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParameterError(f"the YAML is malformed{where}: {str(problem)[:200]}") from None
+        raise ParameterError(f"the {what} is malformed{where}: {str(problem)[:200]}") from None
+    except ParameterError:  # from a constructor (e.g. a nested reader): already one line
+        raise
     except ValueError:  # e.g. an integer of more than 4300 digits
-        raise ParameterError("the YAML holds a value melwav cannot read (a number far too long?)") from None
+        raise ParameterError(f"the {what} holds a value melwav cannot read (a number far too long?)") from None
     except (RecursionError, MemoryError):
-        raise ParameterError("the YAML is too deeply nested or too large to read") from None
+        raise ParameterError(f"the {what} is too deeply nested or too large to read") from None
     finally:
         loader.dispose()
 
@@ -259,6 +269,14 @@ class Units:
     def bands_out(self, bands: int) -> int:
         return int(round(bands * self.n_mels / self.settings.n_mels))
 
+    def convert_in(self, value, unit: str):
+        """An extra setting (:data:`melwav.records.EXTRA_UNITS`) from the framework's units to the analysis'."""
+        return self.frames_in(value) if unit == "frames" else self.bands_in(value) if unit == "bands" else value
+
+    def convert_out(self, value, unit: str):
+        """An extra setting from the analysis' units to the framework's."""
+        return self.frames_out(value) if unit == "frames" else self.bands_out(value) if unit == "bands" else value
+
 
 def resolve_units(defaults: tuple[float, int], hop_ms, n_mels, found: tuple | None = None) -> tuple[float, int]:
     """``(hop_ms, n_mels)``: the caller's, else what the text said (``found``), else the framework's defaults."""
@@ -276,7 +294,14 @@ def resolve_units(defaults: tuple[float, int], hop_ms, n_mels, found: tuple | No
 
 @dataclasses.dataclass(frozen=True)
 class Frontend:
-    """A framework's usual feature extraction, as far as it sets the absolute scale of its mel power."""
+    """A framework's usual feature extraction, as far as it sets the absolute scale of its mel power.
+
+    ``preemph`` is a pre-emphasis coefficient (Kaldi's 0.97: each band's power scaled by
+    ``|1 - a e^{-iw}|**2`` at its centre); ``zero_db`` is where the framework's literal 0 lies, in dB re.
+    mel power 1 of audio in [-1, 1] on its scale: 0 for a natural-log mel of that audio (ESPnet,
+    torchaudio), -40 for Whisper's (log10 power -4 after its (x + 4) / 4), -90.3 for a Kaldi fbank of
+    the waveform times 2**15 (WeNet, fairseq).
+    """
 
     sr: int = 16000
     n_fft: int = 512
@@ -286,6 +311,20 @@ class Frontend:
     htk: bool = False
     norm: str | None = "slaney"
     window: str = "hann"
+    preemph: float = 0.0
+    zero_db: float = 0.0
+
+
+#: A Kaldi fbank (``torchaudio.compliance.kaldi.fbank`` of the waveform times 2**15, natural log): 25 ms
+#: frames padded to 512, un-normalised triangles on the HTK mel scale from 20 Hz, pre-emphasis 0.97. Its
+#: povey window is taken as a hann of 512 (within a dB in power). Its 0 is power 1 in 16-bit units.
+KALDI_ZERO_DB = -20.0 * math.log10(2.0 ** 15)
+
+
+def kaldi_frontend(n_mels: int = 80) -> Frontend:
+    """The Kaldi fbank front end of WeNet and fairseq S2T (see :data:`KALDI_ZERO_DB`)."""
+    return Frontend(sr=16000, n_fft=512, n_mels=n_mels, fmin=20.0, fmax=8000.0, htk=True, norm=None,
+                    preemph=0.97, zero_db=KALDI_ZERO_DB)
 
 
 def frontend_gain_db(settings: MelSettings, frontend: Frontend | None) -> float:
@@ -311,17 +350,19 @@ def _gain_db(sr, n_fft, n_mels, fmin, fmax, window, fe: Frontend) -> float:
     import librosa
     import numpy as np
 
-    def band_db(sr_, n_fft_, n_mels_, fmin_, fmax_, window_, htk, norm, variance):
+    def band_db(sr_, n_fft_, n_mels_, fmin_, fmax_, window_, htk, norm, variance, preemph=0.0):
         basis = librosa.filters.mel(sr=sr_, n_fft=n_fft_, n_mels=n_mels_, fmin=fmin_, fmax=fmax_, htk=htk,
                                     norm=norm)
         win = librosa.filters.get_window(window_, n_fft_, fftbins=True)
         power = variance * float(np.sum(win ** 2)) * basis.sum(axis=1)
         centres = librosa.mel_frequencies(n_mels_ + 2, fmin=fmin_, fmax=fmax_, htk=htk)[1:-1]
+        if preemph:
+            power = power * (1.0 + preemph ** 2 - 2.0 * preemph * np.cos(2.0 * np.pi * centres / sr_))
         return centres, 10.0 * np.log10(np.maximum(power, 1e-30))
 
     c_here, db_here = band_db(sr, n_fft, n_mels, fmin, fmax, window, False, "slaney", 1.0)
     c_fw, db_fw = band_db(fe.sr, fe.n_fft, fe.n_mels, fe.fmin, min(fe.fmax, fe.sr / 2), fe.window, fe.htk,
-                          fe.norm, fe.sr / sr)
+                          fe.norm, fe.sr / sr, fe.preemph)
     both = (c_here >= c_fw[0]) & (c_here <= c_fw[-1])
     if not both.any():
         return 0.0
@@ -336,7 +377,9 @@ class Fields:
     """A framework's SpecAugment in melwav's eight numbers, still in the framework's units.
 
     W and T are frames of the framework's hop, F channels of its bank (exclusive bounds, as the framework
-    draws them); mF, mT counts; p, pS, pM ratios; ``fill`` one of :data:`melwav.records.FILL_MODES`.
+    draws them); mF, mT counts; p, pS, pM ratios; ``fill`` one of :data:`melwav.records.FILL_MODES`;
+    ``extra`` the framework's own settings beyond these, ``(name, value, unit)`` (:attr:`SpecAugmentConfig.extra`),
+    sizes in its units.
     """
 
     W: int = 0
@@ -348,6 +391,12 @@ class Fields:
     pS: float = 0.0
     pM: float = 0.0
     fill: str = "mean"
+    #: The framework's own settings beyond the eight, ``(name, value, unit)`` with sizes in its units
+    #: (see :attr:`SpecAugmentConfig.extra`).
+    extra: tuple = ()
+    #: For the ``"absolute"`` fill: the level written, in dB re. the framework's literal 0 (fairseq's
+    #: ``mask_value`` v in a natural-log fbank is ``10 log10(e) * v``); the other fills take the caller's.
+    fill_db: float = 0.0
 
     def to_config(self, units: Units, *, convention: str, fill_db: float = -80.0) -> SpecAugmentConfig:
         """The ONE place a framework's numbers become a :class:`SpecAugmentConfig` (converted to ``units``)."""
@@ -361,8 +410,9 @@ class Fields:
             width_ratio=self.pS,
             masks_per_frame=self.pM,
             fill=self.fill,
-            fill_db=0.0 if self.fill == "absolute" else fill_db,  # the framework's own 0
+            fill_db=self.fill_db if self.fill == "absolute" else fill_db,  # re. the framework's own 0
             convention=convention,
+            extra=tuple((name, units.convert_in(value, unit), unit) for name, value, unit in self.extra),
         )
 
 

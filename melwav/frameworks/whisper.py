@@ -1,0 +1,348 @@
+"""Hugging Face transformers, Whisper: ``WhisperModel._mask_input_features`` and ``_compute_mask_indices``.
+
+Read from ``src/transformers/models/whisper/modeling_whisper.py`` and ``configuration_whisper.py``
+(transformers 5.24.0; ``_compute_mask_indices`` is wav2vec2's, byte for byte).
+
+Draw rules, for ONE utterance, each axis on its own: nothing unless ``apply_spec_augment`` (WhisperConfig's
+default is false) and ``mask_*_prob > 0``. One ``eps = U`` per axis; for a length ``len`` the count is
+``n = int(prob * len / L + eps)``, ``n = max(n, min_masks)``, ``n = S // L`` if ``n * L > S`` (S the axis size),
+``n = max(len - L + 1, 0)`` if ``len - L + 1 < n``; nothing at all when that count at ``len = S`` is 0.
+``n`` distinct starts uniform on ``{0..len - L}`` (``choice(..., replace=False)``), every span exactly ``L``
+wide, overlaps allowed. Time first, then frequency; fill 0 in both. No warp.
+
+Time axis: S = Whisper's 30 s window (3000 frames of 10 ms); ``len`` = the clip's frames when an
+``attention_mask`` reaches the model (option ``attention_mask`` true, the default here), else ``len = S``
+and the spans fall anywhere in the window, padding included (only those on the clip are heard).
+Frequency axis: ``len = S = num_mel_bins``.
+
+melwav's numbers in this convention: T = ``mask_time_length`` (fixed width), mT = ``mask_time_min_masks``,
+pM = ``mask_time_prob``; F = ``mask_feature_length``, mF = ``mask_feature_min_masks``; extra
+``mask_feature_prob``, ``attention_mask`` and ``window_frames`` (the 30 s window, converted like T; without
+it the clip stands for the window, which changes a count only when the spans would cover the whole clip).
+
+Text forms read: ``config.json`` (JSON or YAML keys), ``from_pretrained(..., apply_spec_augment=True, ...)`` or
+``WhisperConfig(...)`` keyword arguments, and ``model.config.mask_time_prob = 0.05`` lines; values are literals
+only, nothing is imported or run. ``return_attention_mask`` (a feature-extractor setting) says whether an
+attention mask is forwarded.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..records import SpecAugmentConfig, clipped
+from ._common import Fields, Frontend, check_bool, check_number, check_whole, make_record, short
+
+NAME = "whisper"
+#: WhisperFeatureExtractor: hop 160 at 16 kHz (10 ms), 80 mel bins (128 for large-v3).
+UNITS = (10.0, 80)
+ORDER = ("warp", "time", "freq")
+FILLS = ("absolute",)
+#: WhisperFeatureExtractor: 16 kHz, n_fft 400 (hann), 80 slaney mel bands to 8 kHz; its 0 after
+#: log10, clamp to max - 8 and (x + 4) / 4 is log10 mel power -4, i.e. -40 dB re. mel power 1.
+FRONTEND = Frontend(sr=16000, n_fft=400, n_mels=80, fmin=0.0, fmax=8000.0, htk=False, norm="slaney", zero_db=-40.0)
+WARPS: dict = {}
+OPERATIONS: dict = {}
+#: Whisper's input window: 30 s = 3000 frames of 10 ms.
+WINDOW_FRAMES = 3000
+
+DEFAULTS = {
+    "apply_spec_augment": False, "mask_time_prob": 0.05, "mask_time_length": 10, "mask_time_min_masks": 2,
+    "mask_feature_prob": 0.0, "mask_feature_length": 10, "mask_feature_min_masks": 0,
+}
+KEYS = set(DEFAULTS)
+#: Not a model setting: whether the feature extractor's attention mask reaches the model.
+MASK_KEY = "return_attention_mask"
+_PY_RE = re.compile(r"\b(apply_spec_augment|mask_(time|feature)_(prob|length|min_masks))\b\s*=(?!=)")
+_NOTE_PREFIX = "melwav draws widths 0..F and 0..T inclusive"
+
+
+# ----------------------------------------------------------------------------------------------- draw
+
+
+def span_count(prob: float, L: int, min_masks: int, length: int, S: int, eps: float) -> int:
+    """``compute_num_masked_span`` of ``_compute_mask_indices`` for an input of ``length`` on an axis of ``S``."""
+    n = int(prob * length / L + eps)
+    n = max(n, min_masks)
+    if n * L > S:
+        n = S // L
+    if length - (L - 1) < n:
+        n = max(length - (L - 1), 0)
+    return n
+
+
+def draw_spans(prob: float, L: int, min_masks: int, length: int, S: int, rng: np.random.Generator) -> list[int]:
+    """The span starts ``_compute_mask_indices`` draws for one example (``L`` checked by the caller)."""
+    eps = rng.random()
+    if span_count(prob, L, min_masks, S, S, eps) == 0:
+        return []
+    n = span_count(prob, L, min_masks, length, S, eps)
+    if n == 0:
+        return []
+    return [int(s) for s in rng.choice(length - L + 1, n, replace=False)]
+
+
+def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
+    """Whisper's ``_mask_input_features`` for one utterance (see the module notes)."""
+    notes = []
+    if config.warp_frames:
+        notes.append(f"Whisper has no time warp: W = {config.warp_frames} ignored")
+    if config.max_time_ratio < 1.0 or config.width_ratio:
+        notes.append("Whisper has no p and no adaptive width (its spans are exactly L wide): ignored")
+    attention = bool(config.option("attention_mask", True))
+    window = config.option("window_frames")
+    if window is None:  # a config built without the import (e.g. from sliders): the 30 s window is unknown
+        window = n_frames
+        L, k = config.time_mask_frames, config.n_time_masks
+        if not attention or (L >= 1 and max(int(config.masks_per_frame * n_frames / L + 1), k) * L > n_frames):
+            notes.append("Whisper's 30 s window is unknown here (no window_frames option): taken as the clip")
+    if window < n_frames:
+        notes.append(f"the clip ({n_frames} frames) is longer than Whisper's 30 s window ({window}): Whisper "
+                     f"would cut it; melwav masks the whole clip")
+        window = n_frames
+    time = []
+    prob, L, k = config.masks_per_frame, config.time_mask_frames, config.n_time_masks
+    if prob <= 0:
+        if k:
+            notes.append("no time masks: mask_time_prob is 0 (Whisper masks only when it is > 0, whatever "
+                         "mask_time_min_masks says)")
+    elif L < 1:
+        notes.append("no time masks: mask_time_length is 0 frames here (Whisper raises on a length below 1)")
+    else:
+        length = n_frames if attention else window
+        starts = draw_spans(prob, L, k, length, window, rng)
+        spans = [clipped(s, L, n_frames) for s in starts]
+        time = [m for m in spans if m.width]
+        if not attention:
+            notes.append(f"no attention_mask: Whisper drew {len(starts)} span(s) over its 30 s window "
+                         f"({window} frames); {len(time)} land on this {n_frames}-frame clip")
+    freq = []
+    fprob, FL, fk = float(config.option("mask_feature_prob", 0.0) or 0.0), config.freq_mask_bands, config.n_freq_masks
+    if fprob <= 0:
+        if fk:
+            notes.append("no frequency masks: mask_feature_prob is 0 (Whisper masks only when it is > 0)")
+    elif FL < 1 or FL > n_mels:
+        notes.append(f"no frequency masks: mask_feature_length is {FL} bands here, outside 1..{n_mels} (Whisper "
+                     f"raises)")
+    else:
+        freq = [clipped(s, FL, n_mels) for s in draw_spans(fprob, FL, fk, n_mels, n_mels, rng)]
+    return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, None, freq, time, notes)
+
+
+# ---------------------------------------------------------------------------------------------- parse
+
+
+def detect(source) -> int:
+    """4 for Python that sets Whisper's SpecAugment keys, 3 for a JSON/YAML mapping holding them, else 0."""
+    data = _mapping(source)
+    if isinstance(data, dict) and KEYS & set(data) and (
+            any(k.startswith("mask_") for k in KEYS & set(data)) or data.get("model_type") == "whisper"
+            or set(data) <= KEYS | {MASK_KEY, "num_mel_bins", "model_type"}):
+        return 3
+    if _PY_RE.search(source.text):
+        return 4
+    return 0
+
+
+def _mapping(source):
+    text = source.text.lstrip()
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError):
+            pass
+    return source.yaml_or_none()
+
+
+def parse(source):
+    """``(params, notes, found units)`` of a Whisper config.json, from_pretrained kwargs or config lines."""
+    data = _mapping(source)
+    notes = []
+    if isinstance(data, dict):
+        conf = {k: v for k, v in data.items() if k in KEYS or k == MASK_KEY}
+        typos = sorted(k for k in data if isinstance(k, str) and k not in KEYS and k != MASK_KEY
+                       and (k.startswith("mask_") or "spec_aug" in k))
+        if typos:
+            raise ParameterError(f"unknown Whisper SpecAugment key(s): {', '.join(short(k)[1:-1] for k in typos[:5])}"
+                                 f" (known: {', '.join(sorted(KEYS))})")
+        model_type = data.get("model_type")
+        if isinstance(model_type, str) and model_type != "whisper":
+            notes.append(f"model_type {short(model_type)}: drawn with Whisper's rules (the same "
+                         f"_compute_mask_indices), fill 0")
+        mels = data.get("num_mel_bins")
+        found = (None, check_whole("num_mel_bins", mels, low=1, high=4096)) if mels is not None else None
+    else:
+        conf, found = _python(source.text), None
+        mels = conf.pop("num_mel_bins", None)
+        if mels is not None:
+            found = (None, check_whole("num_mel_bins", mels, low=1, high=4096))
+    if not conf or not (KEYS & set(conf)):
+        raise ParameterError("no Whisper SpecAugment settings found (apply_spec_augment, mask_time_prob, "
+                             "mask_time_length, mask_time_min_masks, mask_feature_*)")
+    params = normalise(conf)
+    if "apply_spec_augment" not in conf:
+        notes.append("apply_spec_augment is not set: WhisperConfig's default is false, so Whisper applies no "
+                     "SpecAugment (add apply_spec_augment: true)")
+    return params, notes, found
+
+
+def _python(text: str) -> dict:
+    """Keyword arguments of calls and ``x.config.key = value`` lines, literals only (never run)."""
+    try:
+        tree = ast.parse(text.strip(), mode="exec")
+    except SyntaxError as exc:
+        raise ParameterError(f"the Whisper settings are not valid Python at line {exc.lineno}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ParameterError("the Whisper settings are nested too deeply to read") from None
+    wanted = KEYS | {MASK_KEY, "num_mel_bins"}
+    out, lines = {}, {}
+
+    def put(key, node, line):
+        if key in out:
+            raise ParameterError(f"line {line}: {key} is set twice (first at line {lines[key]})")
+        try:
+            out[key] = ast.literal_eval(node)
+        except (ValueError, SyntaxError, TypeError, RecursionError):
+            raise ParameterError(f"line {line}: {key} must be a literal (number, True/False), got "
+                                 f"{_snippet(node)}; nothing was run") from None
+        lines[key] = line
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg in wanted:
+                    put(kw.arg, kw.value, kw.value.lineno)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                key = target.attr if isinstance(target, ast.Attribute) else (
+                    target.id if isinstance(target, ast.Name) else None)
+                if key in wanted:
+                    put(key, node.value, node.lineno)
+    return out
+
+
+def _snippet(node) -> str:
+    try:
+        text = ast.unparse(node)
+    except (RecursionError, MemoryError, ValueError):
+        return "an expression"
+    return repr(text[:60]) if len(text) <= 60 else f"an expression of {len(text)} characters"
+
+
+def normalise(conf: dict) -> dict:
+    """Whisper's SpecAugment keys with WhisperConfig's defaults filled in and checked."""
+    p = {**DEFAULTS, **{k: v for k, v in conf.items() if k in KEYS}}
+    out = {"apply_spec_augment": check_bool("apply_spec_augment", p["apply_spec_augment"])}
+    for axis in ("time", "feature"):
+        out[f"mask_{axis}_prob"] = check_number(f"mask_{axis}_prob", p[f"mask_{axis}_prob"], low=0.0, high=1.0)
+        out[f"mask_{axis}_length"] = check_whole(f"mask_{axis}_length (Whisper raises below 1)",
+                                                 p[f"mask_{axis}_length"], low=1, high=100_000)
+        out[f"mask_{axis}_min_masks"] = check_whole(f"mask_{axis}_min_masks", p[f"mask_{axis}_min_masks"], low=0,
+                                                    high=100)
+    mask = conf.get(MASK_KEY)
+    out[MASK_KEY] = None if mask is None else check_bool(MASK_KEY, mask)
+    if out["mask_feature_length"] > 4096:
+        raise ParameterError("mask_feature_length must be at most the mel bins (4096 at most)")
+    return out
+
+
+def fields(p: dict) -> tuple[Fields, list[str]]:
+    """The parameters as melwav's numbers (Whisper's units) and notes on what they leave out."""
+    notes = []
+    if not p["apply_spec_augment"]:
+        notes.append("apply_spec_augment is false: Whisper applies no SpecAugment, so nothing is drawn")
+        return Fields(fill="absolute"), notes
+    attention = p[MASK_KEY] is not False
+    if p[MASK_KEY] is None:
+        notes.append("assumed an attention_mask reaches the model (masks stay on the clip); with none, they fall "
+                     "anywhere in the 30 s window: set return_attention_mask = False to hear that")
+    if p["mask_time_prob"] == 0 and p["mask_time_min_masks"]:
+        notes.append("mask_time_prob is 0: Whisper draws no time masks, whatever mask_time_min_masks says")
+    notes.append("Whisper's spans are exactly L wide (no random width); the count comes from prob * length / L "
+                 "plus one random rounding per batch, at least min_masks")
+    # feature_length_bands repeats F for the export: the shared export passes F = 0 when mF (min masks) is 0
+    extra = (("attention_mask", attention, ""), ("feature_length_bands", p["mask_feature_length"], "bands"),
+             ("mask_feature_prob", p["mask_feature_prob"], ""), ("window_frames", WINDOW_FRAMES, "frames"))
+    return Fields(W=0, F=p["mask_feature_length"], mF=p["mask_feature_min_masks"], T=p["mask_time_length"],
+                  mT=p["mask_time_min_masks"], p=1.0, pS=0.0, pM=p["mask_time_prob"], fill="absolute",
+                  extra=extra), notes
+
+
+# --------------------------------------------------------------------------------------------- export
+
+
+def _fmt(x: float) -> str:
+    return repr(float(x))
+
+
+def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=None) -> str:
+    """``model.config.<key> = value`` lines (also valid as ``from_pretrained`` keyword arguments)."""
+    notes[:] = [n for n in notes if not n.startswith(_NOTE_PREFIX)]
+    x = extra or {}  # its own settings (SpecAugmentConfig.extra), sizes in its units
+    own = c.convention == NAME
+    if W:
+        notes.append(f"Whisper has no time warp: W = {c.warp_frames} dropped")
+    if c.max_time_ratio < 1.0:
+        notes.append(f"Whisper has no p: p = {c.max_time_ratio:g} dropped")
+    if c.width_ratio:
+        notes.append(f"Whisper has no adaptive width: pS = {c.width_ratio:g} dropped")
+    if c.fill != "absolute":
+        notes.append(f"Whisper fills 0 on its own log-mel scale, not {c.fill!r}")
+    elif c.fill_db:
+        notes.append(f"Whisper fills its own 0; the shift of {c.fill_db:+g} dB is not written")
+    if inclusive:  # melwav widths 0..T: Whisper's fixed width L = T (the exclusive top T + 1 was passed)
+        T, F = max(T - 1, 0), max(F - 1, 0)
+    conf = {"apply_spec_augment": True}
+    if own:
+        t_prob, t_min = c.masks_per_frame, mT
+        f_prob, f_min = float(x.get("mask_feature_prob", 0.0) or 0.0), mF
+        if not F and f_prob and c.freq_mask_bands:
+            F = int(x.get("feature_length_bands", 0) or 0)
+    else:
+        if T or F:
+            notes.append("Whisper's spans are all exactly L wide: melwav's largest width T (and F) is written as L")
+        if c.masks_per_frame:
+            t_prob, t_min = c.masks_per_frame * T, 0
+            notes.append(f"Whisper's count int(prob * n / L + U) replaces melwav's floor(pM * n); the cap "
+                         f"mT = {mT} is dropped")
+        else:  # the smallest prob that turns masking on; min_masks then fixes the count at mT
+            t_prob, t_min = (math.floor(T / WINDOW_FRAMES * 1e4) / 1e4 if T and mT else 0.0), mT
+        f_prob, f_min = (math.floor(F / 128 * 1e4) / 1e4 if F and mF else 0.0), mF
+        if t_min or f_min:
+            notes.append("mask_*_prob set to the least share that switches masking on, so mask_*_min_masks fixes "
+                         "the count (Whisper has no exact count otherwise)")
+    if not T:
+        t_prob, T = 0.0, DEFAULTS["mask_time_length"]
+    if not F:
+        f_prob, F = 0.0, DEFAULTS["mask_feature_length"]
+    if t_prob == 0 and f_prob == 0:
+        conf["apply_spec_augment"] = False
+        notes.append("nothing to mask: apply_spec_augment = False")
+    conf.update({"mask_time_prob": t_prob, "mask_time_length": T, "mask_time_min_masks": t_min,
+                 "mask_feature_prob": f_prob, "mask_feature_length": F, "mask_feature_min_masks": f_min})
+    lines = [f"model.config.{k} = {v!r}" if not isinstance(v, float) else f"model.config.{k} = {_fmt(v)}"
+             for k, v in conf.items()]
+    attention = bool(x.get("attention_mask", True)) if own else True
+    lines.append("# whether the feature extractor's attention_mask reaches the model (your collator must pass it)")
+    lines.append(f"feature_extractor.{MASK_KEY} = {attention}")
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------------------------- fill
+
+
+def fill_explanation(fill: str, fill_db: float) -> str:
+    """One sentence for the listener: what Whisper writes into a mask and how melwav plays it."""
+    if fill in (None, "absolute"):
+        shift = f" ({fill_db:+g} dB from it)" if fill == "absolute" and fill_db else ""
+        return ("Whisper writes 0 into its log-mel (log10 power clamped at the example's max - 8, then (x + 4) / 4): "
+                "log10 mel power -4 on its absolute scale (audio in [-1, 1], 16 kHz, n_fft 400, 80 mel bands). "
+                f"melwav places that level{shift} on this clip through the clip's own absolute power: near the "
+                "floor of a loud clip, mid-range in a quiet one.")
+    return f"Whisper cannot fill with {fill!r}; melwav shows its own {fill!r} fill."
