@@ -127,12 +127,26 @@ def _settings(sr, n_fft, hop, n_mels) -> MelSettings:
     return MelSettings(sr=int(sr), n_fft=int(n_fft), hop_length=int(hop), n_mels=int(n_mels))
 
 
-def _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention):
-    return lab.config_from_units(
+def _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention,
+            held=None):
+    """The sliders' config, plus the imported recipe's own settings that have no slider (``held["recipe"]``).
+
+    Those (WeNet's spec_sub, lhotse's p, SpeechBrain's order, ...) are converted to ``settings`` anew on every
+    call, and apply only while the draw rules are still the recipe's framework.
+    """
+    config = lab.config_from_units(
         settings, warp_ms=warp_ms, freq_mask_bands=freq_bands, n_freq_masks=n_freq, time_mask_ms=time_ms,
         n_time_masks=n_time, max_time_ratio=p, width_ratio=width_ratio, masks_per_frame=per_frame, fill=fill,
         fill_db=fill_db, convention=convention,
     )
+    recipe = _recipe(held, convention)
+    return config.replace(extra=recipe.to_config(settings).extra) if recipe is not None else config
+
+
+def _recipe(held, framework):
+    """The recipe imported last, if it is ``framework``'s (else None)."""
+    recipe = (held or {}).get("recipe")
+    return recipe if recipe is not None and recipe.framework == framework else None
 
 
 def _n_iter(value):
@@ -151,7 +165,7 @@ def _prepare(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio
     settings = _settings(sr, n_fft, hop, n_mels)
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
     config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
-                     fill_db, convention)
+                     fill_db, convention, held)
     seed = lab.parse_seed(seed)
     record = None
     if keep and held and held.get("record"):
@@ -217,7 +231,7 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
     for note in fresh[:MAX_TOASTS]:
         gr.Info(inert(note))
     held = {"record": view.record.to_dict(), "seed": view.seed, "clip": analysis.key, "shown": shown,
-            "axes": view.axes}
+            "axes": view.axes, "recipe": (held or {}).get("recipe")}
     return (str(view.figure_png), view.description + clip_notes(view.notes, view.description), view.bounds,
             *_players(view.original_wav, view.original_rebuilt_wav, view.augmented_wav, view.original_sc_db,
                       view.augmented_sc_db),
@@ -247,7 +261,8 @@ def render_picture(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width
     for note in fresh[:MAX_TOASTS]:
         gr.Info(inert(note))
     held = {"record": pic.record.to_dict(), "seed": pic.seed, "clip": analysis.key, "figure": str(pic.figure_png),
-            "policy": policy_name, "theme": theme, "shown": shown, "axes": pic.axes}
+            "policy": policy_name, "theme": theme, "shown": shown, "axes": pic.axes,
+            "recipe": (held or {}).get("recipe")}
     return str(pic.figure_png), pic.description + clip_notes(pic.notes, pic.description), pic.bounds, held
 
 
@@ -267,7 +282,7 @@ def render_audio(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_r
     if held.get("clip") != analysis.key:
         return tuple(gr.skip() for _ in range(6))  # the clip changed since this draw was pictured
     config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
-                     fill_db, convention)
+                     fill_db, convention, held)
     record = AugmentRecord.from_dict(held["record"])
     figure = pathlib.Path(held["figure"]) if held.get("figure") else None
     snd = lab.render_sound(analysis, config, record, seed=int(held["seed"]), method=method, n_iter=_n_iter(n_iter),
@@ -333,7 +348,7 @@ def solo(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, pe
         record, seed = AugmentRecord.from_dict(held["record"]), int(held.get("seed", 0))
     else:
         config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
-                         fill_db, convention)
+                         fill_db, convention, held)
         seed = lab.parse_seed(seed)
         record = pipeline.draw_for(analysis, config, seed=seed)
     pipeline.check_render(analysis, method=method, n_iter=_n_iter(n_iter), n_renders=3,
@@ -355,12 +370,12 @@ _SOLO_LABEL = {"warp": "time warp only", "freq": "frequency masks only", "time":
 
 @friendly
 def variety(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
-            convention, seed, sr, n_fft, hop, n_mels, theme="light"):
+            convention, seed, sr, n_fft, hop, n_mels, held=None, theme="light"):
     """Eight draws of the current settings, to see the variety of a policy."""
     settings = _settings(sr, n_fft, hop, n_mels)
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
     config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
-                     fill_db, convention)
+                     fill_db, convention, held)
     draws = lab.variety(analysis, config, first_seed=lab.parse_seed(seed), n=VARIETY_N, budget=limits.server_budget(),
                         theme=theme if theme in ("light", "dark") else "light")
     return [(str(png), f"seed {s}") for png, s, _ in draws], [s for _, s, _ in draws]
@@ -461,10 +476,11 @@ def _slider(key, value):
 
 
 @friendly
-def import_recipe_handler(text, framework, fw_hop_ms, fw_n_mels, fill_db, sr, n_fft, hop, n_mels):
+def import_recipe_handler(text, framework, fw_hop_ms, fw_n_mels, fill_db, sr, n_fft, hop, n_mels, held=None):
     """Read a training config's SpecAugment settings and set the sliders to them (converted to this analysis).
 
-    Returns the policy ("custom"), the eight size sliders, fill, fill level, draw rules, and a Markdown report.
+    Returns the policy ("custom"), the eight size sliders, fill, fill level, draw rules, a Markdown report,
+    and ``held`` with the recipe (for its settings that have no slider, and an exact export).
     """
     settings = _settings(sr, n_fft, hop, n_mels)
     hop_ms, mels = _framework_units(fw_hop_ms, fw_n_mels)
@@ -482,19 +498,24 @@ def import_recipe_handler(text, framework, fw_hop_ms, fw_n_mels, fill_db, sr, n_
     if notes:
         lines += ["", "**Notes:**", *[f"- {escape_markdown(n)}" for n in notes]]
     sliders = [_slider(key, u[key]) for key in _IMPORT_ORDER]
-    return ("custom", *sliders, u["fill"], u["fill_db"], config.convention, "\n".join(lines))
+    return ("custom", *sliders, u["fill"], u["fill_db"], config.convention, "\n".join(lines),
+            {**(held or {}), "recipe": recipe})
 
 
 @friendly
 def export_recipe_handler(framework, fw_hop_ms, fw_n_mels, warp_ms, n_freq, freq_bands, n_time, time_ms, p,
-                          width_ratio, per_frame, fill, fill_db, convention, sr, n_fft, hop, n_mels):
-    """The current sliders as a training framework's SpecAugment fragment, and what it cannot express."""
+                          width_ratio, per_frame, fill, fill_db, convention, sr, n_fft, hop, n_mels, held=None):
+    """The current sliders as a training framework's SpecAugment fragment, and what it cannot express.
+
+    Sizes still at what the imported recipe converts to are written as the recipe's own numbers, so an
+    import followed by an export gives the recipe back at any analysis.
+    """
     settings = _settings(sr, n_fft, hop, n_mels)
     config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
-                     fill_db, convention)
+                     fill_db, convention, held)
     hop_ms, mels = _framework_units(fw_hop_ms, fw_n_mels)
     text, notes = frameworks.export_recipe(config, settings=settings, framework=framework, hop_ms=hop_ms,
-                                           n_mels=mels)
+                                           n_mels=mels, recipe=_recipe(held, config.convention))
     d_hop, d_mels = frameworks.default_units(framework)
     head = f"In {framework}'s units: frames of {hop_ms or d_hop:g} ms, {mels or d_mels} mel channels."
     body = "\n".join(f"- {n}" for n in notes) if notes else f"- {framework} can express all of these settings."
@@ -753,7 +774,7 @@ def build() -> gr.Blocks:
         solo_btn.click(solo, [audio, *aug_inputs, seed, *analysis_inputs, method, n_iter, held, theme],
                        [a_warp, a_freq, a_time, solo_mels, solo_pictures], js=THEME_JS,
                        api_name="solo", concurrency_limit=2, concurrency_id="render")
-        variety_btn.click(variety, [audio, *aug_inputs, seed, *analysis_inputs, theme], [gallery, grid_seeds],
+        variety_btn.click(variety, [audio, *aug_inputs, seed, *analysis_inputs, held, theme], [gallery, grid_seeds],
                           js=THEME_JS, api_name="variety", concurrency_limit=2, concurrency_id="render")
         rerender(gallery.select(pick_draw, [grid_seeds], [seed, keep], api_visibility="private"))
         rerender(params_file.upload(
@@ -761,10 +782,11 @@ def build() -> gr.Blocks:
             [policy, *aug_inputs, method, n_iter, seed, keep, *analysis_inputs, held, audio], api_name="load_params",
         ))
         rerender(import_btn.click(
-            import_recipe_handler, [rec_text, rec_framework, rec_hop_ms, rec_n_mels, fill_db, *analysis_inputs],
-            [policy, *aug_inputs, rec_info], api_name="import_recipe",
+            import_recipe_handler, [rec_text, rec_framework, rec_hop_ms, rec_n_mels, fill_db, *analysis_inputs, held],
+            [policy, *aug_inputs, rec_info, held], api_name="import_recipe",
         ))
-        export_btn.click(export_recipe_handler, [exp_framework, rec_hop_ms, rec_n_mels, *aug_inputs, *analysis_inputs],
+        export_btn.click(export_recipe_handler,
+                         [exp_framework, rec_hop_ms, rec_n_mels, *aug_inputs, *analysis_inputs, held],
                          [exp_text, exp_notes], api_name="export_recipe")
         demo_btn.click(make_demo, [audio, files], demo_zip, api_name="demo_file")
     return demo

@@ -141,7 +141,9 @@ def app_module():
 
 def test_app_import_fills_the_sliders(app_module):
     out = app_module.import_recipe_handler(ESPNET_LIBRISPEECH, "auto", 10, 0, -70, *ANALYSIS)
-    policy, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention, md = out
+    (policy, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention, md,
+     held) = out
+    assert held["recipe"].framework == "espnet"
     # ESPnet's replace_with_zero: its own 0, placed on the clip through its absolute power (issue 13)
     assert policy == "custom" and convention == "espnet" and fill == "absolute" and fill_db == 0
     assert (n_freq, freq_bands, n_time, time_ms, width_ratio) == (2, 43, 10, 0, 0.05)
@@ -164,6 +166,33 @@ def test_app_import_refuses_code_with_a_message(app_module, tmp_path):
     assert not marker.exists()
     with pytest.raises(gr.Error):
         app_module.import_recipe_handler("", "auto", 0, 0, -60, *ANALYSIS)
+
+
+def test_app_keeps_an_imported_recipes_settings_that_have_no_slider(app_module):
+    text = (REPO / "examples" / "wenet_aishell_u2pp_conformer.yaml").read_text(encoding="utf-8")
+    out = app_module.import_recipe_handler(text, "auto", 0, 0, -60, *ANALYSIS, {"seed": 3})
+    held, sliders = out[-1], out[1:12]
+    assert held["seed"] == 3 and sliders[-1] == "wenet"
+    settings = MelSettings()
+    config = app_module._config(settings, *sliders, held)
+    assert config.option("spec_sub") is True and config.option("sub_count") == 3
+    # the sub-chunk size follows the analysis, like W, T and F: 30 frames of 10 ms
+    assert config.option("sub_max_frames") == round(300 / settings.hop_ms)
+    wider = MelSettings(hop_length=256)
+    assert app_module._config(wider, *sliders, held).option("sub_max_frames") == round(300 / wider.hop_ms)
+    # another framework's rules chosen by hand: the recipe's settings no longer apply
+    assert app_module._config(settings, *sliders[:-1], "melwav", held).extra == ()
+
+
+def test_app_export_gives_the_imported_recipe_back(app_module):
+    text = ESPNET_LIBRISPEECH.replace("time_mask_width_ratio_range: [0., 0.05]", "time_mask_width_range: [0, 40]")
+    out = app_module.import_recipe_handler(text, "espnet", 10, 80, -60, *ANALYSIS)
+    sliders, held = out[1:12], out[-1]
+    exported, _ = app_module.export_recipe_handler("espnet", 10, 80, *sliders, *ANALYSIS, held)
+    assert "time_mask_width_range: [0, 40]" in exported and "time_warp_window: 5" in exported
+    # without the recipe, 40 frames of 10 ms come back through 23.2 ms frames as another number
+    rounded, _ = app_module.export_recipe_handler("espnet", 10, 80, *sliders, *ANALYSIS)
+    assert "time_mask_width_range: [0, 40]" not in rounded
 
 
 def test_app_export(app_module):
