@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import pathlib
+import shutil
+import tempfile
 
 import numpy as np
 import pytest
 import soundfile as sf
 
 from melwav.features import MelSettings
+
+# Gradio's file cache defaults to one folder for every Gradio app on the machine, and each app's cache sweep
+# (delete_cache) removes old files there: another app's tests could delete the bundled examples' cached copies
+# under ours. The suite gets a folder of its own.
+if "GRADIO_TEMP_DIR" not in os.environ:
+    os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix="melwav-gradio-")
+    atexit.register(shutil.rmtree, os.environ["GRADIO_TEMP_DIR"], True)
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 ASSETS = REPO / "assets"

@@ -255,7 +255,7 @@ def _plot_src(page) -> str:
     return img.get_attribute("src")
 
 
-def _wait_plot_change(page, old: str, timeout_s: float = 60) -> str:
+def _wait_plot_change(page, old: str, timeout_s: float = 120) -> str:  # generous: CI machines are shared
     page.wait_for_function(
         "old => { const i = document.querySelector('#spectrograms img'); return i && i.getAttribute('src') !== old; }",
         arg=old, timeout=timeout_s * 1000)
@@ -279,6 +279,7 @@ def test_browser_page_example_slider_and_teaching(app_url, browser, theme):
     page.goto(f"{app_url}?__theme={theme}")
     first = _plot_src(page)  # the page renders the default example on load
     page.locator("#drawn", has_text="Time warp").wait_for()
+    _wait_idle(page)
     # Pick the other bundled example: the plot changes.
     page.get_by_role("tab", name="Clip").click()
     page.get_by_role("button", name="music.wav").first.click()
