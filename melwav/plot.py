@@ -29,9 +29,10 @@ WARP_COLOUR = "#7CFC00"
 DYNAMIC_RANGE_DB = 80.0
 #: Text and tick colours per page theme; the figure background is transparent, so it takes the page's.
 THEMES = {"light": "#1f2937", "dark": "#e5e7eb"}
-#: The page figure, in pixels: labels of 20 px stay >= 14 px on screen down to 840 px of display width.
-FIGURE_PX = (1200, 440)
-FONT_PX = 20
+#: The page figure, in pixels: its labels of 22 px stay >= 14 px on screen down to 770 px of display width
+#: (at 1280x720 the page shows it 280 px tall, so about 840 px wide: 15 px labels).
+FIGURE_PX = (1200, 400)
+FONT_PX = 22
 _PX_PT = 72.0 / 100.0  # points per pixel at dpi 100
 
 
