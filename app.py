@@ -737,8 +737,10 @@ def build() -> gr.Blocks:
                                                        concurrency_limit=2, concurrency_id="render")
         # The page: the picture first (tens of ms), then the audio in a chained event, so the eye never
         # waits for the reconstruction. THEME_JS tells the picture event the page's theme.
+        # The picture is cheap and bounded (a draw and a composed figure, ~50 ms, on a clip under the duration
+        # cap), so it skips the queue: Gradio's queue round trip cost more than the picture itself.
         picture = dict(fn=render_picture, inputs=[*render_inputs, theme], outputs=[plot, drawn, bounds, held],
-                       js=THEME_JS, concurrency_limit=2, concurrency_id="render", api_visibility="private")
+                       js=THEME_JS, queue=False, api_visibility="private")
         sound = dict(fn=render_audio, inputs=[*render_inputs, players_key],
                      outputs=[plot, a_orig, a_orig_rebuilt, a_aug, pending_downloads, players_key],
                      concurrency_limit=2, concurrency_id="render", api_visibility="private")

@@ -46,7 +46,7 @@ from melwav.features import MelSettings  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
-SLIDER = "mT: number of time masks"
+SLIDER = "mT: time masks"
 TARGETS = {"speech 8 s": (0.06, 0.12), "speech+music 30 s": (0.06, 0.15)}
 
 
