@@ -651,7 +651,7 @@ def build() -> gr.Blocks:
                                                 "stage_mean: the mean recomputed before each stage (warp, then "
                                                 "frequency masks, then time masks) · band_mean: each band's own mean "
                                                 "· absolute: a framework's 0 placed on this clip's level")
-                        fill_db = gr.Slider(-120, 0, value=-60, step=1,
+                        fill_db = gr.Slider(-120, 50, value=-60, step=1,
                                             label="Fill level (dB: re. peak for 'value', re. the framework's 0 for "
                                                   "'absolute')")
                         convention = gr.Dropdown(list(conventions()), value="melwav", label="Draw rules",
@@ -737,10 +737,10 @@ def build() -> gr.Blocks:
                                                        concurrency_limit=2, concurrency_id="render")
         # The page: the picture first (tens of ms), then the audio in a chained event, so the eye never
         # waits for the reconstruction. THEME_JS tells the picture event the page's theme.
-        # The picture is cheap and bounded (a draw and a composed figure, ~50 ms, on a clip under the duration
-        # cap), so it skips the queue: Gradio's queue round trip cost more than the picture itself.
+        # The picture stays in the queue although the queue's round trip costs more than the picture itself
+        # (~70 ms here): outside it, Gradio delivers neither its error messages nor its notes.
         picture = dict(fn=render_picture, inputs=[*render_inputs, theme], outputs=[plot, drawn, bounds, held],
-                       js=THEME_JS, queue=False, api_visibility="private")
+                       js=THEME_JS, concurrency_limit=2, concurrency_id="render", api_visibility="private")
         sound = dict(fn=render_audio, inputs=[*render_inputs, players_key],
                      outputs=[plot, a_orig, a_orig_rebuilt, a_aug, pending_downloads, players_key],
                      concurrency_limit=2, concurrency_id="render", api_visibility="private")
