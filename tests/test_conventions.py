@@ -8,7 +8,8 @@ import pytest
 from melwav import frameworks as FW
 from melwav import specaugment as A
 from melwav.errors import ParameterError, RecordError
-from melwav.frameworks import espnet, lingvo
+from melwav.frameworks import lingvo
+from melwav.frameworks._resample import resize_bicubic
 
 N_DRAWS = 2000
 
@@ -120,20 +121,20 @@ def test_espnet_no_warp_when_short():
 def test_bicubic_resize_matches_torch_semantics():
     x = np.arange(10, dtype=np.float64)
     # constant stays constant (weights sum to 1); same size is the identity
-    assert np.allclose(espnet.resize_bicubic(np.full(7, 3.0), 13), 3.0)
-    assert np.array_equal(espnet.resize_bicubic(x, 10), x)
+    assert np.allclose(resize_bicubic(np.full(7, 3.0), 13, align_corners=False), 3.0)
+    assert np.array_equal(resize_bicubic(x, 10, align_corners=False), x)
     # align_corners=False: output i reads (i + 0.5) * in/out - 0.5, edge taps clamped, A = -0.75 (which does
     # not reproduce a ramp exactly). Expected: F.interpolate(arange(4).view(1, 1, 1, 4), size=(1, 8),
     # mode="bicubic", align_corners=False) as torch prints it to 4 decimals (torch is not installed here;
     # bench/compare_torchaudio.py checks against the real thing).
-    up = espnet.resize_bicubic(np.arange(4.0), 8)
+    up = resize_bicubic(np.arange(4.0), 8, align_corners=False)
     assert np.allclose(up, [-0.1055, 0.1914, 0.6680, 1.2969, 1.7031, 2.3320, 2.8086, 3.1055], atol=1e-4)
     # an interior output by hand: position 1.25 -> taps 0..3 with t = 0.25
     t, a = 0.25, -0.75
     near = lambda z: ((a + 2) * z - (a + 3)) * z * z + 1  # noqa: E731
     far = lambda z: ((a * z - 5 * a) * z + 8 * a) * z - 4 * a  # noqa: E731
     assert up[3] == pytest.approx(0 * far(1 + t) + 1 * near(t) + 2 * near(1 - t) + 3 * far(2 - t))
-    down = espnet.resize_bicubic(x, 5)
+    down = resize_bicubic(x, 5, align_corners=False)
     assert np.allclose(down[1:-1], [2.5, 4.5, 6.5])
 
 
@@ -143,8 +144,8 @@ def test_espnet_warp_moves_the_anchor():
     out = A.apply_time_warp(L, A.WarpDraw(c, new - c, "espnet-bicubic"))
     assert out.shape == L.shape
     # left piece [0, 30) stretched over 35 frames, right piece [30, 60) squeezed into 25
-    assert np.allclose(out[:, :new], espnet.resize_bicubic(L[:, :c], new))
-    assert np.allclose(out[:, new:], espnet.resize_bicubic(L[:, c:], n - new))
+    assert np.allclose(out[:, :new], resize_bicubic(L[:, :c], new, align_corners=False))
+    assert np.allclose(out[:, new:], resize_bicubic(L[:, c:], n - new, align_corners=False))
     assert np.all(np.diff(out[0, 3:-3]) > 0)
 
 

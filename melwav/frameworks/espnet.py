@@ -36,6 +36,7 @@ from ._common import (
     make_record,
     short,
 )
+from ._resample import two_piece_warp
 
 NAME = "espnet"
 #: DefaultFrontend: fs 16000, hop 128 (8 ms), 80 mels; LibriSpeech recipes use hop 160 (10 ms).
@@ -106,45 +107,10 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, warp, freq, time, notes)
 
 
-def _cubic_weights(t: np.ndarray) -> np.ndarray:
-    """torch's bicubic kernel (A = -0.75) for fractional offsets ``t``: shape (len(t), 4)."""
-    A = -0.75
-
-    def near(x):  # |x| <= 1
-        return ((A + 2) * x - (A + 3)) * x * x + 1
-
-    def far(x):  # 1 < |x| < 2
-        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
-
-    return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=-1)
-
-
-def resize_bicubic(x: np.ndarray, size: int) -> np.ndarray:
-    """Resize the last axis of ``x`` to ``size`` like ``F.interpolate(mode="bicubic", align_corners=False)``.
-
-    Source position ``(i + 0.5) * in / out - 0.5`` (not clamped), four taps with torch's cubic kernel
-    (A = -0.75), indices clamped to the edge. Computed in float64, returned in ``x``'s dtype.
-    """
-    x = np.asarray(x)
-    n_in = x.shape[-1]
-    if size == n_in:
-        return x.copy()
-    real = (np.arange(size, dtype=np.float64) + 0.5) * (n_in / size) - 0.5
-    i0 = np.floor(real).astype(np.intp)
-    w = _cubic_weights(real - i0)
-    out = np.zeros(x.shape[:-1] + (size,), dtype=np.float64)
-    for k in range(4):
-        idx = np.clip(i0 - 1 + k, 0, n_in - 1)
-        out += x[..., idx].astype(np.float64) * w[:, k]
-    return out.astype(x.dtype, copy=False)
-
-
 def apply_warp(L: np.ndarray, warp: WarpDraw) -> np.ndarray:
-    """ESPnet's warp: ``[0, c)`` resized to ``c + d`` frames and ``[c, n)`` to ``n - c - d`` (bicubic)."""
-    L = np.asarray(L)
-    n = L.shape[-1]
-    c, new = warp.center, warp.destination
-    return np.concatenate([resize_bicubic(L[..., :c], new), resize_bicubic(L[..., c:], n - new)], axis=-1)
+    """ESPnet's warp: ``[0, c)`` resized to ``c + d`` frames and ``[c, n)`` to ``n - c - d`` (bicubic,
+    ``align_corners=False``, as ``F.interpolate`` in ``espnet2/layers/time_warp.py``)."""
+    return two_piece_warp(L, warp, align_corners=False)
 
 
 WARPS = {"espnet-bicubic": apply_warp}
