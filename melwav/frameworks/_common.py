@@ -6,6 +6,7 @@ literal arguments only. Every problem is a :class:`~melwav.errors.ParameterError
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import functools
 import math
@@ -522,3 +523,15 @@ def make_record(name: str, order: tuple[str, ...], fills: tuple[str, ...], confi
         fill=config.fill, fill_db=config.fill_db, convention=name, order=tuple(order),
         notes=tuple(notes) + tuple(fill_note(name, fills, config)), extra=tuple(extra.items()),
     )
+
+
+def dotted_name(node) -> str | None:
+    """``a.b.c`` for an :mod:`ast` chain of attributes on a name (a callee such as ``T.SpecAugment``), else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))

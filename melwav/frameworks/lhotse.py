@@ -38,7 +38,7 @@ import numpy as np
 
 from ..errors import ParameterError, check_float
 from ..records import SpecAugmentConfig, WarpDraw, clipped
-from ._common import Fields, check_known, check_number, check_whole, make_record, short
+from ._common import Fields, check_known, check_number, check_whole, dotted_name, make_record, short
 from ._resample import two_piece_warp
 
 NAME = "lhotse"
@@ -192,17 +192,6 @@ def parse(source):
     return normalise(conf), notes, None
 
 
-def _dotted(node) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
 def _parse_call(text: str) -> tuple[dict, list[str]]:
     try:
         tree = ast.parse(text.strip(), mode="exec")
@@ -213,7 +202,7 @@ def _parse_call(text: str) -> tuple[dict, list[str]]:
     calls = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            name = _dotted(node.func)
+            name = dotted_name(node.func)
             if name is not None and any(name == prefix + "SpecAugment" for prefix in _PREFIXES):
                 calls.append(node)
     if len(calls) != 1:
@@ -230,7 +219,7 @@ def _parse_call(text: str) -> tuple[dict, list[str]]:
                                  f"(known: {', '.join(KEYS)})")
         if key in conf:
             raise ParameterError(f"line {call.lineno}: SpecAugment argument {key!r} given twice")
-        expression = _dotted(value)
+        expression = dotted_name(value)
         if expression in _ICEFALL_NAMES and _ICEFALL_NAMES[expression][0] == key:
             conf[key] = _ICEFALL_NAMES[expression][1]
             notes.append(f"{key}={expression} read as icefall's default {conf[key]}")

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..records import MaskDraw, SpecAugmentConfig, clipped
-from ._common import Fields, Frontend, check_bool, check_number, check_whole, make_record
+from ._common import Fields, Frontend, check_bool, check_number, check_whole, dotted_name, make_record
 
 NAME = "torchaudio"
 #: (hop ms, mel channels): torchaudio has no features of its own; 10 ms and 80 mels stand for "as the user says".
@@ -119,17 +119,6 @@ def detect(source) -> int:
     return 0
 
 
-def _dotted(node) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
 def parse(source):
     """``(params, notes, found units)`` of a torchaudio expression (see the module notes)."""
     text = source.text.strip()
@@ -149,7 +138,7 @@ def parse(source):
     if isinstance(stmt, ast.Assign) and not (len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
         raise ParameterError(f"line {stmt.lineno}: only 'name = SpecAugment(...)' assignments are accepted")
     node = stmt.value
-    if isinstance(node, ast.Call) and _dotted(node.func) in _SEQ_NAMES:
+    if isinstance(node, ast.Call) and dotted_name(node.func) in _SEQ_NAMES:
         if node.keywords:
             raise ParameterError(f"line {node.lineno}: Sequential takes the transforms as positional arguments")
         items = node.args
@@ -180,7 +169,7 @@ def _call(node, text: str) -> dict:
     allowed = "SpecAugment(...), FrequencyMasking(...) or TimeMasking(...) with literal arguments"
     if not isinstance(node, ast.Call):
         raise ParameterError(f"line {line}: expected {allowed}, got {_snippet(text, node)}")
-    name = _dotted(node.func)
+    name = dotted_name(node.func)
     cls = None
     for prefix in _PREFIXES:
         if name is not None and name.startswith(prefix) and name[len(prefix):] in _SIGNATURES:
