@@ -668,22 +668,16 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
                          "align_corners=True, none when n <= 2W, one warp per batch")
     default_replace = "zeros" if c.fill in ("value", "floor", "band_mean", "absolute") else "mean"
     blocks, names = {}, {}
-    if T and mT:
-        low, count_low = int(x.get("time_length_low", 0)), o.get("time_count_low", mT)
-        if low >= T:
-            notes.append("time drop_length_low >= drop_length_high after unit conversion: low set to high - 1")
-            low = T - 1
-        names["time"] = "time_drop"
-        blocks["time"] = _drop_text("time_drop", low, T, min(count_low, mT), mT,
-                                    x.get("time_replace", default_replace), 1)
-    if F and mF:
-        low, count_low = int(x.get("freq_length_low", 0)), o.get("freq_count_low", mF)
-        if low >= F:
-            notes.append("frequency drop_length_low >= drop_length_high after unit conversion: low set to high - 1")
-            low = F - 1
-        names["freq"] = "freq_drop"
-        blocks["freq"] = _drop_text("freq_drop", low, F, min(count_low, mF), mF,
-                                    x.get("freq_replace", default_replace), 2)
+    for axis, word, high, count, dim in (("time", "time", T, mT, 1), ("freq", "frequency", F, mF, 2)):
+        if not (high and count):
+            continue
+        low, count_low = int(x.get(f"{axis}_length_low", 0)), o.get(f"{axis}_count_low", count)
+        if low >= high:
+            notes.append(f"{word} drop_length_low >= drop_length_high after unit conversion: low set to high - 1")
+            low = high - 1
+        names[axis] = f"{axis}_drop"
+        blocks[axis] = _drop_text(f"{axis}_drop", low, high, min(count_low, count), count,
+                                  x.get(f"{axis}_replace", default_replace), dim)
     if W:
         names["warp"] = "time_warp"
         blocks["warp"] = f"time_warp: !new:{WARP}\n    warp_window: {W}\n    warp_mode: bicubic\n    dim: 1\n"
