@@ -206,6 +206,18 @@ def clip_notes(notes, description: str = "") -> str:
     return "\n\n**Notes on this clip:** " + "; ".join(notes) + "." if notes else ""
 
 
+def _drawn(held, analysis, record, seed, notes, axes, **more) -> dict:
+    """Show the notes not yet shown for this clip (a few, as messages); the page's state for the new draw.
+
+    The imported recipe (``held["recipe"]``) carries over to the new state.
+    """
+    fresh, shown = new_notes(held, analysis.key, notes)
+    for note in fresh[:MAX_TOASTS]:
+        gr.Info(inert(note))
+    return {"record": record.to_dict(), "seed": seed, "clip": analysis.key, "shown": shown, "axes": axes,
+            "recipe": (held or {}).get("recipe"), **more}
+
+
 _UNIT_KEYS = ("warp_ms", "n_freq_masks", "freq_mask_bands", "n_time_masks", "time_mask_ms", "max_time_ratio",
               "width_ratio", "masks_per_frame")
 
@@ -227,11 +239,7 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
     view = lab.render_view(analysis, config, seed=seed, method=method, n_iter=_n_iter(n_iter), record=record,
                            policy_name=lab.matching_policy(config, analysis.settings),
                            show_rebuilt_mel=bool(show_rebuilt), budget=limits.server_budget(), cancel=_deadline())
-    fresh, shown = new_notes(held, analysis.key, view.notes)
-    for note in fresh[:MAX_TOASTS]:
-        gr.Info(inert(note))
-    held = {"record": view.record.to_dict(), "seed": view.seed, "clip": analysis.key, "shown": shown,
-            "axes": view.axes, "recipe": (held or {}).get("recipe")}
+    held = _drawn(held, analysis, view.record, view.seed, view.notes, view.axes)
     return (str(view.figure_png), view.description + clip_notes(view.notes, view.description), view.bounds,
             *_players(view.original_wav, view.original_rebuilt_wav, view.augmented_wav, view.original_sc_db,
                       view.augmented_sc_db),
@@ -257,12 +265,8 @@ def render_picture(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width
     theme = theme if theme in ("light", "dark") else "light"
     pic = lab.render_picture(analysis, config, seed=seed, record=record, policy_name=policy_name, theme=theme,
                              show_rebuilt_mel=bool(show_rebuilt))
-    fresh, shown = new_notes(held, analysis.key, pic.notes)
-    for note in fresh[:MAX_TOASTS]:
-        gr.Info(inert(note))
-    held = {"record": pic.record.to_dict(), "seed": pic.seed, "clip": analysis.key, "figure": str(pic.figure_png),
-            "policy": policy_name, "theme": theme, "shown": shown, "axes": pic.axes,
-            "recipe": (held or {}).get("recipe")}
+    held = _drawn(held, analysis, pic.record, pic.seed, pic.notes, pic.axes, figure=str(pic.figure_png),
+                  policy=policy_name, theme=theme)
     return str(pic.figure_png), pic.description + clip_notes(pic.notes, pic.description), pic.bounds, held
 
 
