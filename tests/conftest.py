@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import pathlib
 import shutil
+import socket
+import sys
 import tempfile
 
 import numpy as np
@@ -75,3 +78,36 @@ def logmel_array():
         return (-80.0 * rng.random((n_mels, n_frames))).astype(np.float32)
 
     return _make
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def launched_app(tmp_path_factory, *, queue: dict | None = None):
+    """The app on a free loopback port, with a work dir of its own for as long as it runs: yields (url, demo).
+
+    ``queue``: launch a freshly built page with these queue settings instead of ``app.demo`` (as deployed).
+    ``MELWAV_WORK_DIR`` is restored when the block ends, so no module's setting leaks into the next.
+    """
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MELWAV_WORK_DIR", str(tmp_path_factory.mktemp("melwav-work")))
+        import app as app_module
+
+        demo = app_module.demo
+        if queue is not None:
+            demo = app_module.build()
+            demo.queue(**queue)
+        port = free_port()
+        demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                    **app_module.LAUNCH_KWARGS)
+        try:
+            yield f"http://127.0.0.1:{port}/", demo
+        finally:
+            demo.close()

@@ -11,13 +11,13 @@ import os
 import pathlib
 import re
 import shutil
-import socket
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import launched_app
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "assets" / "speech.wav"
@@ -37,25 +37,10 @@ LD = dict(warp_ms=789, n_freq=2, freq_bands=43, n_time=2, time_ms=998, p=1.0, wi
           sr=22050, n_fft=2048, hop=512, n_mels=128, show_rebuilt=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    sys.path.insert(0, str(ROOT))
-    # The work dir is this module's only: restored when the module is done.
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MELWAV_WORK_DIR", str(tmp_path_factory.mktemp("melwav-work")))
-        import app as app_module
-
-        port = _free_port()
-        app_module.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                               **app_module.LAUNCH_KWARGS)
-        yield f"http://127.0.0.1:{port}/"
-        app_module.demo.close()
+    with launched_app(tmp_path_factory) as (url, _):
+        yield url
 
 
 @pytest.fixture()

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import socket
 import sys
 
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import launched_app
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "assets" / "speech.wav"
@@ -35,17 +35,8 @@ needs_chromium = pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason=
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    os.environ["MELWAV_WORK_DIR"] = str(tmp_path_factory.mktemp("melwav-work"))
-    sys.path.insert(0, str(ROOT))
-    import app as app_module
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app_module.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                           **app_module.LAUNCH_KWARGS)
-    yield f"http://127.0.0.1:{port}/"
-    app_module.demo.close()
+    with launched_app(tmp_path_factory) as (url, _):  # its own work dir, restored afterwards
+        yield url
 
 
 @pytest.fixture()

@@ -12,13 +12,13 @@ from __future__ import annotations
 import concurrent.futures as cf
 import os
 import pathlib
-import socket
 import sys
 import time
 
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import launched_app
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,12 +29,6 @@ pytestmark = pytest.mark.app
 # cheap reconstruction. Values up to n_iter, in the order of the /render endpoint.
 LD = [789, 0, 43, 2, 998, 1.0, 0.0, 0.0, "mean", -60, "melwav", "fgla", 8]
 ANALYSIS = [22050, 2048, 512, 128]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _tone(path: pathlib.Path, freq: float, seconds: float = 2.0, sr: int = 22050) -> pathlib.Path:
@@ -51,17 +45,8 @@ def _dominant_hz(path: str) -> float:
 
 @pytest.fixture(scope="module")
 def launched(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:  # this module's work dir only
-        mp.setenv("MELWAV_WORK_DIR", str(tmp_path_factory.mktemp("work")))
-        import app as app_module
-
-        demo = app_module.build()
-        demo.queue(max_size=2, default_concurrency_limit=1)
-        port = _free_port()
-        demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                    **app_module.LAUNCH_KWARGS)
-        yield f"http://127.0.0.1:{port}/", demo
-        demo.close()
+    with launched_app(tmp_path_factory, queue=dict(max_size=2, default_concurrency_limit=1)) as (url, demo):
+        yield url, demo
 
 
 def _user(url: str, clip: pathlib.Path, seed: int):

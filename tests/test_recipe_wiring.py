@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
 import soundfile as sf
-from conftest import REPO
+from conftest import REPO, free_port
 
 from melwav import MelSettings, cli
 from melwav import frameworks as recipes_mod
@@ -203,17 +202,11 @@ def test_app_export(app_module):
     assert "FrequencyMasking" in text and "no time warp" in notes
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_app_endpoints_over_http(app_module):
     from gradio_client import Client
 
     demo = app_module.build()
-    port = _free_port()
+    port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)

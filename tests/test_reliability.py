@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import pathlib
-import socket
-import sys
 import threading
 import time
 
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import launched_app
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "assets" / "speech.wav"
@@ -25,26 +24,10 @@ AUG = [789, 2, 43, 2, 998, 1.0, 0.0, 0.0, "mean", -60, "melwav"]  # LD, in /rend
 pytestmark = pytest.mark.app
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    sys.path.insert(0, str(ROOT))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MELWAV_WORK_DIR", str(tmp_path_factory.mktemp("work")))
-        import app as app_module
-
-        demo = app_module.build()
-        demo.queue(max_size=8, default_concurrency_limit=2)
-        port = _free_port()
-        demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                    **app_module.LAUNCH_KWARGS)
-        yield f"http://127.0.0.1:{port}/"
-        demo.close()
+    with launched_app(tmp_path_factory, queue=dict(max_size=8, default_concurrency_limit=2)) as (url, _):
+        yield url
 
 
 @pytest.fixture()
