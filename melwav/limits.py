@@ -22,6 +22,7 @@ made without a deadline.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import time
 
@@ -69,6 +70,18 @@ def planned_iterations(method: str, n_iter: int | None, *, warm: bool) -> int:
     return WARM_N_ITER if warm else DEFAULT_N_ITER
 
 
+def augmented_iterations(method: str, n_iter: int | None) -> int:
+    """Iterations an augmented rebuild runs at most, counted on the whole clip: a warm rebuild of its base,
+    plus its time masks solved on at most ``LOCAL_MAX_SHARE`` of the frames (see
+    :func:`melwav.pipeline.rebuild_augmented`)."""
+    from .reconstruction import LOCAL_MAX_SHARE, LOCAL_N_ITER
+
+    if method == "librosa":
+        return planned_iterations(method, n_iter, warm=False)
+    local = LOCAL_N_ITER if n_iter is None else max(0, int(n_iter))
+    return planned_iterations(method, n_iter, warm=True) + math.ceil(LOCAL_MAX_SHARE * local)
+
+
 @dataclasses.dataclass(frozen=True)
 class Cost:
     """The work a request needs, in units of frames x FFT size x iterations.
@@ -94,7 +107,7 @@ class Cost:
 def render_cost(settings: MelSettings, n_frames: int, *, method: str, n_iter: int | None, n_renders: int = 1,
                 original_cached: bool = False, rebuilt_mel: bool = False) -> Cost:
     """Cost of ``n_renders`` augmented rebuilds (+ the original's unless cached, + the rebuilt-mel panel)."""
-    iters = n_renders * planned_iterations(method, n_iter, warm=method != "librosa")
+    iters = n_renders * augmented_iterations(method, n_iter)
     parts = [f"{n_renders} augmented rebuild{'s' if n_renders > 1 else ''}"]
     if not original_cached:
         iters += planned_iterations(method, n_iter, warm=False)

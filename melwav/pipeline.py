@@ -9,7 +9,9 @@ Determinism: the draw comes from ``np.random.default_rng(seed)``; the original m
 fixed seed; the augmented mel is rebuilt starting from the phase of that original rebuild (a warm start
 that uses only the mel, never the original audio's phase). So the same clip, settings and seed give
 the same audio bit for bit, in the app and on the command line. That phase is first moved along time by
-the draw's warp (:func:`warm_phase`), a function of the record only.
+the draw's warp (:func:`warm_phase`), a function of the record only. The time masks are then solved on
+the rebuild of the draw without them (:func:`rebuild_augmented`), so a time-mask slider move re-solves
+only the frames the masks cover; that base rebuild is cached, and a cache hit never changes a sample.
 """
 
 from __future__ import annotations
@@ -27,7 +29,15 @@ from . import __version__, limits
 from .audio import LoadedAudio, atomic_write, load_audio
 from .errors import MelwavError, ParameterError, RecordError, check_int, check_keys, show_value
 from .features import MelSettings, logmel_to_power, mel_power, power_to_logmel
-from .reconstruction import DEFAULT_METHOD, METHODS, Reconstruction, reconstruct
+from .reconstruction import (
+    DEFAULT_METHOD,
+    LOCAL_MAX_SHARE,
+    METHODS,
+    Reconstruction,
+    local_segments,
+    rebuild_frames,
+    reconstruct,
+)
 from .specaugment import MAX_MASKS, AugmentRecord, SpecAugmentConfig, apply, draw, warp_source_positions
 
 PARAMS_FORMAT = "melwav-params"
@@ -327,13 +337,59 @@ def render(
     if record is None:
         record = draw_for(analysis, config, seed=seed)
     L_aug = apply(analysis.L, record, ref=analysis.ref, settings=analysis.settings)
-    original = rebuild_original(analysis, method=method, n_iter=n_iter, cancel=cancel)
-    rebuilt = reconstruct(
-        logmel_to_power(L_aug, ref=analysis.ref), settings=analysis.settings, method=method, n_iter=n_iter,
-        length=analysis.n_samples, seed=seed, cancel=cancel,
-        init_phase=None if original.phase is None else warm_phase(original.phase, record),
-    )
+    rebuilt = rebuild_augmented(analysis, record, L_aug, seed=seed, method=method, n_iter=n_iter, cancel=cancel)
     return Rendered(config, seed, record, L_aug, rebuilt, method, n_iter)
+
+
+#: Rebuilds of a draw without its time masks (the base :func:`rebuild_augmented` solves the masks on): at
+#: most 8 and 96 MB. A mask slider move keeps the warp and the frequency masks, so it hits this cache.
+_BASE_REBUILDS = _LRU(8, max_bytes=96 * 2**20)
+
+
+def rebuild_augmented(analysis: Analysis, record: AugmentRecord, L_aug: np.ndarray, *, seed: int,
+                      method: str = DEFAULT_METHOD, n_iter: int | None = None, cancel=None) -> Reconstruction:
+    """The augmented log-mel ``L_aug`` (``record`` applied to ``analysis``) rebuilt as audio; deterministic.
+
+    In two layers, so that moving a time-mask slider costs only the frames the masks cover:
+
+    1. the *base*, the draw without its time masks (warp, frequency masks, a framework's own operations),
+       rebuilt from the original rebuild's phase moved by the warp (:func:`warm_phase`); cached by its
+       mel. Without warp, frequency masks or extras the base is the original's rebuild itself;
+    2. the frames the time masks changed, solved on the base with
+       :func:`melwav.reconstruction.rebuild_frames`; everything else is the base's audio.
+
+    When there are no time masks, or the frames to solve are more than ``LOCAL_MAX_SHARE`` of the clip (or
+    the ``"librosa"`` method is asked for), the whole mel is rebuilt in one go from the moved phase.
+    Whether a cache was hit never changes a sample: the app's audio and the command line's agree bit for bit.
+    """
+    settings = analysis.settings
+    S_aug = logmel_to_power(L_aug, ref=analysis.ref)
+    original = rebuild_original(analysis, method=method, n_iter=n_iter, cancel=cancel)
+    warm = None if original.phase is None else warm_phase(original.phase, record)
+    kw = dict(settings=settings, method=method, n_iter=n_iter, length=analysis.n_samples, seed=seed, cancel=cancel)
+    if method == "librosa" or not record.time_masks:
+        return reconstruct(S_aug, init_phase=warm, **kw)
+    base_record = dataclasses.replace(record, time_masks=())
+    L_base = apply(analysis.L, base_record, ref=analysis.ref, settings=settings)
+    if L_base.shape != L_aug.shape:
+        return reconstruct(S_aug, init_phase=warm, **kw)
+    changed = np.any(L_base != L_aug, axis=0)
+    solved = sum(stop - start for start, stop in local_segments(changed, settings))
+    if solved > LOCAL_MAX_SHARE * analysis.n_frames:
+        return reconstruct(S_aug, init_phase=warm, **kw)
+    if (base_record.warp is None or base_record.warp.distance == 0) and not base_record.freq_masks \
+            and not base_record.extra:
+        base = original  # nothing but time masks: they are solved on the original's own rebuild
+    else:
+        S_base = logmel_to_power(L_base, ref=analysis.ref)
+        key = (analysis.key, method, n_iter, hashlib.sha1(S_base.tobytes()).hexdigest(), record.warp)
+        base = _BASE_REBUILDS.get(key)
+        if base is None:
+            base = reconstruct(S_base, init_phase=warm, **kw)
+            base.y.setflags(write=False)
+            _BASE_REBUILDS.put(key, base)
+    return rebuild_frames(S_aug, base=base.y, changed=changed, settings=settings, method=method,
+                          n_iter=n_iter, cancel=cancel)
 
 
 def rebuilt_logmel(y: np.ndarray, *, analysis: Analysis) -> np.ndarray:
