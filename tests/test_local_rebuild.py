@@ -61,7 +61,7 @@ def test_samples_no_solved_frame_covers_are_the_bases_exactly(speech):
     assert np.array_equal(out.y[:first], base.y[:first])
     assert np.array_equal(out.y[last:], base.y[last:])
     assert not np.array_equal(out.y[first:last], base.y[first:last])
-    assert len(out.y) == len(base.y) and out.n_iter == rc.LOCAL_N_ITER
+    assert len(out.y) == len(base.y) and 0 < out.n_iter <= rc.LOCAL_N_ITER
     assert m == 3
 
 
@@ -136,7 +136,7 @@ def test_wide_time_masks_rebuild_the_whole_mel(speech, monkeypatch):
 def test_layered_rebuild_keeps_the_quality_of_a_whole_rebuild_on_ld_draws(speech):
     """The mel SC of the page's audio (LD draws) within 1 dB of one whole warm rebuild, draw by draw.
 
-    Measured: -18.94 / -19.69 / -16.86 dB layered against -18.95 / -19.69 / -16.74 dB whole.
+    Measured: -18.99 / -19.82 / -16.92 dB layered against -19.01 / -19.84 / -16.83 dB whole.
     """
     original = pipeline.rebuild_original(speech)
     config = policy("LD").to_config(SETTINGS)
@@ -146,3 +146,15 @@ def test_layered_rebuild_keeps_the_quality_of_a_whole_rebuild_on_ld_draws(speech
                                length=speech.n_samples, init_phase=pipeline.warm_phase(original.phase,
                                                                                         layered.record))
         assert layered.rebuilt.spectral_convergence_db < whole.spectral_convergence_db + 1.0
+
+
+def test_an_explicit_count_runs_in_full_and_the_early_stop_is_deterministic(speech):
+    base = pipeline.rebuild_original(speech)
+    record = _record(speech, time=[(60, 25)])
+    S = _target(speech, record)
+    changed = np.any(apply(speech.L, record) != speech.L, axis=0)
+    assert rc.rebuild_frames(S, base=base.y, changed=changed, settings=SETTINGS, n_iter=5).n_iter == 5
+    first = rc.rebuild_frames(S, base=base.y, changed=changed, settings=SETTINGS)
+    again = rc.rebuild_frames(S, base=base.y, changed=changed, settings=SETTINGS)
+    assert first.n_iter < rc.LOCAL_N_ITER  # measured: stops after 24 of 32
+    assert np.array_equal(first.y, again.y)
