@@ -62,8 +62,10 @@ WARM_N_ITER: int = 20
 #: a fixed 16 were 0.2 dB short on average and 2 dB at worst.
 LOCAL_N_ITER: int = 32
 #: :func:`melwav.pipeline.rebuild_augmented` solves time masks locally when that touches at most this share of
-#: the frames (beyond it one rebuild of the whole mel is cheaper than the base's and the frames' together).
-LOCAL_MAX_SHARE: float = 0.5
+#: the frames. Past it, re-solving them on a cached base costs about what one whole warm rebuild does, so
+#: the whole mel is rebuilt instead (a new draw is then cheaper, and a mask move no dearer). LD on the
+#: bundled speech needs 0.06-0.65 for 2-12 time masks.
+LOCAL_MAX_SHARE: float = 0.7
 #: Iterations of the ``"librosa"`` reference when ``n_iter`` is None (``mel_to_audio``'s default).
 LIBROSA_N_ITER: int = 32
 MAX_N_ITER: int = 1000

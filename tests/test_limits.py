@@ -18,6 +18,7 @@ import pytest
 from conftest import SMALL, tone_noise
 
 from melwav import cli, limits, pipeline
+from melwav import reconstruction as rc
 from melwav.errors import Cancelled, DiskFullError, LimitError, ParameterError, RecordError, check_int
 from melwav.explain import describe, escape_markdown
 from melwav.features import MelSettings
@@ -39,13 +40,14 @@ def _analysis(seconds=1.0, settings=SMALL):
 def test_the_four_minute_render_is_refused_before_any_work():
     frames = HEAVY.n_frames(30 * 44100)
     cost = limits.render_cost(HEAVY, frames, method="fgla-mel", n_iter=200, rebuilt_mel=True)
-    # 200 for the original, 200 for the augmented base, 100 for its time masks (at most half the frames), 1 panel
-    assert cost.iterations == 501
+    # 200 for the original, 200 for the augmented base, 140 for its time masks (on at most 70% of the frames),
+    # 1 for the panel
+    assert rc.LOCAL_MAX_SHARE == 0.7 and cost.iterations == 541
     with pytest.raises(LimitError) as info:
         limits.check_cost(cost, budget=limits.SERVER_BUDGET, duration_s=30.0)
     msg = str(info.value)
     # It says by how much, and what to change (iterations, hop, FFT size, clip length), in one line.
-    assert "over the work limit" in msg and "10336 frames x FFT 4096 x 501 iterations" in msg
+    assert "over the work limit" in msg and "10336 frames x FFT 4096 x 541 iterations" in msg
     assert "iterations" in msg and "larger hop" in msg and "smaller FFT" in msg and "\n" not in msg
 
 
@@ -70,8 +72,8 @@ def test_a_cached_original_is_not_counted_twice():
     before = pipeline.check_render(analysis, method="fgla", n_iter=3)
     pipeline.rebuild_original(analysis, method="fgla", n_iter=3)
     after = pipeline.check_render(analysis, method="fgla", n_iter=3)
-    # 3 for the original (until cached), 3 for the augmented base and 2 for its time masks (half the frames, rounded up)
-    assert (before.iterations, after.iterations) == (8, 5)
+    # 3 for the original (until cached), 3 for the augmented base and 3 for its time masks (70% of 3, rounded up)
+    assert (before.iterations, after.iterations) == (9, 6)
 
 
 def test_solo_and_variety_are_counted_and_refused_before_work(monkeypatch):
@@ -79,8 +81,8 @@ def test_solo_and_variety_are_counted_and_refused_before_work(monkeypatch):
 
     analysis = _analysis()
     solo = pipeline.check_render(analysis, method="fgla", n_iter=10, n_renders=3)
-    # three operations (10 for the base, 5 for time masks on at most half the frames) + the original
-    assert solo.iterations == 55 and solo.rebuilds == 4
+    # three operations (10 for the base, 7 for time masks on at most 70% of the frames) + the original
+    assert solo.iterations == 61 and solo.rebuilds == 4
     monkeypatch.setattr(lab, "plot_thumbnail", lambda *a, **k: pytest.fail("plotted before the check"))
     with pytest.raises(LimitError, match="for 8 thumbnails"):
         lab.variety(analysis, SpecAugmentConfig(), first_seed=0, n=8, budget=10.0)

@@ -127,8 +127,8 @@ def test_wide_time_masks_rebuild_the_whole_mel(speech, monkeypatch):
     seen = []
     real = pipeline.reconstruct
     monkeypatch.setattr(pipeline, "reconstruct", lambda S, **k: seen.append(S.shape) or real(S, **k))
-    half = speech.n_frames // 2 + 1  # more than LOCAL_MAX_SHARE of the frames
-    record = _record(speech, warp=WarpDraw(60, 10), time=[(0, half)])
+    wide = int(rc.LOCAL_MAX_SHARE * speech.n_frames) + 1
+    record = _record(speech, warp=WarpDraw(60, 10), time=[(0, wide)])
     pipeline.rebuild_augmented(speech, record, apply(speech.L, record), seed=1, n_iter=2)
     assert seen == [(speech.n_mels, speech.n_frames)]  # one rebuild of the whole mel, no base
 

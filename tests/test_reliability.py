@@ -182,9 +182,9 @@ def test_a_render_stops_when_its_client_goes(client, long_clip, monkeypatch):
     monkeypatch.setattr(limits.Deadline, "__call__", watched)
     from gradio_client import handle_file
 
-    # About 1.85e9 work units (2585 frames x 2048 x 350 iterations: 140 for the original, 140 + 70 for the
+    # About 1.86e9 work units (2585 frames x 2048 x 351 iterations: 130 for the original, 130 + 91 for the
     # augmented one): inside the budget, ~15 s of work.
-    job = client.submit(handle_file(str(long_clip)), *AUG, "fgla", 140, 7, False, 44100, 2048, 512, 128, False,
+    job = client.submit(handle_file(str(long_clip)), *AUG, "fgla", 130, 7, False, 44100, 2048, 512, 128, False,
                         api_name="/render")
     time.sleep(4)
     cancelled_at = time.monotonic()
