@@ -260,7 +260,7 @@ def rebuild_original(analysis: Analysis, *, method: str = DEFAULT_METHOD, n_iter
         cached = reconstruct(analysis.S, settings=analysis.settings, method=method, n_iter=n_iter,
                              length=analysis.n_samples, seed=ORIGINAL_SEED, cancel=cancel)
         # Shared between callers (and threads): read-only, so no caller can alter another's copy.
-        for array in (cached.y, cached.phase):
+        for array in (cached.y, cached.phase, cached.mel):
             if array is not None:
                 array.setflags(write=False)
         _ORIGINAL_REBUILDS.put(key, cached)
@@ -386,9 +386,10 @@ def rebuild_augmented(analysis: Analysis, record: AugmentRecord, L_aug: np.ndarr
         base = _BASE_REBUILDS.get(key)
         if base is None:
             base = reconstruct(S_base, init_phase=warm, **kw)
-            base.y.setflags(write=False)
+            for array in (base.y, base.phase, base.mel):
+                array.setflags(write=False)
             _BASE_REBUILDS.put(key, base)
-    return rebuild_frames(S_aug, base=base.y, changed=changed, settings=settings, method=method,
+    return rebuild_frames(S_aug, base=base, changed=changed, settings=settings, method=method,
                           n_iter=n_iter, cancel=cancel)
 
 

@@ -106,6 +106,9 @@ class Reconstruction:
         the next reconstruction of a mel of the same shape.
     warm : bool
         Whether ``init_phase`` was used.
+    mel : np.ndarray [shape=(n_mels, t)], float32 or None
+        The power mel of ``y`` (the by-product of measuring its SC), so :func:`rebuild_frames` can reuse
+        it for the frames it leaves alone.
     """
 
     y: np.ndarray
@@ -114,6 +117,7 @@ class Reconstruction:
     n_iter: int
     phase: np.ndarray | None
     warm: bool = False
+    mel: np.ndarray | None = None
 
 
 # ----------------------------------------------------------------------------------------- caches
@@ -271,11 +275,19 @@ def spectral_convergence_db(S_target: np.ndarray, y: np.ndarray, *, settings: Me
         speech with the default settings.
     """
     S_target = _check_mel(S_target, settings)
-    n_frames = S_target.shape[1]
+    return _sc_db(S_target, _output_mel(y, settings, S_target.shape[1]))
+
+
+def _output_mel(y: np.ndarray, settings: MelSettings, n_frames: int) -> np.ndarray:
+    """Power mel (n_mels, t) of waveform ``y`` on ``n_frames`` frames (as :func:`melwav.features.mel_power`)."""
     y = np.asarray(y, dtype=np.float32).reshape(-1)
     X = _stft_buffer(_pad_signal(y, settings, n_frames), settings, n_frames)
     mag = np.abs(X)
-    S_y = _plan(settings).mel(mag * mag)  # (n_mels, t)
+    return _plan(settings).mel(mag * mag)
+
+
+def _sc_db(S_target: np.ndarray, S_y: np.ndarray) -> float:
+    """Mel SC in dB of the power mel ``S_y`` against ``S_target`` (see :func:`spectral_convergence_db`)."""
     M_t = _mel_magnitude(S_target)
     M_y = _mel_magnitude(S_y)
     tiny = 1e-30
@@ -405,8 +417,9 @@ def reconstruct(
     if length == 0:
         y = np.zeros(0, dtype=np.float32)
         phase = phase0 if warm else _random_phase(seed, (n_frames, settings.n_bins)).T
-        return Reconstruction(y, spectral_convergence_db(S, y, settings=settings), method, n_iter,
-                              np.ascontiguousarray(phase, dtype=np.complex64), warm)
+        S_y = _output_mel(y, settings, n_frames)
+        return Reconstruction(y, _sc_db(S, S_y), method, n_iter, np.ascontiguousarray(phase, dtype=np.complex64),
+                              warm, S_y)
 
     if cancel is not None:
         cancel()
@@ -415,7 +428,8 @@ def reconstruct(
     else:
         y, phase, n_iter = _fgla(S, settings, n_iter, length, seed, phase0, mel_driven=(method == "fgla-mel"),
                                  early_stop=auto, cancel=cancel)
-    return Reconstruction(y, spectral_convergence_db(S, y, settings=settings), method, n_iter, phase, warm)
+    S_y = _output_mel(y, settings, n_frames)
+    return Reconstruction(y, _sc_db(S, S_y), method, n_iter, phase, warm, S_y)
 
 
 def _check_mel(S, settings: MelSettings) -> np.ndarray:
@@ -554,7 +568,7 @@ def local_segments(changed: np.ndarray, settings: MelSettings) -> list[tuple[int
 def rebuild_frames(
     S: np.ndarray,
     *,
-    base: np.ndarray,
+    base: Reconstruction,
     changed: np.ndarray,
     settings: MelSettings,
     method: str = DEFAULT_METHOD,
@@ -567,14 +581,16 @@ def rebuild_frames(
     spectrogram), Griffin-Lim runs on those frames and their neighbours only (:func:`local_segments`),
     starting from ``base``'s STFT; the frames around each segment are held at ``base``'s values, so the
     result joins ``base`` without a seam and samples outside the segments are ``base``'s exactly. The
-    work is proportional to the frames changed, not to the clip. Deterministic.
+    work is proportional to the frames changed, not to the clip (the SC too: only the frames whose samples
+    changed are analysed again). Deterministic.
 
     Parameters
     ----------
     S : np.ndarray [shape=(n_mels, t)]
         Target power mel.
-    base : np.ndarray [shape=(length,)]
-        A waveform rebuilt for a mel equal to ``S`` outside the ``changed`` frames (same settings).
+    base : Reconstruction
+        A rebuild (same settings) of a mel equal to ``S`` outside the ``changed`` frames. Its ``mel`` and
+        ``phase``, when they have ``S``'s shape, are reused for the frames left alone.
     changed : np.ndarray [shape=(t,)], bool
         The frames where ``S`` differs from ``base``'s target.
     settings : MelSettings
@@ -598,7 +614,9 @@ def rebuild_frames(
         raise ParameterError(f"method must be fgla-mel or fgla to rebuild frames, got {method!r}")
     S = _check_mel(S, settings)
     n_frames = S.shape[1]
-    base = np.asarray(base, dtype=np.float32).reshape(-1)
+    if not isinstance(base, Reconstruction):
+        raise ParameterError(f"base must be a Reconstruction, got {type(base).__name__}")
+    base_y = np.asarray(base.y, dtype=np.float32).reshape(-1)
     changed = np.asarray(changed)
     if changed.shape != (n_frames,) or changed.dtype != bool:
         raise ParameterError(f"changed must be a boolean array of shape ({n_frames},), got {changed.dtype} "
@@ -606,14 +624,14 @@ def rebuild_frames(
     auto = n_iter is None
     n_iter = LOCAL_N_ITER if auto else check_int("n_iter", n_iter, low=0, high=MAX_N_ITER)
     runs: list[int] = []
-    length = len(base)
+    length = len(base_y)
     plan = _plan(settings)
     n_fft, hop, m = settings.n_fft, settings.hop_length, overlap_frames(settings)
     support = min(length, _buffer_len(settings, n_frames) - n_fft // 2)
     inv_wss = _inverse_window_sum(settings, n_frames).copy()
     inv_wss[: n_fft // 2] = 0.0
     inv_wss[n_fft // 2 + support :] = 0.0
-    buf = _pad_signal(base, settings, n_frames)
+    buf = _pad_signal(base_y, settings, n_frames)
     out = buf.copy()
     sqrt_S_all = np.sqrt(S)
     eps_amp = np.float32(1e-6 * float(sqrt_S_all.max()) + 1e-30)
@@ -621,7 +639,8 @@ def rebuild_frames(
     tiny = np.float32(1e-30)
     if cancel is not None:
         cancel()
-    for a0, a1 in local_segments(changed, settings) if length else []:
+    segments = local_segments(changed, settings) if length else []
+    for a0, a1 in segments:
         # Frames [a0, a1) are solved; up to m frames on each side are held at base's values.
         s0, s1 = max(a0 - m, 0), min(a1 + m, n_frames)
         n_seg = s1 - s0
@@ -681,9 +700,21 @@ def rebuild_frames(
     start = n_fft // 2
     y = np.zeros(length, dtype=np.float32)
     y[:support] = out[start : start + support]
-    X = _stft_buffer(_pad_signal(y, settings, n_frames), settings, n_frames)
-    return Reconstruction(y, spectral_convergence_db(S, y, settings=settings), method, max(runs, default=0),
-                          np.ascontiguousarray(_unit(X).T), warm=True)
+    # The output's mel and phase: the base's, except on the frames whose samples changed (each segment with
+    # its held frames: no frame outside them reaches a changed sample). After all segments are written,
+    # since the held frames of two segments may overlap.
+    shape = (settings.n_bins, n_frames)
+    S_y = np.array(base.mel if base.mel is not None and base.mel.shape == S.shape else
+                   _output_mel(base_y, settings, n_frames), dtype=np.float32)
+    phase = np.array(base.phase if base.phase is not None and base.phase.shape == shape else
+                     _unit(_stft_buffer(buf, settings, n_frames)).T, dtype=np.complex64, order="C")
+    for a0, a1 in segments:
+        s0, s1 = max(a0 - m, 0), min(a1 + m, n_frames)
+        X = _stft_buffer(out[s0 * hop : s0 * hop + _buffer_len(settings, s1 - s0)], settings, s1 - s0)
+        mag = np.abs(X)
+        S_y[:, s0:s1] = plan.mel(mag * mag)
+        phase[:, s0:s1] = _unit(X).T
+    return Reconstruction(y, _sc_db(S, S_y), method, max(runs, default=0), phase, True, S_y)
 
 
 _GRIFFINLIM_SEED_ARG = "rng" if "rng" in inspect.signature(librosa.griffinlim).parameters else "random_state"
