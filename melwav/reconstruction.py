@@ -565,6 +565,16 @@ def local_segments(changed: np.ndarray, settings: MelSettings) -> list[tuple[int
     return [(a, b) for a, b in merged]
 
 
+def _inverse_mel_magnitude(S: np.ndarray, plan: _Plan) -> np.ndarray:
+    """``sqrt`` of :func:`_inverse_mel_power` (t, n_bins), solved once per distinct frame of ``S``.
+
+    A masked frame is one fill level (or one level per band) repeated, so a time mask of any width costs
+    the inverse of one frame; this also keeps the small dense product off a contended BLAS.
+    """
+    frames, index = np.unique(np.ascontiguousarray(S.T), axis=0, return_inverse=True)
+    return np.sqrt(_inverse_mel_power(np.ascontiguousarray(frames.T), plan))[index.reshape(-1)]
+
+
 def rebuild_frames(
     S: np.ndarray,
     *,
@@ -651,7 +661,7 @@ def rebuild_frames(
         A = np.abs(X[lo:hi])
         new = changed[a0:a1]
         if new.any():  # changed frames start from the inverse mel of their new target
-            A[new] = np.sqrt(_inverse_mel_power(S[:, a0:a1][:, new], plan))
+            A[new] = _inverse_mel_magnitude(S[:, a0:a1][:, new], plan)
         sqrt_S = sqrt_S_all[:, a0:a1]
         T = X.copy()
         scale = np.empty(A.shape, dtype=np.float32)
