@@ -365,27 +365,30 @@ def rebuild_augmented(analysis: Analysis, record: AugmentRecord, L_aug: np.ndarr
     settings = analysis.settings
     S_aug = logmel_to_power(L_aug, ref=analysis.ref)
     original = rebuild_original(analysis, method=method, n_iter=n_iter, cancel=cancel)
-    warm = None if original.phase is None else warm_phase(original.phase, record)
     kw = dict(settings=settings, method=method, n_iter=n_iter, length=analysis.n_samples, seed=seed, cancel=cancel)
+
+    def whole(S):
+        return reconstruct(S, init_phase=None if original.phase is None else warm_phase(original.phase, record), **kw)
+
     if method == "librosa" or not record.time_masks:
-        return reconstruct(S_aug, init_phase=warm, **kw)
+        return whole(S_aug)
     base_record = dataclasses.replace(record, time_masks=())
     L_base = apply(analysis.L, base_record, ref=analysis.ref, settings=settings)
     if L_base.shape != L_aug.shape:
-        return reconstruct(S_aug, init_phase=warm, **kw)
+        return whole(S_aug)
     changed = np.any(L_base != L_aug, axis=0)
     solved = sum(stop - start for start, stop in local_segments(changed, settings))
     if solved > LOCAL_MAX_SHARE * analysis.n_frames:
-        return reconstruct(S_aug, init_phase=warm, **kw)
+        return whole(S_aug)
     if (base_record.warp is None or base_record.warp.distance == 0) and not base_record.freq_masks \
             and not base_record.extra:
         base = original  # nothing but time masks: they are solved on the original's own rebuild
     else:
-        S_base = logmel_to_power(L_base, ref=analysis.ref)
-        key = (analysis.key, method, n_iter, hashlib.sha1(S_base.tobytes()).hexdigest(), record.warp)
+        # The base's mel is a function of L_base (and the clip's ref), its start of the warp: both in the key.
+        key = (analysis.key, method, n_iter, hashlib.sha1(L_base.tobytes()).hexdigest(), record.warp)
         base = _BASE_REBUILDS.get(key)
         if base is None:
-            base = reconstruct(S_base, init_phase=warm, **kw)
+            base = whole(logmel_to_power(L_base, ref=analysis.ref))
             for array in (base.y, base.phase, base.mel):
                 array.setflags(write=False)
             _BASE_REBUILDS.put(key, base)
