@@ -7,10 +7,12 @@ Run: ``python app.py`` (or as a Hugging Face Space).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import functools
 import html
+import inspect
 import json
 import logging
 import os
@@ -47,36 +49,56 @@ def inert(text) -> str:
     return _TAG_START.sub(lambda m: "&lt;" if m.group() == "<" else "&amp;", str(text))
 
 
+@contextlib.contextmanager
+def _messages_for(name: str):
+    """Inside it, melwav's own errors (and a bug's) become one ``gr.Error`` message; ``name`` is for the log."""
+    try:
+        yield
+    except gr.Error:
+        raise
+    except DiskFullError:  # its message names the server's folder
+        log.error("no space left on the server's disk (%s)", name)
+        raise gr.Error("The server's disk is full; try again in a few minutes.", print_exception=False) from None
+    except MelwavError as exc:
+        raise gr.Error(inert(exc), print_exception=False) from None
+    except MemoryError:
+        raise gr.Error("That needs more memory than this server has; try a shorter clip.",
+                       print_exception=False) from None
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            log.error("no space left on the server's disk (%s)", name)
+            raise gr.Error("The server's disk is full; try again in a few minutes.", print_exception=False) from None
+        log.exception("unexpected OS error in %s", name)
+        raise gr.Error(f"The server could not read or write a file ({type(exc).__name__}); try again.",
+                       print_exception=False) from None
+    except Exception as exc:  # a bug: log it for us, say something useful to the person
+        log.exception("unexpected error in %s", name)
+        raise gr.Error(f"Something went wrong inside melwav ({type(exc).__name__}); try other settings.",
+                       print_exception=False) from None
+    finally:
+        limits.release_memory()
+
+
 def friendly(fn):
-    """Show melwav's own errors as a message in the page; never a traceback, a server path or raw HTML."""
+    """Show melwav's own errors as a message in the page; never a traceback, a server path or raw HTML.
+
+    Works on generator functions too (an event that yields its outputs in steps): an error at any step is
+    one message, and the outputs already yielded stay on the page. The wrapper of a generator function is
+    itself one, so Gradio still streams its steps.
+    """
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def steps(*args, **kwargs):
+            with _messages_for(fn.__name__):
+                yield from fn(*args, **kwargs)
+
+        return steps
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        try:
+        with _messages_for(fn.__name__):
             return fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except DiskFullError:  # its message names the server's folder
-            log.error("no space left on the server's disk (%s)", fn.__name__)
-            raise gr.Error("The server's disk is full; try again in a few minutes.", print_exception=False) from None
-        except MelwavError as exc:
-            raise gr.Error(inert(exc), print_exception=False) from None
-        except MemoryError:
-            raise gr.Error("That needs more memory than this server has; try a shorter clip.",
-                           print_exception=False) from None
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                log.error("no space left on the server's disk (%s)", fn.__name__)
-                raise gr.Error("The server's disk is full; try again in a few minutes.", print_exception=False) from None
-            log.exception("unexpected OS error in %s", fn.__name__)
-            raise gr.Error(f"The server could not read or write a file ({type(exc).__name__}); try again.",
-                           print_exception=False) from None
-        except Exception as exc:  # a bug: log it for us, say something useful to the person
-            log.exception("unexpected error in %s", fn.__name__)
-            raise gr.Error(f"Something went wrong inside melwav ({type(exc).__name__}); try other settings.",
-                           print_exception=False) from None
-        finally:
-            limits.release_memory()
 
     return wrapper
 

@@ -498,3 +498,46 @@ def test_quiet_recording_is_brought_up_for_listening(client, tmp_path):
     # The download keeps the rebuild's own scale (what the command line writes).
     wav = next(f for f in out[6] if f.endswith(".wav"))
     assert np.max(np.abs(sf.read(wav)[0])) < 0.05
+
+
+# ------------------------------------------------------------------------ the page's render, called directly
+
+@pytest.fixture()
+def app_module(monkeypatch, tmp_path):
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    monkeypatch.setenv("MELWAV_WORK_DIR", str(tmp_path))
+    import app
+
+    return app
+
+
+def test_friendly_generator_keeps_its_steps_and_makes_an_error_one_message(app_module, caplog):
+    import inspect
+
+    import gradio as gr
+
+    from melwav.errors import ParameterError
+
+    @app_module.friendly
+    def steps(fail):
+        yield "picture"
+        if fail == "ours":
+            raise ParameterError("<b>bad</b> value")
+        if fail == "bug":
+            raise KeyError("x")
+        yield "audio"
+
+    assert inspect.isgeneratorfunction(steps)  # Gradio streams a generator's steps only
+    assert list(steps(None)) == ["picture", "audio"]
+    run = steps("ours")
+    assert next(run) == "picture"
+    with pytest.raises(gr.Error) as info:
+        next(run)
+    assert info.value.message == "&lt;b>bad&lt;/b> value" and info.value.print_exception is False
+    run = steps("bug")
+    assert next(run) == "picture"
+    with pytest.raises(gr.Error) as info:
+        next(run)
+    assert info.value.message == "Something went wrong inside melwav (KeyError); try other settings."
+    assert "unexpected error in steps" in caplog.text
