@@ -7,10 +7,12 @@ Run: ``python app.py`` (or as a Hugging Face Space).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import functools
 import html
+import inspect
 import json
 import logging
 import os
@@ -47,36 +49,56 @@ def inert(text) -> str:
     return _TAG_START.sub(lambda m: "&lt;" if m.group() == "<" else "&amp;", str(text))
 
 
+@contextlib.contextmanager
+def _messages_for(name: str):
+    """Inside it, melwav's own errors (and a bug's) become one ``gr.Error`` message; ``name`` is for the log."""
+    try:
+        yield
+    except gr.Error:
+        raise
+    except DiskFullError:  # its message names the server's folder
+        log.error("no space left on the server's disk (%s)", name)
+        raise gr.Error("The server's disk is full; try again in a few minutes.", print_exception=False) from None
+    except MelwavError as exc:
+        raise gr.Error(inert(exc), print_exception=False) from None
+    except MemoryError:
+        raise gr.Error("That needs more memory than this server has; try a shorter clip.",
+                       print_exception=False) from None
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            log.error("no space left on the server's disk (%s)", name)
+            raise gr.Error("The server's disk is full; try again in a few minutes.", print_exception=False) from None
+        log.exception("unexpected OS error in %s", name)
+        raise gr.Error(f"The server could not read or write a file ({type(exc).__name__}); try again.",
+                       print_exception=False) from None
+    except Exception as exc:  # a bug: log it for us, say something useful to the person
+        log.exception("unexpected error in %s", name)
+        raise gr.Error(f"Something went wrong inside melwav ({type(exc).__name__}); try other settings.",
+                       print_exception=False) from None
+    finally:
+        limits.release_memory()
+
+
 def friendly(fn):
-    """Show melwav's own errors as a message in the page; never a traceback, a server path or raw HTML."""
+    """Show melwav's own errors as a message in the page; never a traceback, a server path or raw HTML.
+
+    Works on generator functions too (an event that yields its outputs in steps): an error at any step is
+    one message, and the outputs already yielded stay on the page. The wrapper of a generator function is
+    itself one, so Gradio still streams its steps.
+    """
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def steps(*args, **kwargs):
+            with _messages_for(fn.__name__):
+                yield from fn(*args, **kwargs)
+
+        return steps
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        try:
+        with _messages_for(fn.__name__):
             return fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except DiskFullError:  # its message names the server's folder
-            log.error("no space left on the server's disk (%s)", fn.__name__)
-            raise gr.Error("The server's disk is full; try again in a few minutes.", print_exception=False) from None
-        except MelwavError as exc:
-            raise gr.Error(inert(exc), print_exception=False) from None
-        except MemoryError:
-            raise gr.Error("That needs more memory than this server has; try a shorter clip.",
-                           print_exception=False) from None
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                log.error("no space left on the server's disk (%s)", fn.__name__)
-                raise gr.Error("The server's disk is full; try again in a few minutes.", print_exception=False) from None
-            log.exception("unexpected OS error in %s", fn.__name__)
-            raise gr.Error(f"The server could not read or write a file ({type(exc).__name__}); try again.",
-                           print_exception=False) from None
-        except Exception as exc:  # a bug: log it for us, say something useful to the person
-            log.exception("unexpected error in %s", fn.__name__)
-            raise gr.Error(f"Something went wrong inside melwav ({type(exc).__name__}); try other settings.",
-                           print_exception=False) from None
-        finally:
-            limits.release_memory()
 
     return wrapper
 
@@ -227,8 +249,8 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
            convention, method, n_iter, seed, keep, sr, n_fft, hop, n_mels, show_rebuilt, held):
     """Augment the clip's log-mel and rebuild audio from the original and the augmented mel, in one call.
 
-    The ``/render`` endpoint for scripts; the page runs the same work as two chained events,
-    :func:`render_picture` then :func:`render_audio`.
+    The ``/render`` endpoint for scripts; the page runs the same work in :func:`render_page`, which shows
+    the picture before the audio is rebuilt.
     """
     if not audio:
         return tuple(gr.skip() for _ in range(8))
@@ -246,64 +268,57 @@ def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, 
             [str(p) for p in view.downloads], held)
 
 
-@friendly
-def render_picture(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
-                   convention, method, n_iter, seed, keep, sr, n_fft, hop, n_mels, show_rebuilt, held, theme):
-    """First half of a render on the page: the draw, its figure and its description (no audio yet).
+#: render_page's outputs: the picture's (plot, drawn, bounds, held), then the audio's.
+PAGE_OUTPUTS = ("plot", "drawn", "bounds", "held", "a_orig", "a_orig_rebuilt", "a_aug", "pending_downloads",
+                "players_key")
 
-    ``theme`` ("light"/"dark") is set by the page (``THEME_JS``). Returns the plot, description, bounds and
-    the held draw, which :func:`render_audio` (chained after this event) rebuilds.
+
+@friendly
+def render_page(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
+                convention, method, n_iter, seed, keep, sr, n_fft, hop, n_mels, show_rebuilt, held, players=(),
+                theme="light"):
+    """A render on the page, in one event: the picture first, then, in the same call, the audio.
+
+    Yields twice, each time the outputs of :data:`PAGE_OUTPUTS` (``gr.skip()`` for those a step leaves as
+    they are). First the draw, its figure, description and bounds and the held draw (tens of ms, no
+    reconstruction), so the page shows the figure at once; then the rebuilt audio: the players (the two
+    unaugmented ones only when ``players``, the key of the clips the page has, changes), the downloads
+    to write (:func:`show_downloads`, chained after this event) and the players' new key, and the figure
+    again when it has the rebuilt-mel panel. ``theme`` ("light"/"dark") is set by the page (``THEME_JS``).
     """
     if not audio:
         # The clip was cleared (or is being replaced): keep what is on the page rather than raise.
-        return tuple(gr.skip() for _ in range(4))
-    _check_cost(audio, _settings(sr, n_fft, hop, n_mels), method, n_iter, show_rebuilt)
+        yield tuple(gr.skip() for _ in PAGE_OUTPUTS)
+        return
+    settings = _settings(sr, n_fft, hop, n_mels)
+    _check_cost(audio, settings, method, n_iter, show_rebuilt)
     analysis, config, seed, record = _prepare(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio,
                                               per_frame, fill, fill_db, convention, seed, keep, sr, n_fft, hop,
                                               n_mels, held)
     policy_name = lab.matching_policy(config, analysis.settings)
     theme = theme if theme in ("light", "dark") else "light"
+    # Called through the module (lab.render_picture, lab.render_sound): bench/latency.py times them there.
     pic = lab.render_picture(analysis, config, seed=seed, record=record, policy_name=policy_name, theme=theme,
                              show_rebuilt_mel=bool(show_rebuilt))
     held = _drawn(held, analysis, pic.record, pic.seed, pic.notes, pic.axes, figure=str(pic.figure_png),
                   policy=policy_name, theme=theme)
-    return str(pic.figure_png), pic.description + clip_notes(pic.notes, pic.description), pic.bounds, held
-
-
-@friendly
-def render_audio(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
-                 convention, method, n_iter, seed, keep, sr, n_fft, hop, n_mels, show_rebuilt, held, players=()):
-    """Second half of a render on the page: rebuild the held draw; players, downloads (and the rebuilt-mel panel).
-
-    ``players`` is the key of the unaugmented players' clips the page has (from the last call); they are
-    sent again only when it changes.
-    """
-    if not audio or not held or not held.get("record"):
-        return tuple(gr.skip() for _ in range(6))
-    settings = _settings(sr, n_fft, hop, n_mels)
-    _check_cost(audio, settings, method, n_iter, show_rebuilt)
-    analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
-    if held.get("clip") != analysis.key:
-        return tuple(gr.skip() for _ in range(6))  # the clip changed since this draw was pictured
-    config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
-                     fill_db, convention, held)
-    record = AugmentRecord.from_dict(held["record"])
-    figure = pathlib.Path(held["figure"]) if held.get("figure") else None
-    snd = lab.render_sound(analysis, config, record, seed=int(held["seed"]), method=method, n_iter=_n_iter(n_iter),
-                           policy_name=held.get("policy"), figure_png=figure, theme=held.get("theme", "light"),
+    yield (str(pic.figure_png), pic.description + clip_notes(pic.notes, pic.description), pic.bounds, held,
+           *(gr.skip() for _ in PAGE_OUTPUTS[4:]))
+    snd = lab.render_sound(analysis, config, pic.record, seed=pic.seed, method=method, n_iter=_n_iter(n_iter),
+                           policy_name=policy_name, figure_png=pic.figure_png, theme=theme,
                            show_rebuilt_mel=bool(show_rebuilt), downloads=False, players_key=tuple(players or ()),
                            budget=limits.server_budget(), cancel=_deadline())
-    plot = str(snd.figure_png) if snd.figure_png is not None else gr.skip()
     # The downloads are written in the next event (show_downloads), so the players do not wait for them.
-    pending = {"analysis": analysis, "rendered": snd.rendered, "figure": snd.figure_png or figure,
-               "policy": held.get("policy")}
-    return (plot, *_players(snd.original_wav, snd.original_rebuilt_wav, snd.augmented_wav, snd.original_sc_db,
-                            snd.augmented_sc_db), pending, snd.players_key)
+    pending = {"analysis": analysis, "rendered": snd.rendered, "figure": snd.figure_png or pic.figure_png,
+               "policy": policy_name}
+    yield (str(snd.figure_png) if snd.figure_png is not None else gr.skip(), gr.skip(), gr.skip(), gr.skip(),
+           *_players(snd.original_wav, snd.original_rebuilt_wav, snd.augmented_wav, snd.original_sc_db,
+                     snd.augmented_sc_db), pending, snd.players_key)
 
 
 @friendly
 def show_downloads(pending):
-    """Third step of a render on the page: write the downloads of the audio just rebuilt, into the file list."""
+    """After :func:`render_page`: write the downloads of the audio just rebuilt, into the file list."""
     if not pending or pending.get("rendered") is None:
         return gr.skip()
     paths = lab.write_downloads(pending["analysis"], pending["rendered"], figure_png=pending["figure"],
@@ -587,9 +602,9 @@ def build() -> gr.Blocks:
             elem_id="title")
         start = lab.policy_units("LD", MelSettings())
         held = gr.State({})
-        theme = gr.Textbox("light", visible=False, label="page theme")  # set by THEME_JS before each picture
-        pending_downloads = gr.State({})  # render_audio -> show_downloads
-        players_key = gr.State(())  # which unaugmented clips the players hold (render_audio)
+        theme = gr.Textbox("light", visible=False, label="page theme")  # set by THEME_JS before each render
+        pending_downloads = gr.State({})  # render_page -> show_downloads
+        players_key = gr.State(())  # which unaugmented clips the players hold (render_page)
         grid_seeds = gr.State([])
         # ---- first screen: the figure, then [sliders | players + what was drawn]
         plot = gr.Image(label="Log-mel spectrograms: original | augmented", type="filepath", show_label=False,
@@ -739,35 +754,38 @@ def build() -> gr.Blocks:
         # /render (scripts): the whole render in one call, from a button the page does not show.
         gr.Button("render (API)", visible=False).click(render, render_inputs, render_outputs, api_name="render",
                                                        concurrency_limit=2, concurrency_id="render")
-        # The page: the picture first (tens of ms), then the audio in a chained event, so the eye never
-        # waits for the reconstruction. THEME_JS tells the picture event the page's theme.
-        # The picture stays in the queue although the queue's round trip costs more than the picture itself
-        # (~70 ms here): outside it, Gradio delivers neither its error messages nor its notes.
-        picture = dict(fn=render_picture, inputs=[*render_inputs, theme], outputs=[plot, drawn, bounds, held],
-                       js=THEME_JS, concurrency_limit=2, concurrency_id="render", api_visibility="private")
-        sound = dict(fn=render_audio, inputs=[*render_inputs, players_key],
-                     outputs=[plot, a_orig, a_orig_rebuilt, a_aug, pending_downloads, players_key],
-                     concurrency_limit=2, concurrency_id="render", api_visibility="private")
+        # The page: one event (render_page) that yields the picture first (tens of ms) and then, in the same
+        # call, the rebuilt audio, so the eye never waits for the reconstruction. One event rather than a
+        # picture event with the audio chained after it: the chain cost a second round trip (the browser took
+        # ~25 ms to send the audio event) and a second preprocess of the same inputs (~8 ms: Gradio checks
+        # the clip's file path again) before the reconstruction could start. THEME_JS tells it the page's theme.
+        # It stays in the queue although the queue's round trip costs more than the picture itself (~70 ms
+        # here): outside it, Gradio delivers neither its error messages nor its notes, nor a generator's steps.
+        # Progress shows on the figure only, never over the players, and "minimal": a small timer until the
+        # picture comes, then nothing over the new figure while the audio is rebuilt ("full" would cover the
+        # figure with the page's background until the picture comes, then pulse a border around it).
+        page = dict(fn=render_page, inputs=[*render_inputs, players_key, theme],
+                    outputs=[plot, drawn, bounds, held, a_orig, a_orig_rebuilt, a_aug, pending_downloads, players_key],
+                    js=THEME_JS, concurrency_limit=2, concurrency_id="render", api_visibility="private",
+                    show_progress="minimal", show_progress_on=[plot])
         downloads = dict(fn=show_downloads, inputs=[pending_downloads], outputs=[files], api_visibility="private",
                          show_progress="hidden")
         policy_sliders = [warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame]
 
-        # Progress shows on the figure only (a small timer while the audio is rebuilt), never over the players.
-        picture["show_progress_on"] = [plot]
-        sound.update(show_progress="minimal", show_progress_on=[plot])
-
         def rerender(event):
-            """After ``event``: the picture, then the audio, then the downloads."""
-            return event.then(**picture).success(**sound).success(**downloads)
+            """After ``event``: the picture and the audio (one event), then the downloads."""
+            return event.then(**page).success(**downloads)
 
-        audio.change(trigger_mode="always_last", **picture).success(**sound).success(**downloads)
-        demo.load(**picture).success(**sound).success(**downloads)
+        # "always_last": a move made while a render runs waits for it to end (picture and audio), then renders
+        # the latest values once; moves in between are not rendered.
+        audio.change(trigger_mode="always_last", **page).success(**downloads)
+        demo.load(**page).success(**downloads)
         for ctl in [*aug_inputs, method, n_iter, keep, show_rebuilt]:
-            ctl.input(trigger_mode="always_last", **picture).success(**sound).success(**downloads)
+            ctl.input(trigger_mode="always_last", **page).success(**downloads)
         # A hand edit of a preset's number makes the preset "custom" (in the browser: no round trip).
         for ctl in policy_sliders:
             ctl.input(None, None, policy, js="() => 'custom'", queue=False, show_progress="hidden")
-        seed.submit(**picture).success(**sound).success(**downloads)
+        seed.submit(**page).success(**downloads)
         for ctl in analysis_inputs:
             rerender(ctl.input(analysis_changed, [policy, *policy_sliders, *analysis_inputs, held], policy_sliders,
                                api_visibility="private", show_progress="hidden"))

@@ -107,7 +107,10 @@ class ServerTimes:
             setattr(lab, name, fn)
 
 
-_IDLE_JS = "() => !document.querySelector('.progress-text, .eta-bar, .progress-level, .timer')"
+# Idle: no progress anywhere, and the figure's status tracker hidden (while the page's one render event rebuilds
+# the audio after showing the figure, its "minimal" tracker is shown but empty); an error's tracker counts as idle.
+_IDLE_JS = ("() => !document.querySelector('.progress-text, .eta-bar, .progress-level, .timer') && "
+            "!document.querySelector('#spectrograms .wrap:not(.hide):not(:has(.clear-status))')")
 
 
 def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes) -> dict:

@@ -373,7 +373,8 @@ def render_view(
 ) -> View:
     """Draw (or replay ``record``), picture, rebuild and write the page's clips and downloads, in one call.
 
-    :func:`render_picture` then :func:`render_sound`; the page runs them as two events (picture first).
+    :func:`render_picture` then :func:`render_sound`; the page runs them in one event that shows the picture
+    before the audio is rebuilt.
     ``budget`` (work units, see :mod:`melwav.limits`) is checked before any work; ``cancel`` is called once
     per iteration.
     """

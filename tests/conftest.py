@@ -87,6 +87,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: True when no event runs on the page: no progress text, bar or timer anywhere, and the figure's status
+#: tracker is hidden. The page's render (one event, app.render_page) shows the figure first and rebuilds the
+#: audio after it: in between its "minimal" tracker is shown but empty, so without the second test a page
+#: would look idle while its audio is still on the way. A tracker showing an error (its clear button) is idle.
+IDLE_JS = ("() => !document.querySelector('.progress-text, .eta-bar, .progress-level, .timer') && "
+           "!document.querySelector('#spectrograms .wrap:not(.hide):not(:has(.clear-status))')")
+
+
 @contextlib.contextmanager
 def launched_app(tmp_path_factory, *, queue: dict | None = None):
     """The app on a free loopback port, with a work dir of its own for as long as it runs: yields (url, demo).

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import launched_app
+from conftest import IDLE_JS, launched_app
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "assets" / "speech.wav"
@@ -250,7 +250,7 @@ def _wait_plot_change(page, old: str, timeout_s: float = 120) -> str:  # generou
 def _wait_idle(page) -> None:
     """Wait until no event is running (no progress bar or timer on the page)."""
     page.wait_for_function(
-        "() => !document.querySelector('.progress-text, .eta-bar, .progress-level, .timer')", timeout=120_000)
+        IDLE_JS, timeout=120_000)
 
 
 @pytest.mark.browser
@@ -498,3 +498,112 @@ def test_quiet_recording_is_brought_up_for_listening(client, tmp_path):
     # The download keeps the rebuild's own scale (what the command line writes).
     wav = next(f for f in out[6] if f.endswith(".wav"))
     assert np.max(np.abs(sf.read(wav)[0])) < 0.05
+
+
+# ------------------------------------------------------------------------ the page's render, called directly
+
+@pytest.fixture()
+def app_module(monkeypatch, tmp_path):
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    monkeypatch.setenv("MELWAV_WORK_DIR", str(tmp_path))
+    import app
+
+    return app
+
+
+def _steps(app_module, audio, *, held=None, players=(), theme="light", **overrides):
+    values = {**LD, **overrides}
+    return list(app_module.render_page(audio if audio is None else str(audio), *values.values(), held or {},
+                                       players, theme))
+
+
+def test_render_page_yields_the_picture_then_the_audio(app_module):
+    import gradio as gr
+
+    skip = gr.skip()
+    picture, sound = _steps(app_module, SPEECH)
+    names = app_module.PAGE_OUTPUTS
+    assert len(picture) == len(sound) == len(names) == 9
+    first, second = dict(zip(names, picture)), dict(zip(names, sound))
+    # First the figure, the text, the bounds and the held draw; the players are left as they are.
+    assert pathlib.Path(first["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Seed 7" in first["drawn"] and "34 frames" in first["bounds"]
+    assert first["held"]["seed"] == 7 and first["held"]["record"] and first["held"]["figure"] == first["plot"]
+    assert all(first[k] == skip for k in names[4:])
+    # Then the three players, the downloads to write and the players' key; the figure has no third panel.
+    assert second["plot"] == skip and second["drawn"] == skip and second["bounds"] == skip and second["held"] == skip
+    n = _analysis(SPEECH).n_samples
+    for k in ("a_orig", "a_orig_rebuilt", "a_aug"):
+        y, sr = sf.read(second[k]["value"])
+        assert sr == 22050 and len(y) == n
+    assert second["pending_downloads"]["figure"] == pathlib.Path(first["plot"])
+    assert second["players_key"]
+    # The downloads written after it hold the augmented WAV that the command line makes for the params.
+    files = app_module.show_downloads(second["pending_downloads"])
+    assert {pathlib.Path(f).suffix for f in files} == {".wav", ".npy", ".png", ".json"}
+
+
+def test_render_page_sends_the_unaugmented_players_only_when_they_change(app_module):
+    import gradio as gr
+
+    picture, sound = _steps(app_module, SPEECH)
+    key, held = sound[-1], picture[3]
+    _, again = _steps(app_module, SPEECH, held=held, players=key, seed=8)
+    assert again[4] == gr.skip() and again[5] == gr.skip()  # the page has them
+    assert again[6]["value"] != sound[6]["value"] and again[-1] == key
+
+
+def test_render_page_with_the_rebuilt_mel_panel_sends_the_figure_again(app_module):
+    picture, sound = _steps(app_module, SPEECH, show_rebuilt=True, method="fgla", n_iter=2)
+    assert sound[0] != picture[0] and pathlib.Path(sound[0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_render_page_of_a_cleared_clip_leaves_the_page_as_it_is(app_module):
+    import gradio as gr
+
+    assert _steps(app_module, None) == [tuple(gr.skip() for _ in app_module.PAGE_OUTPUTS)]
+
+
+def test_render_page_of_a_bad_clip_is_one_message(app_module, tmp_path):
+    import gradio as gr
+
+    fake = tmp_path / "notes.wav"
+    fake.write_text("this is not audio\n" * 50)
+    with pytest.raises(gr.Error) as info:
+        _steps(app_module, fake)
+    assert info.value.message == "notes.wav is not an audio file melwav can read (Format not recognised.)"
+    with pytest.raises(gr.Error) as info:
+        _steps(app_module, SPEECH, seed=-3)
+    assert "seed" in info.value.message and "Traceback" not in info.value.message
+
+
+def test_friendly_generator_keeps_its_steps_and_makes_an_error_one_message(app_module, caplog):
+    import inspect
+
+    import gradio as gr
+
+    from melwav.errors import ParameterError
+
+    @app_module.friendly
+    def steps(fail):
+        yield "picture"
+        if fail == "ours":
+            raise ParameterError("<b>bad</b> value")
+        if fail == "bug":
+            raise KeyError("x")
+        yield "audio"
+
+    assert inspect.isgeneratorfunction(steps)  # Gradio streams a generator's steps only
+    assert list(steps(None)) == ["picture", "audio"]
+    run = steps("ours")
+    assert next(run) == "picture"
+    with pytest.raises(gr.Error) as info:
+        next(run)
+    assert info.value.message == "&lt;b>bad&lt;/b> value" and info.value.print_exception is False
+    run = steps("bug")
+    assert next(run) == "picture"
+    with pytest.raises(gr.Error) as info:
+        next(run)
+    assert info.value.message == "Something went wrong inside melwav (KeyError); try other settings."
+    assert "unexpected error in steps" in caplog.text

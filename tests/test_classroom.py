@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import launched_app
+from conftest import IDLE_JS, launched_app
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "assets" / "speech.wav"
@@ -166,7 +166,7 @@ def _wait_plot_change(page, old, timeout_s=90):
 
 def _wait_idle(page):
     page.wait_for_function(
-        "() => !document.querySelector('.progress-text, .eta-bar, .progress-level, .timer')", timeout=120_000)
+        IDLE_JS, timeout=120_000)
     page.wait_for_timeout(300)
 
 

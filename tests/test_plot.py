@@ -83,6 +83,25 @@ def test_overlays_mark_the_masks_and_warp(L, tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.parametrize("shape", [plot.FIGURE_PX[::-1], (7, 13), (1, 1)])
+def test_png_decodes_to_the_same_rgba(tmp_path, shape):
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    rgba = rng.integers(0, 256, size=(*shape, 4), dtype=np.uint8)
+    rgba[: shape[0] // 2, :, 3] = 0  # transparent and opaque rows, as in the figure
+    png = plot.write_rgba_png(tmp_path / "fig.png", rgba)
+    with Image.open(png) as image:
+        assert image.mode == "RGBA" and image.size == shape[::-1]
+        np.testing.assert_array_equal(np.asarray(image), rgba)
+
+
+def test_png_of_a_non_rgba_array_is_a_parameter_error(tmp_path):
+    with pytest.raises(ParameterError, match="shape"):
+        plot.write_rgba_png(tmp_path / "fig.png", np.zeros((4, 5, 3), dtype=np.uint8))
+    assert not list(tmp_path.iterdir())
+
+
 def test_unknown_theme_is_a_parameter_error(L):
     with pytest.raises(ParameterError, match="theme"):
         plot.comparison_base(L, settings=SETTINGS, theme="sepia")
