@@ -341,26 +341,45 @@ def render(
     return Rendered(config, seed, record, L_aug, rebuilt, method, n_iter)
 
 
-#: Rebuilds of a draw without its time masks (the base :func:`rebuild_augmented` solves the masks on): at
-#: most 8 and 96 MB. A mask slider move keeps the warp and the frequency masks, so it hits this cache.
-_BASE_REBUILDS = _LRU(8, max_bytes=96 * 2**20)
+#: Partial rebuilds of draws (:func:`rebuild_augmented`): the draw without its time masks, and that draw with
+#: its first time masks solved on it, one layer per mask. Audio and mel only (no phase): at most 64, 128 MB.
+_PARTIAL_REBUILDS = _LRU(64, max_bytes=128 * 2**20)
+
+
+def _mask_layers(time_masks, changed: np.ndarray) -> list[np.ndarray]:
+    """The frames each time mask adds, in draw order (masks that add none are left out), then any frame the
+    masks do not account for: together exactly the ``changed`` frames."""
+    covered = np.zeros_like(changed)
+    layers = []
+    for mask in time_masks:
+        new = np.zeros_like(changed)
+        new[mask.start : mask.start + mask.width] = True
+        new &= changed & ~covered
+        if new.any():
+            layers.append(new)
+            covered |= new
+    if (changed & ~covered).any():
+        layers.append(changed & ~covered)
+    return layers
 
 
 def rebuild_augmented(analysis: Analysis, record: AugmentRecord, L_aug: np.ndarray, *, seed: int,
                       method: str = DEFAULT_METHOD, n_iter: int | None = None, cancel=None) -> Reconstruction:
     """The augmented log-mel ``L_aug`` (``record`` applied to ``analysis``) rebuilt as audio; deterministic.
 
-    In two layers, so that moving a time-mask slider costs only the frames the masks cover:
+    In layers, so that a time-mask slider move costs only the frames that changed:
 
     1. the *base*, the draw without its time masks (warp, frequency masks, a framework's own operations),
-       rebuilt from the original rebuild's phase moved by the warp (:func:`warm_phase`); cached by its
-       mel. Without warp, frequency masks or extras the base is the original's rebuild itself;
-    2. the frames the time masks changed, solved on the base with
-       :func:`melwav.reconstruction.rebuild_frames`; everything else is the base's audio.
+       rebuilt from the original rebuild's phase moved by the warp (:func:`warm_phase`). Without warp,
+       frequency masks or extras the base is the original's rebuild itself;
+    2. then one layer per time mask, in draw order: the frames that mask adds, solved on the layer before
+       with :func:`melwav.reconstruction.rebuild_frames`; everything else is that layer's audio.
 
-    When there are no time masks, or the frames to solve are more than ``LOCAL_MAX_SHARE`` of the clip (or
-    the ``"librosa"`` method is asked for), the whole mel is rebuilt in one go from the moved phase.
-    Whether a cache was hit never changes a sample: the app's audio and the command line's agree bit for bit.
+    Every layer is cached by what it depends on (the clip, the base's log-mel and the masked frames'
+    values), so one more time mask costs one mask's frames, and a cache hit never changes a sample: the
+    app's audio and the command line's agree bit for bit. When there are no time masks, or the layers
+    would solve more than ``LOCAL_MAX_SHARE`` of the frames (or for the ``"librosa"`` method), the whole
+    mel is rebuilt in one go from the moved phase.
     """
     settings = analysis.settings
     S_aug = logmel_to_power(L_aug, ref=analysis.ref)
@@ -377,23 +396,44 @@ def rebuild_augmented(analysis: Analysis, record: AugmentRecord, L_aug: np.ndarr
     if L_base.shape != L_aug.shape:
         return whole(S_aug)
     changed = np.any(L_base != L_aug, axis=0)
-    solved = sum(stop - start for start, stop in local_segments(changed, settings))
+    layers = _mask_layers(record.time_masks, changed)
+    solved = sum(stop - start for new in layers for start, stop in local_segments(new, settings))
     if solved > LOCAL_MAX_SHARE * analysis.n_frames:
         return whole(S_aug)
+    S_base = logmel_to_power(L_base, ref=analysis.ref)
     if (base_record.warp is None or base_record.warp.distance == 0) and not base_record.freq_masks \
             and not base_record.extra:
-        base = original  # nothing but time masks: they are solved on the original's own rebuild
+        layer = original  # nothing but time masks: they are solved on the original's own rebuild
+        key = (analysis.key, method, n_iter, "original")
     else:
         # The base's mel is a function of L_base (and the clip's ref), its start of the warp: both in the key.
         key = (analysis.key, method, n_iter, hashlib.sha1(L_base.tobytes()).hexdigest(), record.warp)
-        base = _BASE_REBUILDS.get(key)
-        if base is None:
-            base = whole(logmel_to_power(L_base, ref=analysis.ref))
-            for array in (base.y, base.phase, base.mel):
-                array.setflags(write=False)
-            _BASE_REBUILDS.put(key, base)
-    return rebuild_frames(S_aug, base=base, changed=changed, settings=settings, method=method,
-                          n_iter=n_iter, cancel=cancel)
+        layer = _PARTIAL_REBUILDS.get(key)
+        if layer is None:
+            layer = _frozen(dataclasses.replace(whole(S_base), phase=None))
+            _PARTIAL_REBUILDS.put(key, layer)
+    covered = np.zeros_like(changed)
+    for new in layers:
+        covered |= new
+        digest = hashlib.sha1(np.flatnonzero(new).tobytes())
+        digest.update(np.ascontiguousarray(L_aug[:, new]).tobytes())
+        key = (key, digest.hexdigest())
+        cached = _PARTIAL_REBUILDS.get(key)
+        if cached is None:
+            # The last layer's target is S_aug itself: the layers cover every changed frame.
+            cached = _frozen(rebuild_frames(np.where(covered, S_aug, S_base), base=layer, changed=new,
+                                            settings=settings, method=method, n_iter=n_iter, cancel=cancel))
+            _PARTIAL_REBUILDS.put(key, cached)
+        layer = cached
+    return layer
+
+
+def _frozen(rebuilt: Reconstruction) -> Reconstruction:
+    """``rebuilt`` with its arrays read-only (it is shared through a cache)."""
+    for array in (rebuilt.y, rebuilt.phase, rebuilt.mel):
+        if array is not None:
+            array.setflags(write=False)
+    return rebuilt
 
 
 def rebuilt_logmel(y: np.ndarray, *, analysis: Analysis) -> np.ndarray:

@@ -599,8 +599,8 @@ def rebuild_frames(
     S : np.ndarray [shape=(n_mels, t)]
         Target power mel.
     base : Reconstruction
-        A rebuild (same settings) of a mel equal to ``S`` outside the ``changed`` frames. Its ``mel`` and
-        ``phase``, when they have ``S``'s shape, are reused for the frames left alone.
+        A rebuild (same settings) of a mel equal to ``S`` outside the ``changed`` frames. Its ``mel``, when
+        it has ``S``'s shape, is reused for the frames left alone.
     changed : np.ndarray [shape=(t,)], bool
         The frames where ``S`` differs from ``base``'s target.
     settings : MelSettings
@@ -616,7 +616,8 @@ def rebuild_frames(
     -------
     Reconstruction
         Its ``spectral_convergence_db`` is measured on the whole output against ``S``; ``n_iter`` is the
-        most iterations run on a segment.
+        most iterations run on a segment; ``phase`` is None (no whole-clip estimate is made: the next local
+        solve starts from the audio, and a whole-mel warm start from the original rebuild's phase).
     """
     if not isinstance(settings, MelSettings):
         raise ParameterError(f"settings must be a MelSettings, got {type(settings).__name__}")
@@ -710,21 +711,17 @@ def rebuild_frames(
     start = n_fft // 2
     y = np.zeros(length, dtype=np.float32)
     y[:support] = out[start : start + support]
-    # The output's mel and phase: the base's, except on the frames whose samples changed (each segment with
-    # its held frames: no frame outside them reaches a changed sample). After all segments are written,
-    # since the held frames of two segments may overlap.
-    shape = (settings.n_bins, n_frames)
+    # The output's mel: the base's, except on the frames whose samples changed (each segment with its held
+    # frames: no frame outside them reaches a changed sample). After all segments are written, since the
+    # held frames of two segments may overlap.
     S_y = np.array(base.mel if base.mel is not None and base.mel.shape == S.shape else
                    _output_mel(base_y, settings, n_frames), dtype=np.float32)
-    phase = np.array(base.phase if base.phase is not None and base.phase.shape == shape else
-                     _unit(_stft_buffer(buf, settings, n_frames)).T, dtype=np.complex64, order="C")
     for a0, a1 in segments:
         s0, s1 = max(a0 - m, 0), min(a1 + m, n_frames)
         X = _stft_buffer(out[s0 * hop : s0 * hop + _buffer_len(settings, s1 - s0)], settings, s1 - s0)
         mag = np.abs(X)
         S_y[:, s0:s1] = plan.mel(mag * mag)
-        phase[:, s0:s1] = _unit(X).T
-    return Reconstruction(y, _sc_db(S, S_y), method, max(runs, default=0), phase, True, S_y)
+    return Reconstruction(y, _sc_db(S, S_y), method, max(runs, default=0), None, True, S_y)
 
 
 _GRIFFINLIM_SEED_ARG = "rng" if "rng" in inspect.signature(librosa.griffinlim).parameters else "random_state"

@@ -111,7 +111,7 @@ def test_a_time_mask_move_reuses_the_base_and_the_result_does_not_depend_on_the_
     config = SpecAugmentConfig(warp_frames=20, freq_mask_bands=20, n_freq_masks=1, time_mask_frames=20,
                                n_time_masks=1)
     pipeline.rebuild_original(speech)
-    pipeline._BASE_REBUILDS.clear()
+    pipeline._PARTIAL_REBUILDS.clear()
     first = pipeline.render(speech, config, seed=5)
     calls = []
     real = pipeline.reconstruct
@@ -121,7 +121,7 @@ def test_a_time_mask_move_reuses_the_base_and_the_result_does_not_depend_on_the_
     assert moved.record.warp == first.record.warp and moved.record.freq_masks == first.record.freq_masks
     assert moved.record.time_masks[0] == first.record.time_masks[0]
     assert calls == []
-    pipeline._BASE_REBUILDS.clear()
+    pipeline._PARTIAL_REBUILDS.clear()
     again = pipeline.render(speech, dataclasses.replace(config, n_time_masks=2), seed=5)
     assert calls == [1]  # the base, rebuilt once more
     assert np.array_equal(again.y, moved.y)
