@@ -172,3 +172,23 @@ def test_an_explicit_count_runs_in_full_and_the_early_stop_is_deterministic(spee
     again = rc.rebuild_frames(S, base=base, changed=changed, settings=SETTINGS)
     assert first.n_iter < rc.LOCAL_N_ITER  # measured: stops after 24 of 32
     assert np.array_equal(first.y, again.y)
+
+
+def test_one_more_time_mask_solves_only_that_masks_frames(speech, monkeypatch):
+    config = SpecAugmentConfig(warp_frames=20, freq_mask_bands=20, n_freq_masks=1, time_mask_frames=15,
+                               n_time_masks=2)
+    pipeline.rebuild_original(speech)
+    pipeline._PARTIAL_REBUILDS.clear()
+    pipeline.render(speech, config, seed=9)
+    solved = []
+    real = pipeline.rebuild_frames
+    monkeypatch.setattr(pipeline, "rebuild_frames",
+                        lambda S, **k: solved.append(np.flatnonzero(k["changed"])) or real(S, **k))
+    more = pipeline.render(speech, dataclasses.replace(config, n_time_masks=3), seed=9)
+    third = more.record.time_masks[2]
+    earlier = np.zeros(speech.n_frames, dtype=bool)
+    for mask in more.record.time_masks[:2]:
+        earlier[mask.start : mask.start + mask.width] = True
+    expected = [f for f in range(third.start, third.start + third.width) if not earlier[f]]
+    assert expected  # this seed's third mask adds frames (measured: 10 of them)
+    assert len(solved) == 1 and solved[0].tolist() == expected
