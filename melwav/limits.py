@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import threading
 import time
 
 from .errors import Cancelled, LimitError
@@ -277,8 +278,6 @@ _sweeper_started: set = set()
 
 def start_sweeper(roots, *, max_age_s: float, every_s: float) -> bool:
     """Sweep ``roots`` now and then every ``every_s`` seconds in a daemon thread (once per set of roots)."""
-    import threading
-
     key = tuple(sorted(str(r) for r in roots))
     if key in _sweeper_started:
         return False
@@ -321,3 +320,23 @@ def release_memory() -> bool:
 
 
 _libc = None
+_trim_timer: list = [None]
+_trim_lock = threading.Lock()
+#: How long the server must be quiet before :func:`release_memory_when_quiet` trims the heap.
+TRIM_QUIET_S: float = 2.0
+
+
+def release_memory_when_quiet(quiet_s: float | None = None) -> None:
+    """:func:`release_memory` once no request has ended for ``quiet_s`` seconds (``TRIM_QUIET_S``).
+
+    A trim holds the allocator's locks for tens of milliseconds (~30 ms after a render here), and
+    everything else the process serves waits: run right after a render, it held up the download of the
+    player's new WAV from ~10 ms to ~100 ms. After a burst of requests it still runs, once.
+    """
+    timer = threading.Timer(TRIM_QUIET_S if quiet_s is None else quiet_s, release_memory)
+    timer.daemon = True
+    with _trim_lock:
+        if _trim_timer[0] is not None:
+            _trim_timer[0].cancel()
+        _trim_timer[0] = timer
+    timer.start()

@@ -288,6 +288,18 @@ def test_memory_is_handed_back_to_the_os():
     assert limits.release_memory() is True  # glibc here; False (and harmless) elsewhere
 
 
+def test_the_heap_is_trimmed_once_the_requests_stop(monkeypatch):
+    trims = []
+    monkeypatch.setattr(limits, "release_memory", lambda: trims.append(time.monotonic()))
+    started = time.monotonic()
+    for _ in range(3):  # a burst of requests: each one puts the trim off
+        limits.release_memory_when_quiet(0.3)
+        time.sleep(0.1)
+    assert trims == []
+    time.sleep(0.6)
+    assert len(trims) == 1 and trims[0] - started >= 0.5
+
+
 def test_disk_full_is_one_line_in_the_cli(tmp_path, capsys, monkeypatch):
     import shutil
 
