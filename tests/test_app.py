@@ -21,6 +21,7 @@ from conftest import IDLE_JS, launched_app
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "assets" / "speech.wav"
+FIGURE_PNG = ROOT / "docs" / "app.png"
 MUSIC = ROOT / "assets" / "music.wav"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -607,3 +608,36 @@ def test_friendly_generator_keeps_its_steps_and_makes_an_error_one_message(app_m
         next(run)
     assert info.value.message == "Something went wrong inside melwav (KeyError); try other settings."
     assert "unexpected error in steps" in caplog.text
+
+
+def test_the_page_event_does_gradios_widget_checks_in_its_own_thread(app_module, caplog):
+    """render_page's event skips Gradio's per-widget thread hops (processed_here); the widgets' checks stay."""
+    import gradio as gr
+
+    with gr.Blocks():
+        slider = gr.Slider(0, 10, step=1, label="mT: time masks")
+        choice = gr.Dropdown([16000, 22050], value=22050, label="Sample rate (Hz)")
+        clip = gr.Audio(type="filepath")
+        state = gr.State()
+        image = gr.Image(type="filepath")
+        player = gr.Audio(type="filepath")
+    seen = []
+
+    def handler(n, sr, path, held):
+        seen.append((n, sr, path, held))
+        yield FIGURE_PNG, gr.update(value=str(SPEECH), label="3 · new"), {"kept": 1}
+        yield gr.skip(), gr.skip(), gr.skip()
+
+    fn = app_module.processed_here(handler, [slider, choice, clip, state], [image, player, state])
+    clip_payload = {"path": str(SPEECH), "meta": {"_type": "gradio.FileData"}}
+    first, second = list(fn(3, 22050, clip_payload, {"x": 1}))
+    assert seen == [(3, 22050, str(SPEECH), {"x": 1})]
+    assert first[0]["path"] == str(FIGURE_PNG) and first[1]["value"]["path"] == str(SPEECH)
+    assert first[1]["label"] == "3 · new" and first[2] == {"kept": 1}
+    assert second == (gr.skip(), gr.skip(), gr.skip())
+    with pytest.raises(gr.Error) as info:
+        list(fn(11, 22050, clip_payload, None))
+    assert info.value.message == "Value 11 is greater than maximum value 10."  # Gradio's own check, one line
+    with pytest.raises(gr.Error) as info:
+        list(fn(3, 12345, clip_payload, None))
+    assert "12345" in info.value.message and "Traceback" not in caplog.text
