@@ -113,10 +113,30 @@ _IDLE_JS = ("() => !document.querySelector('.progress-text, .eta-bar, .progress-
             "!document.querySelector('#spectrograms .wrap:not(.hide):not(:has(.clear-status))')")
 
 
+#: Timing inside the page, on its own clock: the key press (capture phase), each image's load event (fetched
+#: and decoded) and each resource's end of download. Each key press starts a new record.
+TIMING_JS = """
+window.__melwav = {key: null, loads: [], res: []};
+document.addEventListener('keydown', () => {
+  window.__melwav = {key: performance.now(), loads: [], res: []};
+}, true);
+document.addEventListener('load', e => {
+  const t = e.target;
+  if (t && t.tagName === 'IMG') window.__melwav.loads.push([t.currentSrc || t.src, performance.now()]);
+}, true);
+new PerformanceObserver(list => {
+  for (const e of list.getEntries()) window.__melwav.res.push([e.name, e.responseEnd]);
+}).observe({type: 'resource'});
+"""
+
+
 def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes) -> dict:
     """Load ``clip`` into the page, then time ``moves`` keyboard moves of the mask slider (upwards).
 
-    Every move makes a new draw: identical outputs would have identical URLs, which the page would not fetch again.
+    Timed in the page (``TIMING_JS``): plot = key press to the new figure's load event (downloaded and
+    decoded), audio = key press to the end of the new augmented WAV's download (the player fetches it
+    as soon as it gets it). Every move makes a new draw: identical outputs would have identical URLs,
+    which the page would not fetch again (such moves are counted, not timed).
     """
     stem = clip.stem
     page.locator("#clip").get_by_role("button", name="Clear").click()
@@ -131,39 +151,34 @@ def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes) -> dict:
     page.wait_for_timeout(1000)
     slider = page.get_by_role("slider", name=SLIDER)
     rows, breakdown, unchanged = [], [], 0
-    finished: list[tuple[float, str]] = []
-    page.on("requestfinished", lambda request: finished.append((time.perf_counter(), request.url)))
     last = {"render_picture": None, "render_sound": None}
     for i in range(moves + 1):  # the first move warms up caches (figure base for this clip) and is dropped
         server.take()
         slider.focus()
-        finished.clear()
-        t0 = time.perf_counter()
         slider.press("ArrowRight")
-        got, deadline = None, time.time() + 60
-        while got is None:
-            page.wait_for_timeout(2)  # lets Playwright deliver its events
-            png = [t for t, url in finished if url.endswith(".png")]
-            wav = [t for t, url in finished if url.endswith("_augmented.wav") and stem in url]
-            done = {e["kind"]: e for e in server.events}
-            same = [k for k, e in done.items() if e["digest"] == last[k]]
-            if png and wav:
-                got = {"plot": 1e3 * (png[0] - t0), "audio": 1e3 * (wav[0] - t0)}
-            elif same and len(done) == 2:
-                got = "unchanged"  # the new mask changed nothing the page fetches (width 0, or inside another)
-            elif time.time() > deadline:
-                print("timed out; requests seen:", [url for _, url in finished], server.events)
+        deadline = time.time() + 60
+        while len({e["kind"] for e in server.events}) < 2:
+            if time.time() > deadline:
                 raise TimeoutError("no new plot or audio after a slider move")
+            time.sleep(0.005)
         page.wait_for_function(_IDLE_JS, timeout=120_000)
         page.wait_for_timeout(300)
+        seen = page.evaluate("window.__melwav")
         events = server.take()
+        changed = {e["kind"]: e["digest"] != last[e["kind"]] for e in events}
         for e in events:
             last[e["kind"]] = e["digest"]
         if i == 0:
             continue
-        if got == "unchanged":
-            unchanged += 1
+        png = [t for src, t in seen["loads"] if src.endswith(".png") and stem in src]
+        wav = [t for name, t in seen["res"] if name.endswith("_augmented.wav") and stem in name]
+        if not (changed.get("render_picture") and changed.get("render_sound")):
+            unchanged += 1  # the new mask changed nothing the page fetches (width 0, or inside another)
             continue
+        if not png or not wav:
+            print(f"  move {i}: the page did not fetch the new figure and audio (skipped)")
+            continue
+        got = {"plot": min(png) - seen["key"], "audio": min(wav) - seen["key"]}
         pic = [e for e in events if e["kind"] == "render_picture"]
         snd = [e for e in events if e["kind"] == "render_sound"]
         if len(pic) != 1 or len(snd) != 1:
@@ -219,6 +234,7 @@ def main(argv=None) -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.add_init_script(TIMING_JS)
             page.goto(url)
             page.locator("#spectrograms img").first.wait_for(timeout=120_000)
             page.wait_for_function(_IDLE_JS, timeout=120_000)
