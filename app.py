@@ -360,13 +360,24 @@ def render_page(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ra
 
 
 @friendly
-def show_downloads(pending):
-    """After :func:`render_page`: write the downloads of the audio just rebuilt, into the file list."""
-    if not pending or pending.get("rendered") is None:
+def show_downloads(pending, shown=True):
+    """Write the downloads of the audio just rebuilt into the file list, while the Downloads tab is open (``shown``).
+
+    Chained after :func:`render_page`, and run when the tab is opened (:func:`tab_opened`). Written only for
+    someone looking at them: right after a render, writing and caching four files competed with the
+    browser's download of the player's new WAV (~20 ms later audio, ``bench/latency.py``).
+    """
+    if not shown or not pending or pending.get("rendered") is None:
         return gr.skip()
     paths = lab.write_downloads(pending["analysis"], pending["rendered"], figure_png=pending["figure"],
                                 policy_name=pending["policy"])
     return [str(p) for p in paths]
+
+
+def tab_opened(pending, evt: gr.SelectData):
+    """A tab was opened: whether it is the Downloads tab (kept in the page), and if so its files, written now."""
+    shown = evt.value == "Downloads"
+    return shown, show_downloads(pending, shown)
 
 
 @friendly
@@ -647,6 +658,7 @@ def build() -> gr.Blocks:
         held = gr.State({})
         theme = gr.Textbox("light", visible=False, label="page theme")  # set by THEME_JS before each render
         pending_downloads = gr.State({})  # render_page -> show_downloads
+        downloads_shown = gr.State(False)  # whether the Downloads tab is open (tab_opened)
         players_key = gr.State(())  # which unaugmented clips the players hold (render_page)
         grid_seeds = gr.State([])
         # ---- first screen: the figure, then [sliders | players + what was drawn]
@@ -688,7 +700,7 @@ def build() -> gr.Blocks:
                 drawn = gr.Markdown(label="What was drawn", elem_id="drawn", max_height=190,
                                     value="*Rendering the first draw…*")
         # ---- everything else, one tab each
-        with gr.Tabs(elem_id="more"):
+        with gr.Tabs(elem_id="more") as tabs:
             with gr.Tab("Clip"):
                 with gr.Row():
                     audio = gr.Audio(value=EXAMPLES[0][0], label="Your clip (upload, record, or pick an example)",
@@ -781,7 +793,7 @@ def build() -> gr.Blocks:
                             "bands; hand-set values keep their durations (ms) and their share of the mel scale.")
             with gr.Tab("Downloads"):
                 files = gr.File(label="Augmented WAV, mel (.npy), figure (.png), params (.json)",
-                                file_count="multiple", interactive=False)
+                                file_count="multiple", interactive=False, elem_id="downloads")
                 gr.Markdown("Replay the exact draw from the command line: "
                             "`python -m melwav your_clip.wav -o same.wav --params <downloaded>.json`")
                 demo_btn = gr.Button("Make a demo file (.zip: this clip + these params, opens in one step)")
@@ -813,8 +825,8 @@ def build() -> gr.Blocks:
                     outputs=page_outputs, js=THEME_JS, concurrency_limit=2, concurrency_id="render",
                     api_visibility="private", show_progress="minimal", show_progress_on=[plot],
                     preprocess=False, postprocess=False)
-        downloads = dict(fn=show_downloads, inputs=[pending_downloads], outputs=[files], api_visibility="private",
-                         show_progress="hidden")
+        downloads = dict(fn=show_downloads, inputs=[pending_downloads, downloads_shown], outputs=[files],
+                         api_visibility="private", show_progress="hidden")
         policy_sliders = [warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame]
 
         def rerender(event):
@@ -858,6 +870,8 @@ def build() -> gr.Blocks:
                          [exp_framework, rec_hop_ms, rec_n_mels, *aug_inputs, *analysis_inputs, held],
                          [exp_text, exp_notes], api_name="export_recipe")
         demo_btn.click(make_demo, [audio, files], demo_zip, api_name="demo_file")
+        tabs.select(tab_opened, [pending_downloads], [downloads_shown, files], api_visibility="private",
+                    show_progress="hidden")
     return demo
 
 

@@ -465,3 +465,42 @@ def test_demo_file_round_trip_and_limits(tmp_path):
         demofile.read_demo(demo, out, max_bytes=100)
     with pytest.raises(RecordError, match="a .zip holding params.json"):
         demofile.read_demo(clip, out, max_bytes=10_000)
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_downloads_are_written_when_their_tab_is_open(app_url, browser):
+    """A sequence: render with the tab closed (no files: they would slow the player's WAV), open the tab (the
+    current draw's four files), move a slider with the tab open (the new draw's files), close it, move again."""
+    work = pathlib.Path(os.environ["MELWAV_WORK_DIR"])  # the launched app's own
+    mels = lambda: set(work.rglob("*_mel.npy"))  # noqa: E731 - one per written set of downloads
+    before = mels()
+    page = _open(browser, app_url)
+    assert mels() == before  # rendered, players loaded: nothing written for the Downloads tab yet
+
+    def listed():
+        return sorted(page.locator("#downloads td.filename").evaluate_all(
+            "cells => cells.map(c => c.getAttribute('aria-label'))"))
+
+    def seed_of(names):
+        return {n.split("_seed")[1].split("_")[0].split(".")[0] for n in names if "_seed" in n}
+
+    _tab(page, "Downloads")
+    page.wait_for_function("() => document.querySelector('#downloads').innerText.split('\\n').includes('.json')",
+                           timeout=60_000)
+    first = listed()
+    assert len(mels() - before) == 1
+    assert sorted(n.rsplit(".", 1)[1] for n in first) == ["json", "npy", "png", "wav"] and seed_of(first) == {"7"}
+    page.get_by_role("spinbutton", name="Seed").fill("8")
+    page.get_by_role("spinbutton", name="Seed").press("Enter")
+    page.wait_for_function("() => document.querySelector('#downloads').innerText.includes('seed8')", timeout=60_000)
+    _wait_idle(page)
+    assert seed_of(listed()) == {"8"}
+    _tab(page, "Clip")
+    page.get_by_role("spinbutton", name="Seed").fill("9")
+    page.get_by_role("spinbutton", name="Seed").press("Enter")
+    _wait_plot_change(page, _plot_src(page))
+    _tab(page, "Downloads")
+    page.wait_for_function("() => document.querySelector('#downloads').innerText.includes('seed9')", timeout=60_000)
+    assert seed_of(listed()) == {"9"}
+    page.close()
