@@ -629,11 +629,21 @@ def test_the_page_event_does_gradios_widget_checks_in_its_own_thread(app_module,
         yield gr.skip(), gr.skip(), gr.skip()
 
     fn = app_module.processed_here(handler, [slider, choice, clip, state], [image, player, state])
+    import gradio.processing_utils
+
+    probed = []
+    real_probe = gradio.processing_utils.audio_is_playable
+    gradio.processing_utils.audio_is_playable = lambda path: probed.append(path) or real_probe(path)
     clip_payload = {"path": str(SPEECH), "meta": {"_type": "gradio.FileData"}}
-    first, second = list(fn(3, 22050, clip_payload, {"x": 1}))
+    try:
+        first, second = list(fn(3, 22050, clip_payload, {"x": 1}))
+    finally:
+        gradio.processing_utils.audio_is_playable = real_probe
     assert seen == [(3, 22050, str(SPEECH), {"x": 1})]
     assert first[0]["path"] == str(FIGURE_PNG) and first[1]["value"]["path"] == str(SPEECH)
     assert first[1]["label"] == "3 · new" and first[2] == {"kept": 1}
+    # A player's WAV (melwav's 16-bit PCM) is handed over as Gradio would make it, without probing it.
+    assert probed == [] and first[1]["value"] == player.postprocess(str(SPEECH)).model_dump()
     assert second == (gr.skip(), gr.skip(), gr.skip())
     with pytest.raises(gr.Error) as info:
         list(fn(11, 22050, clip_payload, None))
