@@ -631,14 +631,17 @@ def test_the_page_event_does_gradios_widget_checks_in_its_own_thread(app_module,
     fn = app_module.processed_here(handler, [slider, choice, clip, state], [image, player, state])
     import gradio.processing_utils
 
-    probed = []
-    real_probe = gradio.processing_utils.audio_is_playable
-    gradio.processing_utils.audio_is_playable = lambda path: probed.append(path) or real_probe(path)
+    probed = []  # as on a Space: ffmpeg there, so gr.Audio.postprocess would probe every clip
+    utils = gradio.processing_utils
+    real = utils.ffmpeg_installed, utils.audio_is_playable
+    utils.ffmpeg_installed, utils.audio_is_playable = (lambda: True), (lambda path: probed.append(path) or True)
     clip_payload = {"path": str(SPEECH), "meta": {"_type": "gradio.FileData"}}
     try:
         first, second = list(fn(3, 22050, clip_payload, {"x": 1}))
+        assert player.postprocess(str(SPEECH)) and probed == [str(SPEECH)]  # the probe is what it would cost
+        probed.clear()
     finally:
-        gradio.processing_utils.audio_is_playable = real_probe
+        utils.ffmpeg_installed, utils.audio_is_playable = real
     assert seen == [(3, 22050, str(SPEECH), {"x": 1})]
     assert first[0]["path"] == str(FIGURE_PNG) and first[1]["value"]["path"] == str(SPEECH)
     assert first[1]["label"] == "3 · new" and first[2] == {"kept": 1}
