@@ -10,8 +10,9 @@ fixed seed; the augmented mel is rebuilt starting from the phase of that origina
 that uses only the mel, never the original audio's phase). So the same clip, settings and seed give
 the same audio bit for bit, in the app and on the command line. That phase is first moved along time by
 the draw's warp (:func:`warm_phase`), a function of the record only. The time masks are then solved on
-the rebuild of the draw without them (:func:`rebuild_augmented`), so a time-mask slider move re-solves
-only the frames the masks cover; that base rebuild is cached, and a cache hit never changes a sample.
+the rebuild of the draw without them, one layer per mask (:func:`rebuild_augmented`), so a time-mask
+slider move re-solves only the frames that changed; each layer is cached, and a cache hit never changes a
+sample.
 """
 
 from __future__ import annotations
@@ -260,9 +261,7 @@ def rebuild_original(analysis: Analysis, *, method: str = DEFAULT_METHOD, n_iter
         cached = reconstruct(analysis.S, settings=analysis.settings, method=method, n_iter=n_iter,
                              length=analysis.n_samples, seed=ORIGINAL_SEED, cancel=cancel)
         # Shared between callers (and threads): read-only, so no caller can alter another's copy.
-        for array in (cached.y, cached.phase, cached.mel):
-            if array is not None:
-                array.setflags(write=False)
+        cached = _frozen(cached)
         _ORIGINAL_REBUILDS.put(key, cached)
     return cached
 
