@@ -95,6 +95,11 @@ class Cost:
         Iterations summed over all rebuilds (plus one per extra mel analysis).
     what : str
         What was counted, for the message.
+    rebuilds : int
+        How many rebuilds were counted.
+    per_iteration, fixed_iterations : float, int
+        ``iterations`` is at most ``per_iteration * n_iter + fixed_iterations`` for an explicit ``n_iter``: what
+        the message's advice ("at most N iterations") is worked out from.
     """
 
     units: float
@@ -103,6 +108,8 @@ class Cost:
     iterations: int
     what: str
     rebuilds: int = 1
+    per_iteration: float = 1.0
+    fixed_iterations: int = 0
 
 
 def render_cost(settings: MelSettings, n_frames: int, *, method: str, n_iter: int | None, n_renders: int = 1,
@@ -117,8 +124,15 @@ def render_cost(settings: MelSettings, n_frames: int, *, method: str, n_iter: in
         iters += 1
         parts.append("the rebuilt-mel panel")
     rebuilds = n_renders + (0 if original_cached else 1)
+    # Per iteration asked for: each augmented rebuild's base and its time masks (on at most LOCAL_MAX_SHARE of
+    # the frames, rounded up: one more each), the original's; the panel is one more.
+    from .reconstruction import LOCAL_MAX_SHARE
+
+    local = 0.0 if method == "librosa" else LOCAL_MAX_SHARE
+    per_iteration = n_renders * (1.0 + local) + (0 if original_cached else 1)
+    fixed = (n_renders if local else 0) + (1 if rebuilt_mel else 0)
     return Cost(float(n_frames) * settings.n_fft * iters, int(n_frames), settings.n_fft, iters, ", ".join(parts),
-                rebuilds)
+                rebuilds, per_iteration, fixed)
 
 
 def variety_cost(settings: MelSettings, n_frames: int, *, n: int) -> Cost:
@@ -131,7 +145,7 @@ def check_cost(cost: Cost, *, budget: float | None, duration_s: float | None = N
     if budget is None or cost.units <= budget:
         return
     factor = cost.units / budget
-    fit_iters = int(budget // (float(cost.n_frames) * cost.n_fft)) // max(cost.rebuilds, 1)
+    fit_iters = int((budget // (float(cost.n_frames) * cost.n_fft) - cost.fixed_iterations) // cost.per_iteration)
     dur = f"{duration_s:.1f} s clip, " if duration_s is not None else ""
     advice = [f"at most {fit_iters} iterations" if fit_iters >= 1 else None,
               "a larger hop", "a smaller FFT size",

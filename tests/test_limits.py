@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import time
@@ -49,6 +50,11 @@ def test_the_four_minute_render_is_refused_before_any_work():
     # It says by how much, and what to change (iterations, hop, FFT size, clip length), in one line.
     assert "over the work limit" in msg and "10336 frames x FFT 4096 x 541 iterations" in msg
     assert "iterations" in msg and "larger hop" in msg and "smaller FFT" in msg and "\n" not in msg
+    # Its advice fits: the iterations it names, asked for, are within the budget.
+    fit = int(re.search(r"try at most (\d+) iterations", msg).group(1))
+    assert fit == 16  # measured: (2e9 / (10336 x 4096) - 2) / 2.7
+    assert limits.render_cost(HEAVY, frames, method="fgla-mel", n_iter=fit, rebuilt_mel=True).units <= \
+        limits.SERVER_BUDGET
 
 
 def test_default_settings_on_the_longest_clip_fit_the_server_budget():
