@@ -497,9 +497,10 @@ def test_downloads_are_written_when_their_tab_is_open(app_url, browser):
     _wait_idle(page)
     assert seed_of(listed()) == {"8"}
     _tab(page, "Clip")
+    src = _plot_src(page)  # before the change: a render can be done before the next line runs
     page.get_by_role("spinbutton", name="Seed").fill("9")
     page.get_by_role("spinbutton", name="Seed").press("Enter")
-    _wait_plot_change(page, _plot_src(page))
+    _wait_plot_change(page, src)
     _tab(page, "Downloads")
     page.wait_for_function("() => document.querySelector('#downloads').innerText.includes('seed9')", timeout=60_000)
     assert seed_of(listed()) == {"9"}
