@@ -458,6 +458,54 @@ def _random_phase(seed: int, shape) -> np.ndarray:
     return np.exp(2j * np.pi * rng.random(shape, dtype=np.float32)).astype(np.complex64)
 
 
+def _support(settings: MelSettings, n_frames: int, length: int) -> tuple[int, np.ndarray]:
+    """The output's support in samples (clipped to what ``n_frames`` frames can describe) and the inverse
+    window sum zeroed outside it, so every STFT in a loop sees exactly the samples the output will have."""
+    support = min(length, _buffer_len(settings, n_frames) - settings.n_fft // 2)
+    inv_wss = _inverse_window_sum(settings, n_frames).copy()
+    inv_wss[: settings.n_fft // 2] = 0.0
+    inv_wss[settings.n_fft // 2 + support :] = 0.0
+    return support, inv_wss
+
+
+def _audio(buf: np.ndarray, settings: MelSettings, length: int, support: int) -> np.ndarray:
+    """The ``length`` samples of audio a padded buffer holds (zeros past ``support``)."""
+    start = settings.n_fft // 2
+    y = np.zeros(length, dtype=np.float32)
+    y[:support] = buf[start : start + support]
+    return y
+
+
+def _project_magnitude(T: np.ndarray, A: np.ndarray, scratch: np.ndarray) -> None:
+    """``T`` given the magnitude ``A``, keeping its phase, in place (``scratch``: float32, ``A``'s shape)."""
+    np.abs(T, out=scratch)
+    np.maximum(scratch, np.float32(1e-30), out=scratch)
+    np.divide(A, scratch, out=scratch)
+    T *= scratch
+
+
+def _momentum(T: np.ndarray, C: np.ndarray, C_prev: np.ndarray | None) -> None:
+    """Fast Griffin-Lim's step t_n = c_n + alpha (c_n - c_{n-1}) into ``T`` (``C`` and ``C_prev`` stay intact)."""
+    if C_prev is None:
+        np.copyto(T, C)
+    else:
+        np.subtract(C, C_prev, out=T)
+        T *= np.float32(MOMENTUM)
+        T += C
+
+
+def _mel_magnitude_of(C: np.ndarray, plan: _Plan, scratch: np.ndarray) -> np.ndarray:
+    """The mel magnitude (n_mels, t) of a complex STFT (t, n_bins) (``scratch``: float32, ``C``'s shape)."""
+    np.abs(C, out=scratch)
+    return np.sqrt(plan.mel(scratch * scratch))
+
+
+def _sc_of_db(mel_mag: np.ndarray, sqrt_S: np.ndarray, norm_S: float) -> float:
+    """The mel SC in dB of an estimate from its mel magnitude (overwritten) and the target's (norm ``norm_S``)."""
+    mel_mag -= sqrt_S
+    return 20.0 * np.log10(max(float(np.linalg.norm(mel_mag)), 1e-30) / norm_S)
+
+
 def _fgla(S, settings, n_iter, length, seed, phase0, *, mel_driven, early_stop=False, cancel=None):
     """Fast Griffin-Lim (Perraudin 2013), optionally re-estimating the magnitude from the mel.
 
@@ -467,13 +515,7 @@ def _fgla(S, settings, n_iter, length, seed, phase0, *, mel_driven, early_stop=F
     plan = _plan(settings)
     n_frames = S.shape[1]
 
-    # Iterate on the signal support the output will have (clipped to what t frames can describe),
-    # so every STFT in the loop sees exactly the samples the final output has.
-    support = min(length, _buffer_len(settings, n_frames) - settings.n_fft // 2)
-    inv_wss = _inverse_window_sum(settings, n_frames).copy()
-    inv_wss[: settings.n_fft // 2] = 0.0
-    inv_wss[settings.n_fft // 2 + support :] = 0.0
-
+    support, inv_wss = _support(settings, n_frames, length)
     A = np.sqrt(_inverse_mel_power(S, plan))  # (t, n_bins) linear magnitude guess
     sqrt_S = np.sqrt(S)  # (n_mels, t)
     norm_S = float(np.linalg.norm(sqrt_S))
@@ -483,8 +525,6 @@ def _fgla(S, settings, n_iter, length, seed, phase0, *, mel_driven, early_stop=F
     # Scratch arrays reused by every iteration (the loop allocates only the FFT outputs).
     work = np.empty((n_frames, settings.n_fft), dtype=np.float32)
     scale = np.empty(A.shape, dtype=np.float32)
-    alpha = np.float32(MOMENTUM)
-    tiny = np.float32(1e-30)
     C_prev = None
     last_sc = np.inf
     done = 0
@@ -492,10 +532,7 @@ def _fgla(S, settings, n_iter, length, seed, phase0, *, mel_driven, early_stop=F
         if cancel is not None:
             cancel()
         # Projection on the target magnitude (keep the phase), then on consistent spectrograms.
-        np.abs(T, out=scale)
-        np.maximum(scale, tiny, out=scale)
-        np.divide(A, scale, out=scale)
-        T *= scale
+        _project_magnitude(T, A, scale)
         C = _stft_buffer(_istft_buffer(T, settings, inv_wss), settings, n_frames, work)
         done += 1
         check = early_stop and done % EARLY_STOP_EVERY == 0 and norm_S > 0
@@ -503,28 +540,17 @@ def _fgla(S, settings, n_iter, length, seed, phase0, *, mel_driven, early_stop=F
             np.abs(C, out=A)
             mel_mag = _mel_gain_update(A, sqrt_S, plan, eps_amp)
         elif check:
-            np.abs(C, out=scale)
-            mel_mag = np.sqrt(plan.mel(scale * scale))
-        # Momentum: t_n = c_n + alpha (c_n - c_{n-1}), into T's buffer (C and C_prev stay intact).
-        if C_prev is None:
-            np.copyto(T, C)
-        else:
-            np.subtract(C, C_prev, out=T)
-            T *= alpha
-            T += C
+            mel_mag = _mel_magnitude_of(C, plan, scale)
+        _momentum(T, C, C_prev)
         C_prev = C
         if check:
-            mel_mag -= sqrt_S
-            sc = 20.0 * np.log10(max(float(np.linalg.norm(mel_mag)), 1e-30) / norm_S)
+            sc = _sc_of_db(mel_mag, sqrt_S, norm_S)
             if last_sc - sc < EARLY_STOP_DB:
                 break
             last_sc = sc
 
     phase = _unit(T)
-    buf = _istft_buffer(A * phase, settings, inv_wss)
-    start = settings.n_fft // 2
-    y = np.zeros(length, dtype=np.float32)
-    y[:support] = buf[start : start + support]
+    y = _audio(_istft_buffer(A * phase, settings, inv_wss), settings, length, support)
     return y, np.ascontiguousarray(phase.T), done
 
 
@@ -638,16 +664,11 @@ def rebuild_frames(
     length = len(base_y)
     plan = _plan(settings)
     n_fft, hop, m = settings.n_fft, settings.hop_length, overlap_frames(settings)
-    support = min(length, _buffer_len(settings, n_frames) - n_fft // 2)
-    inv_wss = _inverse_window_sum(settings, n_frames).copy()
-    inv_wss[: n_fft // 2] = 0.0
-    inv_wss[n_fft // 2 + support :] = 0.0
+    support, inv_wss = _support(settings, n_frames, length)
     buf = _pad_signal(base_y, settings, n_frames)
     out = buf.copy()
     sqrt_S_all = np.sqrt(S)
     eps_amp = np.float32(1e-6 * float(sqrt_S_all.max()) + 1e-30)
-    alpha = np.float32(MOMENTUM)
-    tiny = np.float32(1e-30)
     if cancel is not None:
         cancel()
     segments = local_segments(changed, settings) if length else []
@@ -674,10 +695,7 @@ def rebuild_frames(
             if cancel is not None:
                 cancel()
             Ta = T[lo:hi]
-            np.abs(Ta, out=scale)
-            np.maximum(scale, tiny, out=scale)
-            np.divide(A, scale, out=scale)
-            Ta *= scale
+            _project_magnitude(Ta, A, scale)
             T[:lo] = X[:lo]
             T[hi:] = X[hi:]
             C = _stft_buffer(_istft_buffer(T, settings, seg_inv_wss), settings, n_seg, work)[lo:hi]
@@ -686,17 +704,11 @@ def rebuild_frames(
                 np.abs(C, out=A)
                 mel_mag = _mel_gain_update(A, sqrt_S, plan, eps_amp)
             elif check:
-                mel_mag = np.sqrt(plan.mel(np.abs(C) ** 2))
-            if C_prev is None:
-                T[lo:hi] = C
-            else:
-                np.subtract(C, C_prev, out=Ta)
-                Ta *= alpha
-                Ta += C
+                mel_mag = _mel_magnitude_of(C, plan, scale)
+            _momentum(Ta, C, C_prev)
             C_prev = C
             if check:  # the same early stop as reconstruct(), on this segment's mel
-                mel_mag -= sqrt_S
-                sc = 20.0 * np.log10(max(float(np.linalg.norm(mel_mag)), 1e-30) / norm_S)
+                sc = _sc_of_db(mel_mag, sqrt_S, norm_S)
                 if last_sc - sc < EARLY_STOP_DB:
                     break
                 last_sc = sc
@@ -708,9 +720,7 @@ def rebuild_frames(
         # The samples the solved frames cover; the rest of the segment is base's (up to rounding).
         first, last = lo * hop, (hi - 1) * hop + n_fft
         out[seg][first:last] = solved[first:last]
-    start = n_fft // 2
-    y = np.zeros(length, dtype=np.float32)
-    y[:support] = out[start : start + support]
+    y = _audio(out, settings, length, support)
     # The output's mel: the base's, except on the frames whose samples changed (each segment with its held
     # frames: no frame outside them reaches a changed sample). After all segments are written, since the
     # held frames of two segments may overlap.
