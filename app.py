@@ -162,8 +162,7 @@ def processed_here(fn, inputs, outputs):
     def steps(*raw):
         with _messages_for(fn.__name__):
             values = [_preprocessed(c, v) for c, v in zip(inputs, raw)]
-        for out in fn(*values):
-            with _messages_for(fn.__name__):
+            for out in fn(*values):
                 yield tuple(_postprocessed(c, v) for c, v in zip(outputs, out))
 
     return steps
