@@ -59,11 +59,24 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--save-plot", metavar="PNG", help="write original vs augmented spectrograms")
     out.add_argument("--save-params", metavar="JSON", help="write settings and draw, to replay with --params")
     out.add_argument("--float", action="store_true", help="write 32-bit float WAVs instead of 16-bit PCM")
+    add_augmentation_options(p)
+    add_recipe_options(p, export=True)
+    add_analysis_options(p)
+    add_reconstruction_options(p)
+    return p
 
+
+# The option groups below are shared by the render and the subcommands (``stats``, ``audition``), so each
+# setting has one flag and one meaning everywhere.
+
+
+def add_augmentation_options(p: argparse.ArgumentParser, *, params: bool = True) -> None:
+    """``--policy``, ``--seed``, the sizes and the fill (and ``--params``, a saved draw, when ``params``)."""
     aug = p.add_argument_group("augmentation (SpecAugment)")
     aug.add_argument("--policy", default="none", help=f"preset to start from: {', '.join(POLICIES)} (default none)")
     aug.add_argument("--seed", type=int, default=0, help="seed of the random draw (default 0)")
-    aug.add_argument("--params", metavar="JSON", help="replay the settings and exact draw saved in this file")
+    if params:
+        aug.add_argument("--params", metavar="JSON", help="replay the settings and exact draw saved in this file")
     for name, _unit, help_ in (
         ("warp", "frames", "time-warp W: largest shift of the warp point"),
         ("time-mask", "frames", "time-mask T: largest width"),
@@ -83,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "(--fill-db re. the recipe framework's own 0)")
     aug.add_argument("--fill-db", type=float, metavar="DB", help="fill level in dB re. the clip's peak (--fill value)")
 
+
+def add_recipe_options(p: argparse.ArgumentParser, *, export: bool = False) -> None:
+    """``--config``, ``--framework`` and the framework's units (and ``--export`` when ``export``)."""
     fw = p.add_argument_group(f"training recipes ({', '.join(frameworks.FRAMEWORKS)})")
     fw.add_argument("--config", metavar="FILE",
                     help="start from the SpecAugment settings in this training config (any of the frameworks "
@@ -94,10 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "what the config says, else the framework's usual value, e.g. 10)")
     fw.add_argument("--framework-n-mels", type=int, metavar="N",
                     help="mel channels of the framework's features (default: the config's, else usually 80)")
-    fw.add_argument("--export", metavar="NAME",
-                    help=f"print the settings as a {'/'.join(frameworks.FRAMEWORKS)} fragment on stdout "
-                    "(the --framework-* units apply)")
+    if export:
+        fw.add_argument("--export", metavar="NAME",
+                        help=f"print the settings as a {'/'.join(frameworks.FRAMEWORKS)} fragment on stdout "
+                        "(the --framework-* units apply)")
 
+
+def add_analysis_options(p: argparse.ArgumentParser) -> None:
+    """The mel analysis (``--sr``, ``--n-fft``, ``--hop``, ``--n-mels``, ...) and the clip-length cap."""
     ana = p.add_argument_group("analysis")
     ana.add_argument("--sr", type=int, default=22050, help="analysis sample rate (default 22050)")
     ana.add_argument("--n-fft", type=int, default=2048, help="FFT size (default 2048)")
@@ -109,13 +129,21 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"longest clip accepted, seconds (default {DEFAULT_MAX_DURATION_S:g})")
     ana.add_argument("--trim", action="store_true", help="keep the head of a longer clip instead of refusing it")
 
+
+def add_reconstruction_options(p: argparse.ArgumentParser) -> None:
+    """``--method``, ``--n-iter`` and ``--no-work-limit``."""
     rec = p.add_argument_group("reconstruction")
     rec.add_argument("--method", default=None, help=f"one of {', '.join(METHODS)} (default {DEFAULT_METHOD})")
     rec.add_argument("--n-iter", type=int, default=None, help="phase-retrieval iterations (default: the method's)")
     rec.add_argument("--no-work-limit", action="store_true",
                      help=f"lift the work limit (frames x FFT size x iterations <= {limits.CLI_BUDGET:.0e}, about "
                      "10x what the web app allows); the librosa method's memory check stays")
-    return p
+
+
+def settings_from_args(args) -> MelSettings:
+    """The analysis the options of :func:`add_analysis_options` ask for."""
+    return MelSettings(sr=args.sr, n_fft=args.n_fft, hop_length=args.hop, n_mels=args.n_mels, fmin=args.fmin,
+                       fmax=args.fmax)
 
 
 MAX_RECIPE_BYTES = frameworks.MAX_RECIPE_BYTES
@@ -214,8 +242,7 @@ def run(argv=None) -> int:
         config, policy_name = params.config, params.policy
         seed, method, n_iter = params.seed, params.method, params.n_iter
     else:
-        settings = MelSettings(sr=args.sr, n_fft=args.n_fft, hop_length=args.hop, n_mels=args.n_mels,
-                               fmin=args.fmin, fmax=args.fmax)
+        settings = settings_from_args(args)
         config, policy_name = config_from_args(args, settings, recipe)
         seed = pipeline.check_seed(args.seed)
         method, n_iter = args.method or DEFAULT_METHOD, args.n_iter
@@ -287,9 +314,24 @@ def _print_export(text: str, notes) -> None:
         print(f"# note: {note}")
 
 
+#: Subcommands beside the render (``python -m melwav NAME ...``): NAME -> the module (in this package) whose
+#: ``run(argv) -> int`` handles the rest of the line. Imported only when called, so a render pays nothing.
+SUBCOMMANDS: dict[str, str] = {}
+
+
+def dispatch(argv=None) -> int:
+    """A subcommand when the first word names one, else a render."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        import importlib
+
+        return importlib.import_module(f".{SUBCOMMANDS[argv[0]]}", __package__).run(argv[1:])
+    return run(argv)
+
+
 def main(argv=None) -> int:
     try:
-        return run(argv)
+        return dispatch(argv)
     except MelwavError as exc:
         print(f"melwav: error: {exc}", file=sys.stderr)
         return 2
