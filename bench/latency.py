@@ -203,14 +203,15 @@ def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes) -> dict:
 
 def launch_app():
     os.environ.setdefault("MELWAV_WORK_DIR", tempfile.mkdtemp(prefix="melwav-latency-"))
-    import app as app_module
+    from melwav_lab import app as app_module
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app_module.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                           **app_module.LAUNCH_KWARGS)
-    return app_module, f"http://127.0.0.1:{port}/"
+    demo = app_module.create()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                **app_module.LAUNCH_KWARGS)
+    return demo, f"http://127.0.0.1:{port}/"
 
 
 def main(argv=None) -> int:
@@ -226,7 +227,7 @@ def main(argv=None) -> int:
         clips["speech+music 30 s"] = make_long_clip(tmp / "speech_music_30s.wav")
 
     server = ServerTimes()
-    app_module, url = launch_app()
+    demo, url = launch_app()
     from playwright.sync_api import sync_playwright
 
     results = {}
@@ -243,7 +244,7 @@ def main(argv=None) -> int:
                 results[name] = measure(page, clip, args.moves, server)
             browser.close()
     finally:
-        app_module.demo.close()
+        demo.close()
         server.restore()
     # The reference after the browser runs, on an idle machine, in the same process and run.
     for name, clip in clips.items():

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import pathlib
 import threading
 import time
 
@@ -248,16 +249,65 @@ class Deadline:
 # ------------------------------------------------------------------------------ files and memory
 
 
+#: The file that marks a folder as one process's own (see :func:`claim_process_dir`).
+OWNER_FILE = ".melwav-owner"
+_claimed: dict = {}
+
+
+def claim_process_dir(base) -> pathlib.Path:
+    """A folder of ``base`` that is this process's own for as long as it lives (made once per base).
+
+    The folder holds :data:`OWNER_FILE`, locked (``flock``) by this process until it ends: the kernel drops
+    the lock when the process dies however it dies (SIGKILL included), so :func:`sweep_stale` can tell a dead
+    process's folder (remove it at once, whatever its age) from a live one's (never touch it: its own process
+    knows which of its files a page still points at; Gradio's ``delete_cache`` cleans it).
+    """
+    import fcntl
+    import uuid
+
+    base = pathlib.Path(base)
+    key = str(base.resolve())
+    if key in _claimed:
+        return _claimed[key][0]
+    base.mkdir(parents=True, exist_ok=True)
+    folder = base / f"melwav-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    folder.mkdir()
+    owner = open(folder / OWNER_FILE, "w")  # noqa: SIM115 - kept open (and locked) for the process's life
+    fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    owner.write(f"{os.getpid()}\n")
+    owner.flush()
+    _claimed[key] = (folder, owner)
+    return folder
+
+
+def _owner_alive(folder: pathlib.Path) -> bool | None:
+    """Whether the process that claimed ``folder`` still runs (None: no process claimed it)."""
+    import fcntl
+
+    try:
+        fd = os.open(folder / OWNER_FILE, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a second open file: it fails even in the owner itself
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing drops a lock we took
+    return False
+
+
 def sweep_stale(root, *, max_age_s: float, now: float | None = None) -> int:
-    """Remove entries of ``root`` not modified for ``max_age_s`` seconds; returns how many were removed.
+    """Remove what is stale in ``root``; returns how many entries were removed.
 
     For the app's folders that outlive a process: its render folders and Gradio's cache
     (``GRADIO_TEMP_DIR``), whose own clean-up only knows the files of the running process, so a crash or
-    SIGTERM leaves the rest forever. A folder counts as stale only when nothing in it is newer; an empty
-    folder is left alone. Symbolic links are removed, never followed. Errors (a file going away
+    SIGTERM leaves the rest forever. A folder claimed by a process (:func:`claim_process_dir`) is removed at
+    once when that process has died and never while it lives. Any other entry is removed once it has not
+    been modified for ``max_age_s`` seconds; a folder counts as stale only when nothing in it is newer, and
+    an empty one is left alone. Symbolic links are removed, never followed. Errors (a file going away
     meanwhile) are skipped.
     """
-    import pathlib
     import shutil
 
     root = pathlib.Path(root)
@@ -272,6 +322,12 @@ def sweep_stale(root, *, max_age_s: float, now: float | None = None) -> int:
             if child.is_symlink() or not child.is_dir():
                 if now - child.lstat().st_mtime > max_age_s:
                     child.unlink()
+                    removed += 1
+                continue
+            alive = _owner_alive(child)
+            if alive is not None:
+                if not alive:
+                    shutil.rmtree(child, ignore_errors=True)
                     removed += 1
                 continue
             newest, empty = child.stat().st_mtime, True

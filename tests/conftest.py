@@ -95,20 +95,25 @@ IDLE_JS = ("() => !document.querySelector('.progress-text, .eta-bar, .progress-l
            "!document.querySelector('#spectrograms .wrap:not(.hide):not(:has(.clear-status))')")
 
 
+_DEPLOYED: dict = {}
+
+
 @contextlib.contextmanager
 def launched_app(tmp_path_factory, *, queue: dict | None = None):
     """The app on a free loopback port, with a work dir of its own for as long as it runs: yields (url, demo).
 
-    ``queue``: launch a freshly built page with these queue settings instead of ``app.demo`` (as deployed).
+    ``queue``: launch a freshly built page with these queue settings instead of the page as deployed (``melwav_lab.app.create()``).
     ``MELWAV_WORK_DIR`` is restored when the block ends, so no module's setting leaks into the next.
     """
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MELWAV_WORK_DIR", str(tmp_path_factory.mktemp("melwav-work")))
-        import app as app_module
+        from melwav_lab import app as app_module
 
-        demo = app_module.demo
+        if "demo" not in _DEPLOYED:
+            _DEPLOYED["demo"] = app_module.create()  # as deployed; one page for the whole session, as on a Space
+        demo = _DEPLOYED["demo"]
         if queue is not None:
             demo = app_module.build()
             demo.queue(**queue)

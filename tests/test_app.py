@@ -508,7 +508,7 @@ def app_module(monkeypatch, tmp_path):
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     monkeypatch.setenv("MELWAV_WORK_DIR", str(tmp_path))
-    import app
+    from melwav_lab import app
 
     return app
 

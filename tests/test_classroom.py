@@ -407,7 +407,7 @@ def test_abc_transport_switches_without_restart_and_loops_a_region(app_url, brow
 
 def test_transport_data_is_escaped():
     sys.path.insert(0, str(ROOT))
-    import app as app_module
+    from melwav_lab import app as app_module
 
     text = app_module.transport_html(['x"><script>alert(1)</script>', "", ""], [{"left": 0.1}], 2.0)
     assert "<script>" not in text and "&quot;" in text

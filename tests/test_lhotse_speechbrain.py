@@ -473,7 +473,7 @@ def test_cli_reads_an_apply_line_without_running_it(write_clip, tmp_path, capsys
 
 
 def test_app_import_and_export_handlers(tmp_path):
-    import app
+    from melwav_lab import app
 
     analysis = (16000, 400, 160, 80)
     marker = tmp_path / "pwned"

@@ -133,7 +133,7 @@ ANALYSIS = (22050, 2048, 512, 128)
 
 @pytest.fixture(scope="module")
 def app_module():
-    import app
+    from melwav_lab import app
 
     return app
 
@@ -228,7 +228,7 @@ def test_app_endpoints_over_http(app_module):
 
 
 def test_the_pasted_example_in_the_app_imports_with_its_own_10_ms_frames():
-    import app
+    from melwav_lab import app
 
     recipe = recipes_mod.import_recipe(app.RECIPE_EXAMPLE)
     assert (recipe.framework, recipe.hop_ms, recipe.n_mels) == ("espnet", 10.0, 80)

@@ -74,7 +74,7 @@ def test_hostile_text_is_one_line_on_the_cli(name, tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def app_module():
-    import app
+    from melwav_lab import app
 
     return app
 
