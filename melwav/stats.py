@@ -14,6 +14,9 @@ A framework's own operations (WeNet's ``spec_sub`` and ``spec_trim``) are not ma
 other frames of the same utterance over a chunk and ``spec_trim`` shortens the utterance, neither hides a
 cell behind a fill. They are left out of the shares, and the result's notes say so.
 
+Rows are kept (by config, analysis, length, draws and seed; :func:`clear_cache`), so asking again for a
+recipe already drawn costs nothing: a comparison redraws only the recipe that changed.
+
 The draws run at the analysis given (``settings``), the one a render of the recipe uses: a recipe's frames
 are converted to it by duration (:meth:`melwav.frameworks.Recipe.to_config`), so a width can come out a
 little longer or shorter than the recipe's own; :func:`recipe_stats` warns where that exceeds
@@ -27,8 +30,10 @@ distributions, ~0.5 us a call); every other call is numpy's own. The summary is 
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -45,7 +50,7 @@ from .specaugment import Policy, draw, policy
 
 __all__ = [
     "DEFAULT_DURATIONS_S", "DEFAULT_DRAWS", "MAX_DRAWS", "Spread", "StatsRow", "RecipeStats", "BlockGenerator",
-    "recipe_stats", "unit_warnings", "summarise", "stats_json", "format_table", "plot_recipe_stats",
+    "recipe_stats", "clear_cache", "unit_warnings", "summarise", "stats_json", "format_table", "plot_recipe_stats",
 ]
 
 DEFAULT_DURATIONS_S = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0)
@@ -392,6 +397,34 @@ def _draw_row(config: SpecAugmentConfig, *, duration_s: float, draws: int, setti
     return summarise(records, hop_ms=settings.hop_ms, duration_s=duration_s), own
 
 
+#: Rows already drawn, by (config, settings, length, draws, seed): the app's comparison redraws only the
+#: recipe that changed. Rows are small and immutable; the oldest go first.
+_ROWS: collections.OrderedDict = collections.OrderedDict()
+_ROWS_MAX = 512
+_ROWS_LOCK = threading.Lock()
+
+
+def _cached_row(config: SpecAugmentConfig, *, duration_s: float, draws: int, settings: MelSettings,
+                seed: int) -> tuple[StatsRow, set[str]]:
+    key = (config, settings, duration_s, draws, seed)
+    with _ROWS_LOCK:
+        if key in _ROWS:
+            _ROWS.move_to_end(key)
+            return _ROWS[key]
+    value = _draw_row(config, duration_s=duration_s, draws=draws, settings=settings, seed=seed)
+    with _ROWS_LOCK:
+        _ROWS[key] = value
+        while len(_ROWS) > _ROWS_MAX:
+            _ROWS.popitem(last=False)
+    return value
+
+
+def clear_cache() -> None:
+    """Forget the rows drawn so far (the next :func:`recipe_stats` draws everything again)."""
+    with _ROWS_LOCK:
+        _ROWS.clear()
+
+
 def recipe_stats(recipe, *, durations_s=DEFAULT_DURATIONS_S, draws: int = DEFAULT_DRAWS,
                  settings: MelSettings | None = None, seed: int = 0, label: str | None = None,
                  max_duration_s: float = DEFAULT_MAX_DURATION_S) -> RecipeStats:
@@ -442,12 +475,12 @@ def recipe_stats(recipe, *, durations_s=DEFAULT_DURATIONS_S, draws: int = DEFAUL
     config, label, warnings, notes = _resolve(recipe, settings, label)
     rows, own = [], set()
     for d in durations:
-        row, ops = _draw_row(config, duration_s=d, draws=draws, settings=settings, seed=seed)
+        row, ops = _cached_row(config, duration_s=d, draws=draws, settings=settings, seed=seed)
         rows.append(row)
         own |= ops
     short = next((r for r in rows if math.isclose(r.duration_s, SHORT_S)), None)
     if short is None and SHORT_S <= max_duration_s:  # the warning's length, drawn for it alone
-        short, _ = _draw_row(config, duration_s=SHORT_S, draws=draws, settings=settings, seed=seed)
+        short, _ = _cached_row(config, duration_s=SHORT_S, draws=draws, settings=settings, seed=seed)
     if short is not None and short.p_time_over_half > OVER_HALF_WARN:
         warnings.insert(0, f"{label} masks more than half of a {SHORT_S:g} s utterance in "
                         f"{short.p_time_over_half:.0%} of draws (over {OVER_HALF_WARN:.0%}): short utterances "

@@ -103,14 +103,26 @@ def test_draws_go_through_the_render_draw(monkeypatch):
         return real(config, **kw)
 
     monkeypatch.setattr(stats, "draw", counting)
+    stats.clear_cache()
     stats.recipe_stats(recipe(ESPNET), durations_s=[2, 5], draws=50, settings=MelSettings(sr=16000, hop_length=160,
                                                                                         n_mels=80, n_fft=512))
     assert len(calls) == 100 and {c[0] for c in calls} == {"espnet"}
     assert sorted({c[1] for c in calls}) == [201, 501] and {c[2] for c in calls} == {80}
 
 
+def test_rows_already_drawn_are_not_drawn_again(monkeypatch):
+    stats.clear_cache()
+    first = stats.recipe_stats("LB", durations_s=[2, 5], draws=40, seed=9)
+    monkeypatch.setattr(stats, "draw", lambda *a, **k: pytest.fail("drew again"))
+    assert stats.recipe_stats("LB", durations_s=[5], draws=40, seed=9).rows == first.rows[1:]
+    with pytest.raises(pytest.fail.Exception, match="drew again"):
+        stats.recipe_stats("LB", durations_s=[5], draws=41, seed=9)
+
+
 def test_a_length_has_the_same_numbers_whatever_is_drawn_beside_it():
+    stats.clear_cache()
     alone = stats.recipe_stats("LD", durations_s=[2], draws=300, seed=3).row(2)
+    stats.clear_cache()  # drawn again, not taken from the cache
     beside = stats.recipe_stats("LD", durations_s=[1, 2, 5], draws=300, seed=3).row(2)
     assert alone == beside
     assert stats.recipe_stats("LD", durations_s=[2], draws=300, seed=4).row(2) != alone
