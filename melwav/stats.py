@@ -170,13 +170,11 @@ class BlockGenerator(np.random.Generator):
         self._block: list[float] = []
         self._next = 0
 
-    def _uniform(self) -> float:
-        if self._next >= len(self._block):
-            self._block = super().random(self.BLOCK).tolist()
-            self._next = 0
-        u = self._block[self._next]
-        self._next += 1
-        return u
+    def _refill(self) -> float:
+        """The next double, after drawing a new block."""
+        self._block = super().random(self.BLOCK).tolist()
+        self._next = 1
+        return self._block[0]
 
     def _uniforms(self, n: int) -> list[float]:
         if self._next + n > len(self._block):
@@ -189,19 +187,31 @@ class BlockGenerator(np.random.Generator):
     def random(self, size=None, dtype=np.float64, out=None):
         if out is None and dtype is np.float64:
             if size is None:
-                return self._uniform()
+                i = self._next
+                if i < len(self._block):
+                    self._next = i + 1
+                    return self._block[i]
+                return self._refill()
             if _small_size(size):
                 return np.array(self._uniforms(int(size)), dtype=np.float64)
         return super().random(size, dtype, out)
 
     def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
+        if size is None and high is not None and type(low) is int and type(high) is int and not endpoint \
+                and dtype is np.int64 and 0 < high - low < 1 << 24:
+            # the frameworks' usual call, rng.integers(lo, hi) with Python ints: kept short, it is most of a draw
+            i = self._next
+            if i < len(self._block):
+                self._next = i + 1
+                return low + int(self._block[i] * (high - low))
+            return low + int(self._refill() * (high - low))
         if not endpoint and dtype is np.int64 and isinstance(low, (int, np.integer)) and (
                 high is None or isinstance(high, (int, np.integer))) and (size is None or _small_size(size)):
             lo, hi = (0, int(low)) if high is None else (int(low), int(high))
             span = hi - lo
             if 0 < span < 1 << 24:
                 if size is None:
-                    return lo + int(self._uniform() * span)
+                    return lo + int(self.random() * span)
                 return np.array([lo + int(u * span) for u in self._uniforms(int(size))], dtype=np.int64)
         return super().integers(low, high, size, dtype, endpoint)  # numpy's own, and its errors
 
