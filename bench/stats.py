@@ -18,6 +18,7 @@ and prints a table of medians with the ratio stats time / render time.
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import platform
 import statistics
@@ -52,24 +53,35 @@ def _source(name: str):
     return name if "." not in name else _recipe(name)  # a policy's name, else an example's file
 
 
-def time_pair(pair, *, draws: int, settings: MelSettings) -> float:
+def timed(fn, *args, **kwargs) -> tuple[float, float]:
+    """``(wall s, CPU s of this process)`` of one call: the CPU time says what a busy machine hides."""
+    t, c = time.perf_counter(), time.process_time()
+    fn(*args, **kwargs)
+    return time.perf_counter() - t, time.process_time() - c
+
+
+def time_pair(pair, *, draws: int, settings: MelSettings) -> tuple[float, float]:
     sources = [_source(n) for n in pair]
     stats.clear_cache()  # every repeat draws everything
-    t = time.perf_counter()
-    for s in sources:
-        stats.recipe_stats(s, draws=draws, settings=settings)
-    return time.perf_counter() - t
+
+    def run():
+        for s in sources:
+            stats.recipe_stats(s, draws=draws, settings=settings)
+
+    return timed(run)
 
 
-def time_pair_numpy_rng(pair, *, draws: int, settings: MelSettings) -> float:
+def time_pair_numpy_rng(pair, *, draws: int, settings: MelSettings) -> tuple[float, float]:
     """The same draws (six lengths and the warning's 2 s when absent: here present) with numpy's Generator."""
     configs = [stats._resolve(_source(n), settings, None)[0] for n in pair]
-    t = time.perf_counter()
-    for config in configs:
-        for d in stats.DEFAULT_DURATIONS_S:
-            stats._draw_row(config, duration_s=d, draws=draws, settings=settings, seed=0,
-                            rng_type=np.random.default_rng)
-    return time.perf_counter() - t
+
+    def run():
+        for config in configs:
+            for d in stats.DEFAULT_DURATIONS_S:
+                stats._draw_row(config, duration_s=d, draws=draws, settings=settings, seed=0,
+                                rng_type=np.random.default_rng)
+
+    return timed(run)
 
 
 def main(argv=None) -> int:
@@ -91,29 +103,32 @@ def main(argv=None) -> int:
     numpy_rng = []
     for k in range(1, args.repeats + 1):
         clip = pipeline.analyse(speech.y * np.float32(1 - 1e-7 * k), settings=settings, name=f"speech-{k}")
-        t = time.perf_counter()
-        pipeline.render(clip, config, seed=0)
-        first.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        pipeline.render(clip, config, seed=1)
-        again.append(time.perf_counter() - t)
+        first.append(timed(pipeline.render, clip, config, seed=0))
+        again.append(timed(pipeline.render, clip, config, seed=1))
         for name, pair in PAIRS.items():
             per_pair[name].append(time_pair(pair, draws=args.draws, settings=settings))
         numpy_rng.append(time_pair_numpy_rng(PAIRS["LD + ESPnet conformer"], draws=args.draws, settings=settings))
 
-    med = statistics.median
-    r_first, r_again = med(first), med(again)
-    print(f"# {platform.machine()}, Python {platform.python_version()}, numpy {np.__version__}; "
-          f"{args.repeats} repeats, medians; clip {speech.duration_s:.2f} s ({speech.n_frames} frames)")
-    print(f"# render (LD, defaults): first of a clip {r_first:.3f} s, re-render {r_again:.3f} s")
+    def med(values, k):
+        return statistics.median(v[k] for v in values)
+
+    r_first, r_again = med(first, 0), med(again, 0)
+    c_first, c_again = med(first, 1), med(again, 1)
+    print(f"# {platform.machine()}, Python {platform.python_version()}, numpy {np.__version__}, load average "
+          f"{os.getloadavg()[0]:.1f}; {args.repeats} repeats, medians; clip {speech.duration_s:.2f} s "
+          f"({speech.n_frames} frames)")
+    print(f"# render (LD, defaults): first of a clip {r_first:.3f} s (CPU {c_first:.3f} s), re-render {r_again:.3f} s "
+          f"(CPU {c_again:.3f} s)")
     print(f"# stats: 2 recipes x {len(stats.DEFAULT_DURATIONS_S)} lengths x {args.draws} draws")
     print()
-    print("| recipes | stats s | / first render | / re-render |")
-    print("|---|---|---|---|")
-    rows = [(name, med(v)) for name, v in per_pair.items()]
-    rows.append(("LD + ESPnet, numpy's Generator (no block source)", med(numpy_rng)))
-    for name, s in rows:
-        print(f"| {name} | {s:.3f} | {s / r_first:.2f} | {s / r_again:.2f} |")
+    print("| recipes | stats s | / first render | / re-render | stats CPU s | CPU / first render | CPU / re-render |")
+    print("|---|---|---|---|---|---|---|")
+    rows = [(name, v) for name, v in per_pair.items()]
+    rows.append(("LD + ESPnet, numpy's Generator (no block source)", numpy_rng))
+    for name, v in rows:
+        s, c = med(v, 0), med(v, 1)
+        print(f"| {name} | {s:.3f} | {s / r_first:.2f} | {s / r_again:.2f} | {c:.3f} | {c / c_first:.2f} | "
+              f"{c / c_again:.2f} |")
     return 0
 
 
