@@ -51,6 +51,7 @@ from .specaugment import Policy, draw, policy
 __all__ = [
     "DEFAULT_DURATIONS_S", "DEFAULT_DRAWS", "MAX_DRAWS", "Spread", "StatsRow", "RecipeStats", "BlockGenerator",
     "recipe_stats", "clear_cache", "unit_warnings", "summarise", "stats_json", "format_table", "plot_recipe_stats",
+    "Comparison", "compare_recipes",
 ]
 
 DEFAULT_DURATIONS_S = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0)
@@ -521,8 +522,9 @@ _HEAD = ("recipe", "rules", "len s", "frames", "time %", "p5", "p95", ">half %",
          "warp ms", "p95", "masks t", "f")
 
 
-def format_table(stats: Sequence[RecipeStats]) -> str:
-    """A plain-text table, one line per recipe and length (shares in percent), recipes one after another.
+def format_table(stats: Sequence[RecipeStats], *, markdown: bool = False) -> str:
+    """A plain-text table, one line per recipe and length (shares in percent), recipes one after another
+    (``markdown``: a Markdown table, for a page).
 
     Examples
     --------
@@ -538,6 +540,11 @@ def format_table(stats: Sequence[RecipeStats]) -> str:
                           f"{100 * f.mean:.1f}", f"{100 * f.p5:.1f}", f"{100 * f.p95:.1f}",
                           f"{r.warp_mean_abs_ms:.0f}", f"{r.warp_p95_abs_ms:.0f}", f"{r.n_time_masks:.2f}",
                           f"{r.n_freq_masks:.2f}"))
+    if markdown:
+        head = ["recipe", "rules", "length s", "frames", "time masked %", "p5", "p95", "over half %",
+                "mel masked %", "p5", "p95", "warp ms", "p95", "time masks", "freq masks"]
+        bar = ["---"] * 2 + ["---:"] * (len(head) - 2)
+        return "\n".join("| " + " | ".join(_md(c) for c in row) + " |" for row in [head, bar, *lines])
     widths = [max(len(row[i]) for row in [_HEAD, *lines]) for i in range(len(_HEAD))]
 
     def fmt(row):
@@ -545,6 +552,11 @@ def format_table(stats: Sequence[RecipeStats]) -> str:
         return "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
 
     return "\n".join([fmt(_HEAD), *(fmt(r) for r in lines)])
+
+
+def _md(text: str) -> str:
+    """A cell of a Markdown table: a label from a file name shows as typed (no emphasis, links or tags)."""
+    return "".join("\\" + c if c in "\\`*_{}[]()<>#+!|~" else c for c in text)
 
 
 #: One colour per recipe, Okabe-Ito (colour-blind safe), ordered per theme so the first ones carry on both.
@@ -616,3 +628,56 @@ def plot_recipe_stats(stats: Sequence[RecipeStats], *, theme: str = "light") -> 
     _style(fig, base=22, theme=theme)
     fig.subplots_adjust(left=0.09, right=0.985, bottom=0.17, top=0.78 if len(stats) <= 4 else 0.70, wspace=0.08)
     return fig
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """Recipes side by side: their statistics, the figure, the warnings and a Markdown table (for a page)."""
+
+    stats: tuple[RecipeStats, ...]
+    figure: Figure
+    warnings: tuple[str, ...]
+    table: str
+
+    def to_dict(self) -> dict:
+        return stats_json(self.stats)
+
+
+def compare_recipes(recipes: Sequence, *, labels: Sequence[str | None] | None = None, theme: str = "light",
+                    durations_s=DEFAULT_DURATIONS_S, draws: int = DEFAULT_DRAWS, settings: MelSettings | None = None,
+                    seed: int = 0, max_duration_s: float = DEFAULT_MAX_DURATION_S) -> Comparison:
+    """:func:`recipe_stats` for each recipe (same lengths, draws, analysis and seed) and their figure.
+
+    Parameters
+    ----------
+    recipes : sequence of SpecAugmentConfig, frameworks.Recipe, Policy or str
+        1 to 8 recipes, e.g. A (the current settings) and B (a preset or an imported config).
+    labels : sequence of str or None, optional
+        One per recipe (None: :func:`recipe_stats`' default label).
+    theme : {"light", "dark"}
+        The figure's ink (:func:`plot_recipe_stats`).
+    durations_s, draws, settings, seed, max_duration_s
+        As :func:`recipe_stats`.
+
+    Returns
+    -------
+    Comparison
+        ``figure`` a matplotlib Figure; ``warnings`` every recipe's, in order; ``table`` Markdown.
+
+    Examples
+    --------
+    >>> cmp = compare_recipes(["LB", "LD"], labels=["A", "B"], durations_s=[2, 10], draws=200)
+    >>> [s.label for s in cmp.stats], len(cmp.figure.axes)
+    (['A', 'B'], 2)
+    """
+    recipes = list(recipes)
+    labels = [None] * len(recipes) if labels is None else list(labels)
+    if len(labels) != len(recipes):
+        raise ParameterError(f"give one label per recipe: {len(recipes)} recipes, {len(labels)} labels")
+    _theme(theme)  # a wrong theme is refused before any draw
+    if not 1 <= len(recipes) <= len(COLOURS["light"]):
+        raise ParameterError(f"compare 1 to {len(COLOURS['light'])} recipes, got {len(recipes)}")
+    out = tuple(recipe_stats(r, durations_s=durations_s, draws=draws, settings=settings, seed=seed, label=lab,
+                             max_duration_s=max_duration_s) for r, lab in zip(recipes, labels))
+    return Comparison(out, plot_recipe_stats(out, theme=theme), tuple(w for s in out for w in s.warnings),
+                      format_table(out, markdown=True))

@@ -263,6 +263,30 @@ def test_figure_refusals():
         stats.plot_recipe_stats([])
 
 
+def test_compare_recipes_is_one_call_for_a_page():
+    from matplotlib.figure import Figure
+
+    cmp = stats.compare_recipes([SpecAugmentConfig(time_mask_frames=20, n_time_masks=1), "LD"],
+                                labels=["A: *sliders*", None], durations_s=[2, 10], draws=100, theme="dark")
+    assert [s.label for s in cmp.stats] == ["A: *sliders*", "LD"]
+    assert isinstance(cmp.figure, Figure)
+    assert cmp.warnings == cmp.stats[1].warnings and len(cmp.warnings) == 1
+    lines = cmp.table.splitlines()
+    assert len(lines) == 2 + 4 and lines[0].startswith("| recipe | rules | length s |")
+    assert lines[2].startswith("| A: \\*sliders\\* | melwav | 2 | 87 |")  # typed, not emphasis
+    assert cmp.to_dict()["recipes"][1]["label"] == "LD"
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"labels": ["one"]}, "one label per recipe"),
+    ({"theme": "sepia"}, "theme must be one of"),
+])
+def test_compare_recipes_refusals(kwargs, match, monkeypatch):
+    monkeypatch.setattr(stats, "draw", lambda *a, **k: pytest.fail("drew before refusing"))
+    with pytest.raises(ParameterError, match=match):
+        stats.compare_recipes(["LB", "LD"], durations_s=[2], draws=20, seed=77, **kwargs)
+
+
 # ---------------------------------------------------------------------------------------------- CLI
 
 
