@@ -119,6 +119,18 @@ def test_rows_already_drawn_are_not_drawn_again(monkeypatch):
         stats.recipe_stats("LB", durations_s=[5], draws=41, seed=9)
 
 
+def test_the_garbage_collector_is_back_on_after_the_draws(monkeypatch):
+    import gc
+
+    assert gc.isenabled()
+    seen = []
+    real = stats.draw
+    monkeypatch.setattr(stats, "draw", lambda *a, **k: seen.append(gc.isenabled()) or real(*a, **k))
+    stats.clear_cache()
+    stats.recipe_stats("LB", durations_s=[1], draws=20)
+    assert seen == [False] * 40 and gc.isenabled()  # 1 s, and the warning's 2 s
+
+
 def test_a_length_has_the_same_numbers_whatever_is_drawn_beside_it():
     stats.clear_cache()
     alone = stats.recipe_stats("LD", durations_s=[2], draws=300, seed=3).row(2)
