@@ -53,7 +53,7 @@ from .specaugment import Policy, draw, policy
 
 __all__ = [
     "DEFAULT_DURATIONS_S", "DEFAULT_DRAWS", "MAX_DRAWS", "Spread", "StatsRow", "RecipeStats", "BlockGenerator",
-    "recipe_stats", "clear_cache", "unit_warnings", "summarise", "stats_json", "format_table", "plot_recipe_stats",
+    "recipe_stats", "expected_shares", "clear_cache", "unit_warnings", "summarise", "stats_json", "format_table", "plot_recipe_stats",
     "Comparison", "compare_recipes",
 ]
 
@@ -517,6 +517,68 @@ def recipe_stats(recipe, *, durations_s=DEFAULT_DURATIONS_S, draws: int = DEFAUL
         notes.append(f"{config.convention}'s own operations ({', '.join(sorted(own))}) are not counted as masks: "
                      "they copy or drop frames, they do not hide them behind a fill")
     return RecipeStats(label, config.convention, settings, draws, seed, tuple(rows), tuple(warnings), tuple(notes))
+
+
+def expected_shares(config, settings: MelSettings, *, durations_s, draws: int = 500, seed: int = 0,
+                    max_lengths: int = 12) -> dict | None:
+    """The masked shares a recipe is expected to give on clips of these lengths (mean over clips and draws).
+
+    What a report of renders over a corpus shows next to the shares it measured: ``{"time", "freq",
+    "cells"}`` (0..1; ``"cells"`` is ``1 - (1 - time)(1 - freq)`` per draw, the share of the spectrogram's
+    cells), plus ``"draws"`` and ``"lengths_s"`` (the lengths drawn). Clips are grouped to at most
+    ``max_lengths`` lengths (the quantiles of ``durations_s``), each weighted by its number of clips, so a
+    corpus of any size costs at most ``max_lengths x draws`` draws.
+
+    Parameters
+    ----------
+    config : SpecAugmentConfig, frameworks.Recipe, Policy or str
+        As :func:`recipe_stats`.
+    settings : MelSettings
+    durations_s : sequence of float
+        One length per clip (s); lengths over 600 s are drawn as 600 s.
+    draws, seed
+        Draws per length (20..100000) and the seed.
+    max_lengths : int
+        How many lengths at most are drawn (1..24).
+
+    Returns
+    -------
+    dict or None
+        None when ``durations_s`` holds no positive length.
+
+    Examples
+    --------
+    >>> out = expected_shares("LB", MelSettings(), durations_s=[2.0, 2.1, 10.0], draws=200)
+    >>> sorted(out), 0 < out["time"] < out["cells"] < 1
+    (['cells', 'draws', 'freq', 'lengths_s', 'time'], True)
+    """
+    max_lengths = check_int("max_lengths", max_lengths, low=1, high=MAX_DURATIONS)
+    draws = check_draws(draws)
+    seed = check_int("seed", seed, low=0, high=2**32 - 1)
+    lengths = np.array([float(d) for d in durations_s if d is not None and math.isfinite(float(d)) and d > 0])
+    if lengths.size == 0:
+        return None
+    lengths = np.minimum(lengths, MAX_DURATION_CAP_S)
+    levels = np.unique(np.round(np.quantile(lengths, np.linspace(0, 1, max_lengths)), 2))
+    levels = levels[levels > 0]
+    nearest = np.abs(lengths[:, None] - levels[None, :]).argmin(axis=1)
+    weights = np.bincount(nearest, minlength=levels.size) / lengths.size
+    config = _resolve(config, settings, None)[0]
+    out = {"time": 0.0, "freq": 0.0, "cells": 0.0}
+    for level, weight in zip(levels, weights):
+        if not weight:
+            continue
+        n_frames = n_frames_for(float(level), settings)
+        rng = BlockGenerator(np.random.SeedSequence([seed, int(round(level * 1000))]))
+        with _gc_paused():
+            records = [draw(config, n_mels=settings.n_mels, n_frames=n_frames, rng=rng) for _ in range(draws)]
+        t, _ = _union_share([r.time_masks for r in records], n_frames)
+        f, _ = _union_share([r.freq_masks for r in records], settings.n_mels)
+        out["time"] += weight * float(t.mean())
+        out["freq"] += weight * float(f.mean())
+        out["cells"] += weight * float(np.mean(1.0 - (1.0 - t) * (1.0 - f)))
+    return {**{k: float(v) for k, v in out.items()}, "draws": draws,
+            "lengths_s": [float(v) for v, w in zip(levels, weights) if w]}
 
 
 # ------------------------------------------------------------------------------------------ output

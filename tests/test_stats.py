@@ -84,6 +84,23 @@ def test_one_mask_as_wide_as_the_clip_hides_half_on_average():
     assert row.freq_masked.mean == 0.0 and row.n_freq_masks == 0.0
 
 
+def test_expected_shares_for_a_corpus():
+    # one-cell masks (WeNet, max_t = max_f = 1): exactly 1/n of the frames, 1/128 of the bands on every draw
+    config = SpecAugmentConfig(convention="wenet", time_mask_frames=1, n_time_masks=1, freq_mask_bands=1,
+                               n_freq_masks=1)
+    out = stats.expected_shares(config, DEFAULT, durations_s=[5.0] * 3 + [10.0], draws=50)
+    n5, n10 = 1 + round(5 * 22050) // 512, 1 + round(10 * 22050) // 512
+    assert out["lengths_s"] == [5.0, 10.0]
+    assert out["time"] == pytest.approx(0.75 / n5 + 0.25 / n10)
+    assert out["freq"] == pytest.approx(1 / 128)
+    cells = 0.75 * (1 - (1 - 1 / n5) * (1 - 1 / 128)) + 0.25 * (1 - (1 - 1 / n10) * (1 - 1 / 128))
+    assert out["cells"] == pytest.approx(cells)
+    json.dumps(out)
+    assert stats.expected_shares(config, DEFAULT, durations_s=[None, 0.0]) is None
+    many = stats.expected_shares("LB", DEFAULT, durations_s=np.linspace(1, 20, 500), draws=20, max_lengths=5)
+    assert len(many["lengths_s"]) == 5
+
+
 def test_warp_shift_in_ms():
     # |d| with d uniform in -10..10: mean 10 * 11 / 21 frames; 95% of draws within 10 frames
     config = SpecAugmentConfig(warp_frames=10)
