@@ -700,12 +700,15 @@ def plot_recipe_stats(stats: Sequence[RecipeStats], *, theme: str = "light") -> 
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.grid(True, color=ink, alpha=0.15, linewidth=1)
     axes[0].set_ylabel("share masked (mean, p5-p95)")
-    legend = fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=min(len(stats), 4),
-                        frameon=False, fontsize=22 * 0.72)
+    # Long labels (file names) go two to a row, so the legend stays inside the figure.
+    ncol = min(len(stats), 4) if sum(len(s.label) + 5 for s in stats) <= 90 else min(len(stats), 2)
+    rows = -(-len(stats) // ncol)
+    legend = fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=ncol, frameon=False,
+                        fontsize=22 * 0.72)
     for text in legend.get_texts():
         text.set_color(ink)
     _style(fig, base=22, theme=theme)
-    fig.subplots_adjust(left=0.09, right=0.985, bottom=0.17, top=0.78 if len(stats) <= 4 else 0.70, wspace=0.08)
+    fig.subplots_adjust(left=0.09, right=0.985, bottom=0.17, top=0.86 - 0.08 * rows, wspace=0.08)
     return fig
 
 
