@@ -372,7 +372,13 @@ def unit_warnings(recipe, settings: MelSettings, *, label: str | None = None) ->
 
 
 def n_frames_for(duration_s: float, settings: MelSettings) -> int:
-    """Frames of a clip of ``duration_s`` seconds under ``settings`` (a centred STFT, as a render's)."""
+    """Frames of a clip of ``duration_s`` seconds under ``settings`` (a centred STFT, as a render's).
+
+    Examples
+    --------
+    >>> n_frames_for(2.0, MelSettings()), n_frames_for(2.0, MelSettings(sr=16000, hop_length=160))
+    (87, 201)
+    """
     return settings.n_frames(int(round(duration_s * settings.sr)))
 
 
@@ -585,7 +591,14 @@ def expected_shares(config, settings: MelSettings, *, durations_s, draws: int = 
 
 
 def stats_json(stats: Sequence[RecipeStats]) -> dict:
-    """``{"recipes": [...]}``: each recipe's :meth:`RecipeStats.to_dict`, plus the draws and the analysis."""
+    """``{"recipes": [...]}``: each recipe's :meth:`RecipeStats.to_dict`, plus the draws and the analysis.
+
+    Examples
+    --------
+    >>> data = stats_json([recipe_stats("LB", durations_s=[2], draws=50)])
+    >>> data["recipes"][0]["rows"][0]["n_frames"], sorted(data["recipes"][0]["rows"][0]["warp_ms"])
+    (87, ['mean_abs', 'p95_abs'])
+    """
     stats = list(stats)
     first = stats[0].settings if stats else MelSettings()
     return {

@@ -67,7 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_durations(text: str) -> list[float]:
     """``"1,2,5"`` -> ``[1.0, 2.0, 5.0]`` (one-line :class:`ParameterError` otherwise; the range is checked
-    by :func:`melwav.stats.recipe_stats`)."""
+    by :func:`melwav.stats.recipe_stats`).
+
+    Examples
+    --------
+    >>> parse_durations("1, 2,5")
+    [1.0, 2.0, 5.0]
+    """
     parts = [t.strip() for t in str(text).split(",")]
     try:
         return [float(t) for t in parts]
