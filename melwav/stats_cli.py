@@ -113,6 +113,10 @@ def run(argv=None) -> int:
             frameworks.default_units(value)
         if value is not None and not args.config:
             raise ParameterError(f"{option} describes a training recipe; use it with --config")
+    if getattr(args, "framework_analysis", False):
+        # The shared recipe options may grow a flag stats does not draw by yet: refuse it rather than ignore it.
+        raise ParameterError("stats does not take --framework-analysis yet; give the recipe's analysis with "
+                             "--sr, --n-fft, --hop and --n-mels")
     for option, value in (("--json", args.json), ("--png", args.png)):
         if value and os.path.isdir(value):
             raise ParameterError(f"{option} {value} is a folder; give a file name (e.g. {os.path.join(value, 'stats')})")
