@@ -119,7 +119,8 @@ def run(argv=None) -> int:
                              "--sr, --n-fft, --hop and --n-mels")
     for option, value in (("--json", args.json), ("--png", args.png)):
         if value and os.path.isdir(value):
-            raise ParameterError(f"{option} {value} is a folder; give a file name (e.g. {os.path.join(value, 'stats')})")
+            raise ParameterError(f"{option} {value} is a folder; give a file name "
+                                 f"(e.g. {os.path.join(value, 'stats')})")
     if not 0 < args.max_duration <= MAX_DURATION_CAP_S:
         raise ParameterError(f"--max-duration must be more than 0 and at most {MAX_DURATION_CAP_S:g} s, "
                              f"got {args.max_duration:g}")
@@ -144,7 +145,8 @@ def run(argv=None) -> int:
             one = argparse.Namespace(**{**vars(args), "policy": value if kind == "policy" else "none",
                                         "fill": None, "fill_db": None})
             config, _ = cli.config_from_args(one, settings, recipe)
-            warnings = unit_warnings(source, settings, label=label) + _frames_option_warnings(args, source, label, settings)
+            warnings = (unit_warnings(source, settings, label=label)
+                        + _frames_option_warnings(args, source, label, settings))
             prepared.append((config, label, warnings))
         else:
             prepared.append((source, label, []))
