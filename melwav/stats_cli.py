@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from . import cli, frameworks
+from . import frameworks, options
 from .audio import MAX_DURATION_CAP_S
 from .errors import ParameterError
 from .plot import THEMES, save_png
@@ -59,9 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", metavar="FILE", help="write the numbers as JSON")
     st.add_argument("--png", metavar="FILE", help="write the masked share against length as a figure")
     st.add_argument("--theme", choices=tuple(THEMES), default="light", help="the figure's ink (default light)")
-    cli.add_augmentation_options(p, params=False, repeat=True, fill=False)
-    cli.add_recipe_options(p, repeat=True)
-    cli.add_analysis_options(p, trim=False)
+    options.add_augmentation_options(p, params=False, repeat=True, fill=False)
+    options.add_recipe_options(p, repeat=True)
+    options.add_analysis_options(p, trim=False)
     return p
 
 
@@ -126,7 +126,7 @@ def run(argv=None) -> int:
                              f"got {args.max_duration:g}")
     durations = parse_durations(args.durations)
     draws = check_draws(args.draws)
-    settings = cli.settings_from_args(args)
+    settings = options.settings_from_args(args)
     edited = [name for name in _SIZE_OPTIONS if getattr(args, name) is not None]
 
     # Every recipe is read and checked before the first draw.
@@ -137,14 +137,14 @@ def run(argv=None) -> int:
             source = policy(value)
             label, recipe = source.name, None
         else:
-            recipe = cli.read_recipe(argparse.Namespace(**{**vars(args), "config": value}))
+            recipe = options.read_recipe(argparse.Namespace(**{**vars(args), "config": value}))
             source, label = recipe, os.path.basename(value)
         label = label if label not in labels else f"{label} ({labels.count(label) + 1})"
         labels.append(label)
         if edited:
             one = argparse.Namespace(**{**vars(args), "policy": value if kind == "policy" else "none",
                                         "fill": None, "fill_db": None})
-            config, _ = cli.config_from_args(one, settings, recipe)
+            config, _ = options.config_from_args(one, settings, recipe)
             warnings = (unit_warnings(source, settings, label=label)
                         + _frames_option_warnings(args, source, label, settings))
             prepared.append((config, label, warnings))

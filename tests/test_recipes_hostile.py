@@ -13,7 +13,7 @@ import tracemalloc
 import pytest
 from conftest import ASSETS
 
-from melwav import cli
+from melwav import cli, options
 from melwav import frameworks as FW
 from melwav.errors import ParameterError
 
@@ -109,6 +109,6 @@ def test_alias_within_budget_still_reads():
 
 
 def test_the_text_cap_is_melwavs_own():
-    assert cli.MAX_RECIPE_BYTES == FW.MAX_RECIPE_BYTES == 1_000_000
+    assert options.MAX_RECIPE_BYTES == FW.MAX_RECIPE_BYTES == 1_000_000
     with pytest.raises(ParameterError, match="larger than 1000 kB"):
         FW.import_recipe("p.freq_mask_count = 1\n" + " " * FW.MAX_RECIPE_BYTES)
