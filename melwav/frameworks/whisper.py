@@ -357,7 +357,7 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
         notes.append(f"Whisper has no time warp: W = {c.warp_frames} dropped")
     if c.max_time_ratio < 1.0:
         notes.append(f"Whisper has no p: p = {c.max_time_ratio:g} dropped")
-    if c.width_ratio:
+    if c.width_ratio and (T or not mT):
         notes.append(f"Whisper has no adaptive width: pS = {c.width_ratio:g} dropped")
     if c.fill != "absolute":
         notes.append(f"Whisper fills 0 on its own log-mel scale, not {c.fill!r}")
@@ -374,7 +374,13 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
     else:
         if T or F:
             notes.append("Whisper's spans are all exactly L wide: melwav's largest width T (and F) is written as L")
-        if c.masks_per_frame:
+        if c.width_ratio and not T and mT:  # adaptive width: the same expected masked share, as fixed spans
+            T = DEFAULTS["mask_time_length"]
+            t_prob, t_min = round(min(1.0, mT * c.width_ratio / 2), 4), 0
+            notes.append(f"adaptive width pS = {c.width_ratio:g} with mT = {mT}: written as Whisper's share of "
+                         f"frames masked, mask_time_prob = mT * pS / 2 = {t_prob:g} (the mean of widths 0..pS * n), "
+                         f"in spans of L = {T} frames; the count grows with the length as the adaptive widths do")
+        elif c.masks_per_frame:
             t_prob, t_min = c.masks_per_frame * T, 0
             notes.append(f"Whisper's count int(prob * n / L + U) replaces melwav's floor(pM * n); the cap "
                          f"mT = {mT} is dropped")
@@ -384,10 +390,12 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
         if t_min or f_min:
             notes.append("mask_*_prob set to the least share that switches masking on, so mask_*_min_masks fixes "
                          "the count (Whisper has no exact count otherwise)")
-    if not T:
-        t_prob, T = 0.0, DEFAULTS["mask_time_length"]
-    if not F:
-        f_prob, F = 0.0, DEFAULTS["mask_feature_length"]
+    if not T or not t_prob:  # Whisper masks time only when mask_time_prob > 0: no min_masks without it
+        t_prob, T = 0.0, T or DEFAULTS["mask_time_length"]
+        t_min = t_min if own else 0
+    if not F or not f_prob:
+        f_prob, F = 0.0, F or DEFAULTS["mask_feature_length"]
+        f_min = f_min if own else 0
     if t_prob == 0 and f_prob == 0:
         conf["apply_spec_augment"] = False
         notes.append("nothing to mask: apply_spec_augment = False")
