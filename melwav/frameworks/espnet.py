@@ -7,9 +7,11 @@ Draw rules, for ONE utterance: W = ``time_warp_window``: no warp when ``n <= 2W`
 frequency size does not change, which makes the 2-D bicubic an identity along frequency). Recorded as
 ``WarpDraw(c, new - c, "espnet-bicubic")``. F = the top of ``freq_mask_width_range`` (widths ``0..F-1``),
 mF = ``num_freq_mask``; T = the top of ``time_mask_width_range`` or, when ``width_ratio`` pS > 0,
-``time_mask_width_ratio_range = [0, pS]``: widths ``0..min(n, floor(n * pS)) - 1``, no time masks when that
-top is 0. Starts: ``randint(0, max(1, axis - widest mask of this stage))``. p and pM cannot be expressed
-(ignored, noted). Warp, frequency masks, time masks. Lower bounds other than 0 are not representable.
+``time_mask_width_ratio_range = [r0, pS]``: widths ``floor(n * r0)..min(n, floor(n * pS)) - 1``, no time masks
+when that range is empty (``MaskAlongAxisVariableMaxWidth.forward``). Lower bounds are drawn as written:
+``torch.randint(lo, hi)`` in ``mask_along_axis`` (extra ``freq_mask_low_bands``, ``time_mask_low_frames``,
+``time_mask_low_ratio``; kept only when not 0). Starts: ``randint(0, max(1, axis - widest mask of this stage))``.
+p and pM cannot be expressed (ignored, noted). Warp, frequency masks, time masks.
 
 Text read: the ``specaug_conf`` mapping (YAML), alone or inside a whole training YAML (``specaug: specaug``
 + ``specaug_conf:``; ``frontend_conf`` supplies the hop and mel count).
@@ -74,10 +76,20 @@ def _masks(axis_len: int, lo: int, hi: int, count: int, rng: np.random.Generator
 
 
 def time_width_range(config: SpecAugmentConfig, n_frames: int) -> tuple[int, int]:
-    """``(lo, hi)`` of ESPnet's time-mask widths (``lo..hi-1``) for a clip of ``n_frames`` frames."""
-    if config.width_ratio > 0:  # MaskAlongAxisVariableMaxWidth with [0, pS]
-        return 0, min(n_frames, math.floor(n_frames * config.width_ratio))
-    return 0, config.time_mask_frames
+    """``(lo, hi)`` of ESPnet's time-mask widths (``lo..hi-1``) for a clip of ``n_frames`` frames.
+
+    ``MaskAlongAxisVariableMaxWidth.forward``: ``floor(n * r0)`` to ``min(n, floor(n * r1))``; an absolute
+    range keeps its low bound (converted to this analysis, kept below the top).
+    """
+    if config.width_ratio > 0:
+        low_ratio = float(config.option("time_mask_low_ratio", 0.0) or 0.0)
+        return max(0, math.floor(n_frames * low_ratio)), min(n_frames, math.floor(n_frames * config.width_ratio))
+    return low_bound(config.option("time_mask_low_frames", 0), config.time_mask_frames), config.time_mask_frames
+
+
+def low_bound(low, high: int) -> int:
+    """A range's converted low bound, kept below its top (rounding to coarser frames could meet it)."""
+    return min(int(low or 0), max(high - 1, 0))
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
@@ -96,7 +108,8 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
         notes.append("ESPnet has no p beside an absolute T and no pM: ignored")
     freq = []
     if config.n_freq_masks and config.freq_mask_bands > 0:
-        freq = _masks(n_mels, 0, config.freq_mask_bands, config.n_freq_masks, rng)
+        F = config.freq_mask_bands
+        freq = _masks(n_mels, low_bound(config.option("freq_mask_low_bands", 0), F), F, config.n_freq_masks, rng)
     time = []
     if config.n_time_masks:
         lo, hi = time_width_range(config, n_frames)
@@ -231,28 +244,32 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
         notes.append(f"time_warp_mode {p['time_warp_mode']!r}: melwav replays ESPnet's warp with bicubic")
     F = mF = T = mT = 0
     pS = 0.0
+    extra = []  # nonzero low bounds only, so that recipes without them carry no extra settings
     if p["apply_freq_mask"]:
         lo, F = p["freq_mask_width_range"]
         mF = p["num_freq_mask"]
         if lo:
-            notes.append(f"freq_mask_width_range low {lo} not shown: melwav draws ESPnet widths from 0")
+            extra.append(("freq_mask_low_bands", lo, "bands"))
     if p["apply_time_mask"]:
         mT = p["num_time_mask"]
         if p["time_mask_width_range"] is not None:
             lo, T = p["time_mask_width_range"]
+            if lo:
+                extra.append(("time_mask_low_frames", lo, "frames"))
         else:
             lo, pS = p["time_mask_width_ratio_range"]
-        if lo:
-            notes.append(f"time mask width low {lo} not shown: melwav draws ESPnet widths from 0")
+            if lo:
+                extra.append(("time_mask_low_ratio", float(lo), ""))
     fill = "absolute" if p["replace_with_zero"] else "stage_mean"
-    return Fields(W=W, F=F, mF=mF, T=T, mT=mT, p=1.0, pS=float(pS), pM=0.0, fill=fill), notes
+    return Fields(W=W, F=F, mF=mF, T=T, mT=mT, p=1.0, pS=float(pS), pM=0.0, fill=fill, extra=tuple(extra)), notes
 
 
 # --------------------------------------------------------------------------------------------- export
 
 
-def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
-    """``specaug: specaug`` + ``specaug_conf:`` YAML."""
+def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=None) -> str:
+    """``specaug: specaug`` + ``specaug_conf:`` YAML (``extra``: its low bounds, in its units)."""
+    x = extra or {}
     conf = {}
     conf["apply_time_warp"] = bool(W)
     if W:
@@ -263,17 +280,18 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
                          "two sides, none when n <= 2W")
     conf["apply_freq_mask"] = bool(F and mF)
     if F and mF:
-        conf["freq_mask_width_range"] = [0, F]
+        conf["freq_mask_width_range"] = [low_bound(x.get("freq_mask_low_bands", 0), F), F]
         conf["num_freq_mask"] = mF
     has_time = bool(mT and (T or c.width_ratio))
     conf["apply_time_mask"] = has_time
     if has_time:
         if c.width_ratio > 0:
-            conf["time_mask_width_ratio_range"] = [0.0, float(c.width_ratio)]
+            conf["time_mask_width_ratio_range"] = [float(x.get("time_mask_low_ratio", 0.0) or 0.0),
+                                                   float(c.width_ratio)]
             if inclusive:
                 notes.append("ESPnet's ratio widths are 0..floor(n * pS) - 1, one less than melwav's 0..floor(n * pS)")
         else:
-            conf["time_mask_width_range"] = [0, T]
+            conf["time_mask_width_range"] = [low_bound(x.get("time_mask_low_frames", 0), T), T]
         conf["num_time_mask"] = mT
     if not (conf["apply_time_warp"] or conf["apply_freq_mask"] or conf["apply_time_mask"]):
         notes.append("nothing to apply: written as specaug: null (ESPnet refuses a SpecAug that applies nothing)")
