@@ -43,6 +43,8 @@ The interface of a framework module
     sizes converted to its units.
 ``fill_explanation(fill, fill_db) -> str``
     One sentence for the listener: what it writes into a mask and how melwav plays it.
+``FILL_AFTER_WARP`` : bool, optional
+    True when its ``"mean"`` fill is the mean of the warped features (lhotse); absent: before the warp.
 
 Shared machinery (bounded YAML, literal reading, unit conversion, the :class:`Recipe`, number checks) is
 in :mod:`melwav.frameworks._common`. This package imports :mod:`melwav.records`, :mod:`melwav.features` and
@@ -65,7 +67,7 @@ FRAMEWORKS = tuple(m.NAME for m in _MODULES)
 _BY_NAME = {m.NAME: m for m in _MODULES}
 
 __all__ = ["FRAMEWORKS", "MAX_RECIPE_BYTES", "Recipe", "get", "default_units", "detect_framework", "import_recipe", "export_recipe",
-           "fill_explanation", "warp_function", "apply_operation", "absolute_gain_db", "Frontend"]
+           "fill_explanation", "warp_function", "apply_operation", "fill_after_warp", "absolute_gain_db", "Frontend"]
 
 
 def get(name: str):
@@ -99,6 +101,11 @@ def absolute_gain_db(convention: str, settings: MelSettings) -> float:
     :class:`Frontend` ``zero_db``) to put it in dB re. mel power 1 on ``settings``' scale (0 for melwav)."""
     frontend = getattr(_BY_NAME.get(convention), "FRONTEND", None)
     return frontend_gain_db(settings, frontend) + (frontend.zero_db if frontend is not None else 0.0)
+
+
+def fill_after_warp(convention: str) -> bool:
+    """Whether ``convention``'s ``"mean"`` fill is taken after its warp (its module's ``FILL_AFTER_WARP``)."""
+    return bool(getattr(_BY_NAME.get(convention), "FILL_AFTER_WARP", False))
 
 
 def apply_operation(convention: str, operation: str, L, drawn, *, value: float):
