@@ -1,7 +1,7 @@
 """Training frameworks' SpecAugment: one module per framework, behind this small registry.
 
 Each module (``torchaudio``, ``espnet``, ``nemo``, ``lingvo``, ``whisper``, ``wenet``, ``fairseq``, ``lhotse``,
-``speechbrain``) holds ALL of one framework's rules, as read
+``speechbrain``, ``wav2vec2``) holds ALL of one framework's rules, as read
 from its source code, and nothing else imports a framework's details. Adding a framework is one new file
 with the interface below, imported here and listed in ``_MODULES``. Nothing registers itself on import.
 
@@ -58,10 +58,10 @@ import re
 from ..errors import ParameterError, RecordError
 from ..features import MelSettings
 from ..records import SpecAugmentConfig
-from . import espnet, fairseq, lhotse, lingvo, nemo, speechbrain, torchaudio, wenet, whisper
+from . import espnet, fairseq, lhotse, lingvo, nemo, speechbrain, torchaudio, wav2vec2, wenet, whisper
 from ._common import MAX_RECIPE_BYTES, Frontend, Recipe, Source, Units, check_text, frontend_gain_db, resolve_units
 
-_MODULES = (torchaudio, espnet, nemo, lingvo, whisper, wenet, fairseq, lhotse, speechbrain)
+_MODULES = (torchaudio, espnet, nemo, lingvo, whisper, wenet, fairseq, lhotse, speechbrain, wav2vec2)
 #: The frameworks melwav knows, in the order of the menus.
 FRAMEWORKS = tuple(m.NAME for m in _MODULES)
 _BY_NAME = {m.NAME: m for m in _MODULES}
