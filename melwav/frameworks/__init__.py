@@ -67,7 +67,7 @@ FRAMEWORKS = tuple(m.NAME for m in _MODULES)
 _BY_NAME = {m.NAME: m for m in _MODULES}
 
 __all__ = ["FRAMEWORKS", "MAX_RECIPE_BYTES", "Recipe", "get", "default_units", "detect_framework", "import_recipe", "export_recipe",
-           "fill_explanation", "warp_function", "apply_operation", "fill_after_warp", "absolute_gain_db", "Frontend"]
+           "fill_explanation", "warp_function", "apply_operation", "fill_after_warp", "native_settings", "absolute_gain_db", "Frontend"]
 
 
 def get(name: str):
@@ -86,6 +86,42 @@ def default_units(framework: str) -> tuple[float, int]:
     torchaudio has no features of its own: 10 ms and 80 mels stand for "as the user says".
     """
     return get(framework).UNITS
+
+
+#: The analysis melwav assumes for a framework without a front end of its own (lingvo, lhotse, NeMo, the wav2vec2
+#: family, ...): 16 kHz and a 25 ms window (400 samples), the Kaldi / torchaudio fbank convention.
+NATIVE_SR, NATIVE_N_FFT = 16000, 400
+
+
+def native_settings(recipe: Recipe) -> MelSettings:
+    """The framework's own analysis for ``recipe``: its sample rate, FFT size, hop and mel count.
+
+    At these settings one melwav frame is one of the framework's frames and one band one of its channels, so a
+    draw uses the recipe's numbers as they are (ESPnet's W = 5 stays 5, not 2 at 23.2 ms frames) and an export
+    writes them back unchanged. The rate, FFT size and band edges are the module's ``FRONTEND`` (else
+    :data:`NATIVE_SR` and :data:`NATIVE_N_FFT`); the hop is the recipe's ``hop_ms`` in samples, the mel count
+    its ``n_mels``.
+
+    Raises
+    ------
+    ParameterError
+        When the recipe's hop is not a whole number of samples at that rate, or the analysis is out of range
+        (e.g. a hop longer than the FFT).
+    """
+    if not isinstance(recipe, Recipe):
+        raise ParameterError("recipe must be a Recipe (from import_recipe)")
+    frontend = getattr(get(recipe.framework), "FRONTEND", None)
+    sr = frontend.sr if frontend is not None else NATIVE_SR
+    n_fft = frontend.n_fft if frontend is not None else NATIVE_N_FFT
+    hop = recipe.hop_ms * sr / 1000.0
+    if abs(hop - round(hop)) > 1e-6:
+        raise ParameterError(f"the {recipe.framework} recipe's hop of {recipe.hop_ms:g} ms is not a whole number of "
+                             f"samples at {sr} Hz: give --framework-hop-ms")
+    hop = int(round(hop))
+    n_fft = max(n_fft, hop)  # a hop longer than the usual window: the window grows to it (no sample skipped)
+    fmax = frontend.fmax if frontend is not None and frontend.fmax else None
+    return MelSettings(sr=sr, n_fft=n_fft, hop_length=hop, n_mels=recipe.n_mels,
+                       fmin=frontend.fmin if frontend is not None else 0.0, fmax=fmax)
 
 
 def warp_function(interpolation: str):
