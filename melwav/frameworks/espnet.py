@@ -15,6 +15,16 @@ p and pM cannot be expressed (ignored, noted). Warp, frequency masks, time masks
 
 Text read: the ``specaug_conf`` mapping (YAML), alone or inside a whole training YAML (``specaug: specaug``
 + ``specaug_conf:``; ``frontend_conf`` supplies the hop and mel count).
+
+FunASR (Paraformer, SenseVoice: ``specaug: SpecAug`` or ``SpecAugLFR``) copies these rules
+(``funasr/models/specaug/specaug.py``, ``mask_along_axis.py``: the same ``mask_along_axis`` and
+``MaskAlongAxisVariableMaxWidth``), so it is read here, with its differences: its ``SpecAug`` takes no
+``replace_with_zero`` (always 0); ``SpecAugLFR``'s frequency masks (``MaskAlongAxisLFR``, ``lfr_rate + 1``
+stacked copies) cover the same mel bands in every frame stacked by low-frame-rate stacking, i.e. an ordinary
+mask on its ``n_mels`` bands, and its time masks (``lfr_rate`` forced to 1) count LFR frames, of ``frame_shift
+* lfr_n`` ms (60 ms in Paraformer); its ``WavFrontend`` applies the model's CMVN (``am.mvn``) before SpecAug, so
+0 is each band's mean (``band_mean``). The units come from ``frontend_conf`` (``frame_shift``, ``lfr_n``,
+``n_mels``).
 """
 
 from __future__ import annotations
@@ -44,7 +54,7 @@ NAME = "espnet"
 #: DefaultFrontend: fs 16000, hop 128 (8 ms), 80 mels; LibriSpeech recipes use hop 160 (10 ms).
 UNITS = (8.0, 80)
 ORDER = ("warp", "freq", "time")
-FILLS = ("stage_mean", "absolute")
+FILLS = ("stage_mean", "absolute", "band_mean")  # band_mean: FunASR's 0 after its CMVN
 #: DefaultFrontend at 16 kHz: n_fft 512, hop 128, 80 librosa (slaney) mel filters up to 8 kHz, power |X|^2 of
 #: audio in [-1, 1] without normalisation, then the natural log: its 0 (replace_with_zero) is mel power 1.
 #: LibriSpeech recipes use hop 160, which does not change the power scale. melwav places that 0 on its own
@@ -58,6 +68,8 @@ DEFAULTS = {
     "num_time_mask": 2, "replace_with_zero": True,
 }
 KEYS = set(DEFAULTS)
+#: FunASR's SpecAug classes (``specaug:`` values) and what each adds to or takes from ESPnet's keys.
+FUNASR = ("SpecAug", "SpecAugLFR")
 _MODES = ("bicubic", "bilinear", "nearest")
 
 
@@ -151,9 +163,12 @@ def parse(source):
     notes = []
     found = None
     enabled = True
+    if data.get("specaug") in FUNASR:
+        return _funasr(data)
     if "specaug_conf" in data or "specaug" in data:
         if data.get("specaug", "specaug") not in ("specaug", None):
-            raise ParameterError(f"specaug: {short(data['specaug'])} is not ESPnet's SpecAug (specaug: specaug)")
+            raise ParameterError(f"specaug: {short(data['specaug'])} is not ESPnet's SpecAug (specaug: specaug) nor "
+                                 f"FunASR's ({', '.join(FUNASR)})")
         conf = data.get("specaug_conf") or {}
         if not isinstance(conf, dict):
             raise ParameterError("specaug_conf must be a mapping")
@@ -169,6 +184,31 @@ def parse(source):
                      f"(its specaug_conf is ignored)")
         return {**DEFAULTS, "specaug": None}, notes, found
     return normalise(conf), notes, found
+
+
+def _funasr(data: dict):
+    """``(params, notes, found units)`` of a FunASR config (``specaug: SpecAug`` / ``SpecAugLFR``)."""
+    cls = data["specaug"]
+    conf = dict(data.get("specaug_conf") or {})
+    if not isinstance(data.get("specaug_conf") or {}, dict):
+        raise ParameterError("specaug_conf must be a mapping")
+    if "replace_with_zero" in conf:
+        raise ParameterError(f"specaug_conf.replace_with_zero: FunASR's {cls} takes no such argument (it always "
+                             f"fills 0)")
+    lfr_rate = conf.pop("lfr_rate", 0) if cls == "SpecAugLFR" else None
+    if lfr_rate is not None:
+        lfr_rate = check_whole("specaug_conf.lfr_rate", lfr_rate, low=0, high=100)
+    params = {**normalise(conf), "funasr": cls, "lfr_rate": lfr_rate}
+    fc = data.get("frontend_conf") if isinstance(data.get("frontend_conf"), dict) else {}
+    shift = check_number("frontend_conf.frame_shift", fc.get("frame_shift", 10), low=0.1, high=1000)
+    lfr_n = check_whole("frontend_conf.lfr_n", fc.get("lfr_n", 1), low=1, high=100)
+    mels = fc.get("n_mels")
+    found = (shift * lfr_n, check_whole("frontend_conf.n_mels", mels, low=1) if mels is not None else None)
+    notes = [f"FunASR {cls}: ESPnet's mask rules; time masks in frames of {shift * lfr_n:g} ms "
+             f"(frame_shift {shift:g} x lfr_n {lfr_n})"
+             + ("; frequency masks on the mel bands of every stacked frame alike" if cls == "SpecAugLFR" else "")
+             + "; filled with 0 after its CMVN: each band's mean"]
+    return params, notes, found
 
 
 def _units(data: dict):
@@ -261,6 +301,11 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
             if lo:
                 extra.append(("time_mask_low_ratio", float(lo), ""))
     fill = "absolute" if p["replace_with_zero"] else "stage_mean"
+    if p.get("funasr"):  # FunASR: always 0, after its WavFrontend's CMVN
+        fill = "band_mean"
+        extra.append(("funasr_lfr", p["funasr"] == "SpecAugLFR", ""))
+        if p.get("lfr_rate"):
+            extra.append(("lfr_rate", p["lfr_rate"], ""))
     return Fields(W=W, F=F, mF=mF, T=T, mT=mT, p=1.0, pS=float(pS), pM=0.0, fill=fill, extra=tuple(extra)), notes
 
 
@@ -300,6 +345,12 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
         notes.append(f"ESPnet has no p beside an absolute T: p = {c.max_time_ratio:g} dropped")
     if c.masks_per_frame:
         notes.append(f"ESPnet has no adaptive multiplicity: pM = {c.masks_per_frame:g} dropped")
+    if "funasr_lfr" in x:  # a FunASR recipe written back in its own form
+        conf.pop("replace_with_zero", None)
+        if x["funasr_lfr"]:
+            conf["lfr_rate"] = int(x.get("lfr_rate", 0))
+        return yaml.safe_dump({"specaug": "SpecAugLFR" if x["funasr_lfr"] else "SpecAug", "specaug_conf": conf},
+                              sort_keys=False, default_flow_style=None)
     conf["replace_with_zero"] = c.fill not in ("mean", "stage_mean", "band_mean")
     if c.fill not in ("stage_mean", "absolute"):
         notes.append(f"ESPnet cannot fill with {c.fill!r}: "
@@ -315,6 +366,9 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
 
 def fill_explanation(fill: str, fill_db: float) -> str:
     """One sentence for the listener: what ESPnet writes into a mask and how melwav plays it."""
+    if fill == "band_mean":
+        return ("FunASR (ESPnet's rules) writes 0 after its CMVN, i.e. each band's own mean: a masked frame "
+                "becomes the clip's average spectrum.")
     if fill == "stage_mean":
         return ("ESPnet (replace_with_zero: false) fills with the mean of the features, recomputed before "
                 "the frequency masks and again before the time masks: an average-level hum.")
