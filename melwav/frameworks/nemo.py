@@ -115,6 +115,8 @@ def _cutout(count: int, rect_time: int, rect_freq: int, n_frames: int, n_mels: i
         f0, t0 = _randint(rng, 0, n_mels - rect_freq), _randint(rng, 0, n_frames - rect_time)
         wf, wt = _randint(rng, 0, rect_freq), _randint(rng, 0, rect_time)
         rects.append([t0, wt, f0, wf])
+    notes.append("SpecCutout: " + ("; ".join(f"frames {t}-{t + w - 1} x bands {f}-{f + b - 1}" for t, w, f, b in rects
+                                             if w and b) or f"{count} rectangle(s), all empty this draw"))
     return rects
 
 
