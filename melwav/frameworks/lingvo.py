@@ -63,6 +63,8 @@ MAX_LINE = 400
 MAX_VALUE = 100
 #: SpectrumAugmenter has 18 parameters; a few times that in lines is plenty.
 MAX_LINES = 200
+#: Block-mask tiles one draw may have (lingvo's 32 x 32 tiles on 80 bins: 3 per 32 frames, ~100 s of speech).
+MAX_TILES = 10_000
 
 
 # ----------------------------------------------------------------------------------------------- draw
@@ -129,6 +131,10 @@ def _blocks(prob: float, t_block: int, f_block: int, n_frames: int, n_mels: int,
     t_block, f_block = max(t_block, 1), max(f_block, 1)  # a size converted to a coarser analysis stays a tile
     q = rng.uniform(0.0, prob)
     n_t, n_f = -(-n_frames // t_block), -(-n_mels // f_block)
+    if n_t * n_f > MAX_TILES:  # the record lists each masked tile: keep it bounded whatever the sizes say
+        notes.append(f"no block masks: {n_t * n_f} tiles of {t_block} x {f_block} here, over the {MAX_TILES} "
+                     f"melwav draws")
+        return {"frames": t_block, "bands": f_block, "tiles": []}
     keep = rng.random((n_t, n_f)) > q  # `mask = tf.greater(mask, batch_mask_prob)`: kept where above q
     blocks = [[int(i), int(j)] for i, j in zip(*np.nonzero(~keep))]
     notes.append(f"block masks: {len(blocks)} of {n_t * n_f} tiles of {t_block} frames x {f_block} bands "

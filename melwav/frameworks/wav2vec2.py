@@ -42,7 +42,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..records import MaskDraw, SpecAugmentConfig
-from ._common import Fields, check_bool, check_number, check_whole, make_record, short
+from ._common import Fields, check_bool, check_number, check_whole, hf_span_count, make_record, short
 
 NAME = "wav2vec2"
 #: Encoder frames of 20 ms (conv_stride (5, 2, 2, 2, 2, 2, 2) = 320 samples at 16 kHz); the channel count
@@ -73,13 +73,6 @@ _NOTE_PREFIX = "melwav draws widths 0..F and 0..T inclusive"
 # ----------------------------------------------------------------------------------------------- draw
 
 
-def span_count(prob: float, L: int, min_masks: int, length: int, S: int, eps: float) -> int:
-    """``compute_num_masked_span`` of ``_compute_mask_indices`` for an input of ``length`` on an axis of ``S``."""
-    n = max(int(prob * length / L + eps), min_masks)
-    n = S // L if n * L > S else n
-    return max(length - (L - 1), 0) if length - (L - 1) < n else n
-
-
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
     """``_mask_hidden_states`` for one utterance, its time spans on the clip (see the module notes)."""
     notes = []
@@ -99,7 +92,7 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
                      f"raises)")
     else:
         eps = rng.random()
-        n = span_count(prob, L, k, n_frames, n_frames, eps)
+        n = hf_span_count(prob, L, k, n_frames, n_frames, eps)
         if n:
             time = [MaskDraw(int(s), L) for s in rng.choice(n_frames - L + 1, n, replace=False)]
     return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, None, [], time, notes)

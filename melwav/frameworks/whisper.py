@@ -45,7 +45,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..records import SpecAugmentConfig, clipped
-from ._common import Fields, Frontend, check_bool, check_number, check_whole, make_record, short
+from ._common import Fields, Frontend, check_bool, check_number, check_whole, hf_span_count, make_record, short
 
 NAME = "whisper"
 #: WhisperFeatureExtractor: hop 160 at 16 kHz (10 ms), 80 mel bins (128 for large-v3).
@@ -81,15 +81,8 @@ _NOTE_PREFIX = "melwav draws widths 0..F and 0..T inclusive"
 # ----------------------------------------------------------------------------------------------- draw
 
 
-def span_count(prob: float, L: int, min_masks: int, length: int, S: int, eps: float) -> int:
-    """``compute_num_masked_span`` of ``_compute_mask_indices`` for an input of ``length`` on an axis of ``S``."""
-    n = int(prob * length / L + eps)
-    n = max(n, min_masks)
-    if n * L > S:
-        n = S // L
-    if length - (L - 1) < n:
-        n = max(length - (L - 1), 0)
-    return n
+#: ``compute_num_masked_span`` of ``_compute_mask_indices`` (shared with the wav2vec2 family).
+span_count = hf_span_count
 
 
 def draw_spans(prob: float, L: int, min_masks: int, length: int, S: int, rng: np.random.Generator) -> list[int]:

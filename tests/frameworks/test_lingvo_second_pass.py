@@ -85,3 +85,10 @@ def test_encoder_prefixed_lines_are_read_and_gated():
 def test_a_bad_block_size_names_the_key():
     with pytest.raises(ParameterError, match="block_mask_size"):
         FW.import_recipe("p.block_mask_prob = 0.1\np.block_mask_size = dict(t=0, f=32)\n")
+
+
+def test_block_masks_on_a_huge_grid_are_refused_with_a_note():
+    # 1 x 1 tiles on 80 bins x 300 frames: 24000 tiles, over melwav's bound (the record lists each masked tile)
+    recs = records(OFF + "p.block_mask_prob = 0.5\np.block_mask_size = dict(t=1, f=1)\n", n=3)
+    assert all(dict(r.extra)["block"]["tiles"] == [] for r in recs)
+    assert all(any("no block masks: 24000 tiles" in n for n in r.notes) for r in recs)
