@@ -19,7 +19,7 @@ from .options import (
     config_from_args,
     read_recipe,
     recipe_notes,
-    settings_from_args,
+    recipe_settings,
 )
 from .plot import plot_comparison, save_png
 from .reconstruction import DEFAULT_METHOD
@@ -104,7 +104,7 @@ def run(argv=None) -> int:
         config, policy_name = params.config, params.policy
         seed, method, n_iter = params.seed, params.method, params.n_iter
     else:
-        settings = settings_from_args(args)
+        settings = recipe_settings(args, recipe, build_parser())
         config, policy_name = config_from_args(args, settings, recipe)
         seed = pipeline.check_seed(args.seed)
         method, n_iter = args.method or DEFAULT_METHOD, args.n_iter

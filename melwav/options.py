@@ -75,6 +75,9 @@ def add_recipe_options(p: argparse.ArgumentParser, *, export: bool = False, repe
                     "what the config says, else the framework's usual value, e.g. 10)")
     fw.add_argument("--framework-n-mels", type=int, metavar="N",
                     help="mel channels of the framework's features (default: the config's, else usually 80)")
+    fw.add_argument("--framework-analysis", action="store_true",
+                    help="analyse at the --config framework's own rate, hop and mel count (instead of --sr, "
+                    "--n-fft, --hop, --n-mels), so its frames are melwav's and its numbers are drawn as they are")
     if export:
         fw.add_argument("--export", metavar="NAME",
                         help=f"print the settings as a {'/'.join(frameworks.FRAMEWORKS)} fragment on stdout "
@@ -105,6 +108,22 @@ def add_reconstruction_options(p: argparse.ArgumentParser) -> None:
     rec.add_argument("--no-work-limit", action="store_true",
                      help=f"lift the work limit (frames x FFT size x iterations <= {limits.CLI_BUDGET:.0e}, about "
                      "10x what the web app allows); the librosa method's memory check stays")
+
+
+_ANALYSIS_OPTIONS = (("--sr", "sr"), ("--n-fft", "n_fft"), ("--hop", "hop"), ("--n-mels", "n_mels"),
+                     ("--fmin", "fmin"), ("--fmax", "fmax"))
+
+
+def recipe_settings(args, recipe: frameworks.Recipe | None, parser: argparse.ArgumentParser) -> MelSettings:
+    """The analysis: the recipe framework's own with ``--framework-analysis``, else :func:`settings_from_args`."""
+    if not getattr(args, "framework_analysis", False):
+        return settings_from_args(args)
+    if recipe is None:
+        raise ParameterError("--framework-analysis uses the --config framework's analysis; give --config")
+    given = [opt for opt, dest in _ANALYSIS_OPTIONS if getattr(args, dest) != parser.get_default(dest)]
+    if given:
+        raise ParameterError(f"--framework-analysis sets the analysis; drop {', '.join(given)}")
+    return frameworks.native_settings(recipe)
 
 
 def settings_from_args(args) -> MelSettings:

@@ -255,12 +255,16 @@ def apply(L: np.ndarray, record: AugmentRecord, *, ref: float | None = None,
             f"the draw was made for {record.n_mels} mel bands x {record.n_frames} frames, "
             f"but this spectrogram has {L.shape[-2] if L.ndim >= 2 else '?'} x {L.shape[-1] if L.ndim else '?'}"
         )
-    # "mean" and "floor" are taken from the spectrogram as it enters augmentation, once.
+    # "mean" and "floor" are taken from the spectrogram as it enters augmentation, once (after the warp for a
+    # framework that takes its mean there, e.g. lhotse).
     value = resolve_fill(L, record.fill, record.fill_db, convention=record.convention, ref=ref, settings=settings)
+    after_warp = record.fill == "mean" and record.warp is not None and frameworks.fill_after_warp(record.convention)
     out = L.copy()
     for op in record.order:
         if op == "warp":
             out = apply_time_warp(out, record.warp)
+            if after_warp:
+                value = float(np.mean(out))
             continue
         if op not in OPERATIONS:  # a framework's own operation (see melwav.frameworks)
             out = frameworks.apply_operation(record.convention, op, out, dict(record.extra)[op], value=value)
@@ -282,6 +286,8 @@ def fill_value(L: np.ndarray, record: AugmentRecord, *, ref: float | None = None
     ``ref`` and ``settings``."""
     if record.fill == "absolute" and (ref is None or settings is None):
         return None
+    if record.fill == "mean" and record.warp is not None and frameworks.fill_after_warp(record.convention):
+        L = apply_time_warp(np.asarray(L), record.warp)
     value = resolve_fill(L, record.fill, record.fill_db, convention=record.convention, ref=ref, settings=settings)
     return float(np.mean(value))
 

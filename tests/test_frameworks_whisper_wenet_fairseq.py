@@ -330,7 +330,7 @@ ROUND_TRIP = {
                 "model.config.mask_time_length = 12\nmodel.config.mask_feature_prob = 0.1\n"
                 "feature_extractor.return_attention_mask = False\n",
                 '{"apply_spec_augment": true, "mask_time_prob": 0.05, "mask_time_min_masks": 3, '
-                '"mask_feature_min_masks": 1, "mask_feature_length": 6, "return_attention_mask": true}'],
+                '"mask_feature_min_masks": 1, "mask_feature_length": 6, "return_attention_mask": false}'],
     "wenet": [(EXAMPLES / "wenet_aishell_u2pp_conformer.yaml").read_text(),
               "dataset_conf:\n  spec_aug_conf: {num_t_mask: 3, max_f: 27}\n  spec_trim: true\n  spec_trim_conf: {max_t: 30}\n"],
     "fairseq": [(EXAMPLES / "fairseq_mustc_lb.yaml").read_text().replace("time_wrap_W", "time_warp_W"),

@@ -90,7 +90,7 @@ def test_registry_is_explicit():
                      "export", "fill_explanation"):
             assert hasattr(m, attr), (name, attr)
     assert frameworks.FRAMEWORKS[:4] == ("torchaudio", "espnet", "nemo", "lingvo")
-    assert frameworks.FRAMEWORKS[4:] == ("whisper", "wenet", "fairseq", "lhotse", "speechbrain")
+    assert frameworks.FRAMEWORKS[4:] == ("whisper", "wenet", "fairseq", "lhotse", "speechbrain", "wav2vec2")
 
 
 def test_a_frameworks_own_operation_is_drawn_into_extra_and_applied_in_order(monkeypatch):

@@ -1,7 +1,7 @@
 """Training frameworks' SpecAugment: one module per framework, behind this small registry.
 
 Each module (``torchaudio``, ``espnet``, ``nemo``, ``lingvo``, ``whisper``, ``wenet``, ``fairseq``, ``lhotse``,
-``speechbrain``) holds ALL of one framework's rules, as read
+``speechbrain``, ``wav2vec2``) holds ALL of one framework's rules, as read
 from its source code, and nothing else imports a framework's details. Adding a framework is one new file
 with the interface below, imported here and listed in ``_MODULES``. Nothing registers itself on import.
 
@@ -43,6 +43,8 @@ The interface of a framework module
     sizes converted to its units.
 ``fill_explanation(fill, fill_db) -> str``
     One sentence for the listener: what it writes into a mask and how melwav plays it.
+``FILL_AFTER_WARP`` : bool, optional
+    True when its ``"mean"`` fill is the mean of the warped features (lhotse); absent: before the warp.
 
 Shared machinery (bounded YAML, literal reading, unit conversion, the :class:`Recipe`, number checks) is
 in :mod:`melwav.frameworks._common`. This package imports :mod:`melwav.records`, :mod:`melwav.features` and
@@ -56,16 +58,16 @@ import re
 from ..errors import ParameterError, RecordError
 from ..features import MelSettings
 from ..records import SpecAugmentConfig
-from . import espnet, fairseq, lhotse, lingvo, nemo, speechbrain, torchaudio, wenet, whisper
+from . import espnet, fairseq, lhotse, lingvo, nemo, speechbrain, torchaudio, wav2vec2, wenet, whisper
 from ._common import MAX_RECIPE_BYTES, Frontend, Recipe, Source, Units, check_text, frontend_gain_db, resolve_units
 
-_MODULES = (torchaudio, espnet, nemo, lingvo, whisper, wenet, fairseq, lhotse, speechbrain)
+_MODULES = (torchaudio, espnet, nemo, lingvo, whisper, wenet, fairseq, lhotse, speechbrain, wav2vec2)
 #: The frameworks melwav knows, in the order of the menus.
 FRAMEWORKS = tuple(m.NAME for m in _MODULES)
 _BY_NAME = {m.NAME: m for m in _MODULES}
 
 __all__ = ["FRAMEWORKS", "MAX_RECIPE_BYTES", "Recipe", "get", "default_units", "detect_framework", "import_recipe", "export_recipe",
-           "fill_explanation", "warp_function", "apply_operation", "absolute_gain_db", "Frontend"]
+           "fill_explanation", "warp_function", "apply_operation", "fill_after_warp", "native_settings", "absolute_gain_db", "Frontend"]
 
 
 def get(name: str):
@@ -86,6 +88,42 @@ def default_units(framework: str) -> tuple[float, int]:
     return get(framework).UNITS
 
 
+#: The analysis melwav assumes for a framework without a front end of its own (lingvo, lhotse, NeMo, the wav2vec2
+#: family, ...): 16 kHz and a 25 ms window (400 samples), the Kaldi / torchaudio fbank convention.
+NATIVE_SR, NATIVE_N_FFT = 16000, 400
+
+
+def native_settings(recipe: Recipe) -> MelSettings:
+    """The framework's own analysis for ``recipe``: its sample rate, FFT size, hop and mel count.
+
+    At these settings one melwav frame is one of the framework's frames and one band one of its channels, so a
+    draw uses the recipe's numbers as they are (ESPnet's W = 5 stays 5, not 2 at 23.2 ms frames) and an export
+    writes them back unchanged. The rate, FFT size and band edges are the module's ``FRONTEND`` (else
+    :data:`NATIVE_SR` and :data:`NATIVE_N_FFT`); the hop is the recipe's ``hop_ms`` in samples, the mel count
+    its ``n_mels``.
+
+    Raises
+    ------
+    ParameterError
+        When the recipe's hop is not a whole number of samples at that rate, or the analysis is out of range
+        (e.g. a hop longer than the FFT).
+    """
+    if not isinstance(recipe, Recipe):
+        raise ParameterError("recipe must be a Recipe (from import_recipe)")
+    frontend = getattr(get(recipe.framework), "FRONTEND", None)
+    sr = frontend.sr if frontend is not None else NATIVE_SR
+    n_fft = frontend.n_fft if frontend is not None else NATIVE_N_FFT
+    hop = recipe.hop_ms * sr / 1000.0
+    if abs(hop - round(hop)) > 1e-6:
+        raise ParameterError(f"the {recipe.framework} recipe's hop of {recipe.hop_ms:g} ms is not a whole number of "
+                             f"samples at {sr} Hz: give --framework-hop-ms")
+    hop = int(round(hop))
+    n_fft = max(n_fft, hop)  # a hop longer than the usual window: the window grows to it (no sample skipped)
+    fmax = frontend.fmax if frontend is not None and frontend.fmax else None
+    return MelSettings(sr=sr, n_fft=n_fft, hop_length=hop, n_mels=recipe.n_mels,
+                       fmin=frontend.fmin if frontend is not None else 0.0, fmax=fmax)
+
+
 def warp_function(interpolation: str):
     """The function applying a framework warp recorded with ``interpolation`` (raises :class:`RecordError`)."""
     for m in _MODULES:
@@ -99,6 +137,11 @@ def absolute_gain_db(convention: str, settings: MelSettings) -> float:
     :class:`Frontend` ``zero_db``) to put it in dB re. mel power 1 on ``settings``' scale (0 for melwav)."""
     frontend = getattr(_BY_NAME.get(convention), "FRONTEND", None)
     return frontend_gain_db(settings, frontend) + (frontend.zero_db if frontend is not None else 0.0)
+
+
+def fill_after_warp(convention: str) -> bool:
+    """Whether ``convention``'s ``"mean"`` fill is taken after its warp (its module's ``FILL_AFTER_WARP``)."""
+    return bool(getattr(_BY_NAME.get(convention), "FILL_AFTER_WARP", False))
 
 
 def apply_operation(convention: str, operation: str, L, drawn, *, value: float):

@@ -535,3 +535,12 @@ def dotted_name(node) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+def hf_span_count(prob: float, L: int, min_masks: int, length: int, S: int, eps: float) -> int:
+    """transformers' ``compute_num_masked_span`` (inside ``_compute_mask_indices``, the same in
+    ``modeling_wav2vec2.py`` and ``modeling_whisper.py``): spans of ``L`` for an input of ``length`` on an axis
+    of ``S``, with the batch's one random rounding ``eps``."""
+    n = max(int(prob * length / L + eps), min_masks)
+    n = S // L if n * L > S else n
+    return max(length - (L - 1), 0) if length - (L - 1) < n else n

@@ -7,12 +7,24 @@ Draw rules, for ONE utterance: W = ``time_warp_window``: no warp when ``n <= 2W`
 frequency size does not change, which makes the 2-D bicubic an identity along frequency). Recorded as
 ``WarpDraw(c, new - c, "espnet-bicubic")``. F = the top of ``freq_mask_width_range`` (widths ``0..F-1``),
 mF = ``num_freq_mask``; T = the top of ``time_mask_width_range`` or, when ``width_ratio`` pS > 0,
-``time_mask_width_ratio_range = [0, pS]``: widths ``0..min(n, floor(n * pS)) - 1``, no time masks when that
-top is 0. Starts: ``randint(0, max(1, axis - widest mask of this stage))``. p and pM cannot be expressed
-(ignored, noted). Warp, frequency masks, time masks. Lower bounds other than 0 are not representable.
+``time_mask_width_ratio_range = [r0, pS]``: widths ``floor(n * r0)..min(n, floor(n * pS)) - 1``, no time masks
+when that range is empty (``MaskAlongAxisVariableMaxWidth.forward``). Lower bounds are drawn as written:
+``torch.randint(lo, hi)`` in ``mask_along_axis`` (extra ``freq_mask_low_bands``, ``time_mask_low_frames``,
+``time_mask_low_ratio``; kept only when not 0). Starts: ``randint(0, max(1, axis - widest mask of this stage))``.
+p and pM cannot be expressed (ignored, noted). Warp, frequency masks, time masks.
 
 Text read: the ``specaug_conf`` mapping (YAML), alone or inside a whole training YAML (``specaug: specaug``
 + ``specaug_conf:``; ``frontend_conf`` supplies the hop and mel count).
+
+FunASR (Paraformer, SenseVoice: ``specaug: SpecAug`` or ``SpecAugLFR``) copies these rules
+(``funasr/models/specaug/specaug.py``, ``mask_along_axis.py``: the same ``mask_along_axis`` and
+``MaskAlongAxisVariableMaxWidth``), so it is read here, with its differences: its ``SpecAug`` takes no
+``replace_with_zero`` (always 0); ``SpecAugLFR``'s frequency masks (``MaskAlongAxisLFR``, ``lfr_rate + 1``
+stacked copies) cover the same mel bands in every frame stacked by low-frame-rate stacking, i.e. an ordinary
+mask on its ``n_mels`` bands, and its time masks (``lfr_rate`` forced to 1) count LFR frames, of ``frame_shift
+* lfr_n`` ms (60 ms in Paraformer); its ``WavFrontend`` applies the model's CMVN (``am.mvn``) before SpecAug, so
+0 is each band's mean (``band_mean``). The units come from ``frontend_conf`` (``frame_shift``, ``lfr_n``,
+``n_mels``).
 """
 
 from __future__ import annotations
@@ -42,7 +54,7 @@ NAME = "espnet"
 #: DefaultFrontend: fs 16000, hop 128 (8 ms), 80 mels; LibriSpeech recipes use hop 160 (10 ms).
 UNITS = (8.0, 80)
 ORDER = ("warp", "freq", "time")
-FILLS = ("stage_mean", "absolute")
+FILLS = ("stage_mean", "absolute", "band_mean")  # band_mean: FunASR's 0 after its CMVN
 #: DefaultFrontend at 16 kHz: n_fft 512, hop 128, 80 librosa (slaney) mel filters up to 8 kHz, power |X|^2 of
 #: audio in [-1, 1] without normalisation, then the natural log: its 0 (replace_with_zero) is mel power 1.
 #: LibriSpeech recipes use hop 160, which does not change the power scale. melwav places that 0 on its own
@@ -56,6 +68,8 @@ DEFAULTS = {
     "num_time_mask": 2, "replace_with_zero": True,
 }
 KEYS = set(DEFAULTS)
+#: FunASR's SpecAug classes (``specaug:`` values) and what each adds to or takes from ESPnet's keys.
+FUNASR = ("SpecAug", "SpecAugLFR")
 _MODES = ("bicubic", "bilinear", "nearest")
 
 
@@ -74,10 +88,20 @@ def _masks(axis_len: int, lo: int, hi: int, count: int, rng: np.random.Generator
 
 
 def time_width_range(config: SpecAugmentConfig, n_frames: int) -> tuple[int, int]:
-    """``(lo, hi)`` of ESPnet's time-mask widths (``lo..hi-1``) for a clip of ``n_frames`` frames."""
-    if config.width_ratio > 0:  # MaskAlongAxisVariableMaxWidth with [0, pS]
-        return 0, min(n_frames, math.floor(n_frames * config.width_ratio))
-    return 0, config.time_mask_frames
+    """``(lo, hi)`` of ESPnet's time-mask widths (``lo..hi-1``) for a clip of ``n_frames`` frames.
+
+    ``MaskAlongAxisVariableMaxWidth.forward``: ``floor(n * r0)`` to ``min(n, floor(n * r1))``; an absolute
+    range keeps its low bound (converted to this analysis, kept below the top).
+    """
+    if config.width_ratio > 0:
+        low_ratio = float(config.option("time_mask_low_ratio", 0.0) or 0.0)
+        return max(0, math.floor(n_frames * low_ratio)), min(n_frames, math.floor(n_frames * config.width_ratio))
+    return low_bound(config.option("time_mask_low_frames", 0), config.time_mask_frames), config.time_mask_frames
+
+
+def low_bound(low, high: int) -> int:
+    """A range's converted low bound, kept below its top (rounding to coarser frames could meet it)."""
+    return min(int(low or 0), max(high - 1, 0))
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
@@ -96,7 +120,8 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
         notes.append("ESPnet has no p beside an absolute T and no pM: ignored")
     freq = []
     if config.n_freq_masks and config.freq_mask_bands > 0:
-        freq = _masks(n_mels, 0, config.freq_mask_bands, config.n_freq_masks, rng)
+        F = config.freq_mask_bands
+        freq = _masks(n_mels, low_bound(config.option("freq_mask_low_bands", 0), F), F, config.n_freq_masks, rng)
     time = []
     if config.n_time_masks:
         lo, hi = time_width_range(config, n_frames)
@@ -138,9 +163,12 @@ def parse(source):
     notes = []
     found = None
     enabled = True
+    if data.get("specaug") in FUNASR:
+        return _funasr(data)
     if "specaug_conf" in data or "specaug" in data:
         if data.get("specaug", "specaug") not in ("specaug", None):
-            raise ParameterError(f"specaug: {short(data['specaug'])} is not ESPnet's SpecAug (specaug: specaug)")
+            raise ParameterError(f"specaug: {short(data['specaug'])} is not ESPnet's SpecAug (specaug: specaug) nor "
+                                 f"FunASR's ({', '.join(FUNASR)})")
         conf = data.get("specaug_conf") or {}
         if not isinstance(conf, dict):
             raise ParameterError("specaug_conf must be a mapping")
@@ -156,6 +184,31 @@ def parse(source):
                      f"(its specaug_conf is ignored)")
         return {**DEFAULTS, "specaug": None}, notes, found
     return normalise(conf), notes, found
+
+
+def _funasr(data: dict):
+    """``(params, notes, found units)`` of a FunASR config (``specaug: SpecAug`` / ``SpecAugLFR``)."""
+    cls = data["specaug"]
+    conf = dict(data.get("specaug_conf") or {})
+    if not isinstance(data.get("specaug_conf") or {}, dict):
+        raise ParameterError("specaug_conf must be a mapping")
+    if "replace_with_zero" in conf:
+        raise ParameterError(f"specaug_conf.replace_with_zero: FunASR's {cls} takes no such argument (it always "
+                             f"fills 0)")
+    lfr_rate = conf.pop("lfr_rate", 0) if cls == "SpecAugLFR" else None
+    if lfr_rate is not None:
+        lfr_rate = check_whole("specaug_conf.lfr_rate", lfr_rate, low=0, high=100)
+    params = {**normalise(conf), "funasr": cls, "lfr_rate": lfr_rate}
+    fc = data.get("frontend_conf") if isinstance(data.get("frontend_conf"), dict) else {}
+    shift = check_number("frontend_conf.frame_shift", fc.get("frame_shift", 10), low=0.1, high=1000)
+    lfr_n = check_whole("frontend_conf.lfr_n", fc.get("lfr_n", 1), low=1, high=100)
+    mels = fc.get("n_mels")
+    found = (shift * lfr_n, check_whole("frontend_conf.n_mels", mels, low=1) if mels is not None else None)
+    notes = [f"FunASR {cls}: ESPnet's mask rules; time masks in frames of {shift * lfr_n:g} ms "
+             f"(frame_shift {shift:g} x lfr_n {lfr_n})"
+             + ("; frequency masks on the mel bands of every stacked frame alike" if cls == "SpecAugLFR" else "")
+             + "; filled with 0 after its CMVN: each band's mean"]
+    return params, notes, found
 
 
 def _units(data: dict):
@@ -231,28 +284,37 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
         notes.append(f"time_warp_mode {p['time_warp_mode']!r}: melwav replays ESPnet's warp with bicubic")
     F = mF = T = mT = 0
     pS = 0.0
+    extra = []  # nonzero low bounds only, so that recipes without them carry no extra settings
     if p["apply_freq_mask"]:
         lo, F = p["freq_mask_width_range"]
         mF = p["num_freq_mask"]
         if lo:
-            notes.append(f"freq_mask_width_range low {lo} not shown: melwav draws ESPnet widths from 0")
+            extra.append(("freq_mask_low_bands", lo, "bands"))
     if p["apply_time_mask"]:
         mT = p["num_time_mask"]
         if p["time_mask_width_range"] is not None:
             lo, T = p["time_mask_width_range"]
+            if lo:
+                extra.append(("time_mask_low_frames", lo, "frames"))
         else:
             lo, pS = p["time_mask_width_ratio_range"]
-        if lo:
-            notes.append(f"time mask width low {lo} not shown: melwav draws ESPnet widths from 0")
+            if lo:
+                extra.append(("time_mask_low_ratio", float(lo), ""))
     fill = "absolute" if p["replace_with_zero"] else "stage_mean"
-    return Fields(W=W, F=F, mF=mF, T=T, mT=mT, p=1.0, pS=float(pS), pM=0.0, fill=fill), notes
+    if p.get("funasr"):  # FunASR: always 0, after its WavFrontend's CMVN
+        fill = "band_mean"
+        extra.append(("funasr_lfr", p["funasr"] == "SpecAugLFR", ""))
+        if p.get("lfr_rate"):
+            extra.append(("lfr_rate", p["lfr_rate"], ""))
+    return Fields(W=W, F=F, mF=mF, T=T, mT=mT, p=1.0, pS=float(pS), pM=0.0, fill=fill, extra=tuple(extra)), notes
 
 
 # --------------------------------------------------------------------------------------------- export
 
 
-def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
-    """``specaug: specaug`` + ``specaug_conf:`` YAML."""
+def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=None) -> str:
+    """``specaug: specaug`` + ``specaug_conf:`` YAML (``extra``: its low bounds, in its units)."""
+    x = extra or {}
     conf = {}
     conf["apply_time_warp"] = bool(W)
     if W:
@@ -263,17 +325,18 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
                          "two sides, none when n <= 2W")
     conf["apply_freq_mask"] = bool(F and mF)
     if F and mF:
-        conf["freq_mask_width_range"] = [0, F]
+        conf["freq_mask_width_range"] = [low_bound(x.get("freq_mask_low_bands", 0), F), F]
         conf["num_freq_mask"] = mF
     has_time = bool(mT and (T or c.width_ratio))
     conf["apply_time_mask"] = has_time
     if has_time:
         if c.width_ratio > 0:
-            conf["time_mask_width_ratio_range"] = [0.0, float(c.width_ratio)]
+            conf["time_mask_width_ratio_range"] = [float(x.get("time_mask_low_ratio", 0.0) or 0.0),
+                                                   float(c.width_ratio)]
             if inclusive:
                 notes.append("ESPnet's ratio widths are 0..floor(n * pS) - 1, one less than melwav's 0..floor(n * pS)")
         else:
-            conf["time_mask_width_range"] = [0, T]
+            conf["time_mask_width_range"] = [low_bound(x.get("time_mask_low_frames", 0), T), T]
         conf["num_time_mask"] = mT
     if not (conf["apply_time_warp"] or conf["apply_freq_mask"] or conf["apply_time_mask"]):
         notes.append("nothing to apply: written as specaug: null (ESPnet refuses a SpecAug that applies nothing)")
@@ -282,6 +345,12 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
         notes.append(f"ESPnet has no p beside an absolute T: p = {c.max_time_ratio:g} dropped")
     if c.masks_per_frame:
         notes.append(f"ESPnet has no adaptive multiplicity: pM = {c.masks_per_frame:g} dropped")
+    if "funasr_lfr" in x:  # a FunASR recipe written back in its own form
+        conf.pop("replace_with_zero", None)
+        if x["funasr_lfr"]:
+            conf["lfr_rate"] = int(x.get("lfr_rate", 0))
+        return yaml.safe_dump({"specaug": "SpecAugLFR" if x["funasr_lfr"] else "SpecAug", "specaug_conf": conf},
+                              sort_keys=False, default_flow_style=None)
     conf["replace_with_zero"] = c.fill not in ("mean", "stage_mean", "band_mean")
     if c.fill not in ("stage_mean", "absolute"):
         notes.append(f"ESPnet cannot fill with {c.fill!r}: "
@@ -297,6 +366,9 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
 
 def fill_explanation(fill: str, fill_db: float) -> str:
     """One sentence for the listener: what ESPnet writes into a mask and how melwav plays it."""
+    if fill == "band_mean":
+        return ("FunASR (ESPnet's rules) writes 0 after its CMVN, i.e. each band's own mean: a masked frame "
+                "becomes the clip's average spectrum.")
     if fill == "stage_mean":
         return ("ESPnet (replace_with_zero: false) fills with the mean of the features, recomputed before "
                 "the frequency masks and again before the time masks: an average-level hum.")

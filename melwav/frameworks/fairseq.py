@@ -17,8 +17,9 @@ and ``cmvn`` (the CMVN transform before specaugment, if any) keep both for the e
 The trap: fairseq's own config writer (``S2TDataConfigWriter.set_specaugment``) writes ``time_wrap_W``, which
 the transform never reads (it reads ``time_warp_W``): such configs do not warp. Read, flagged, ignored.
 
-Text read: a data ``config.yaml`` (``specaugment:`` plus ``transforms:`` or ``feature_transforms:``, looked up
-as ``_train`` then ``'*'``), or a bare ``specaugment`` mapping. Units: 10 ms Kaldi fbank,
+Text read: a data ``config.yaml`` (``specaugment:`` plus ``transforms:`` and/or ``feature_transforms:``, each
+looked up as the split's name, then ``_train``, then ``'*'``; ``S2TDataConfig.get_feature_transforms``
+concatenates the two lists, ``transforms`` first), or a bare ``specaugment`` mapping. Units: 10 ms Kaldi fbank,
 ``input_feat_per_channel`` channels (80).
 """
 
@@ -135,10 +136,10 @@ def _parts(data):
     if not isinstance(data, dict):
         return None, None, False
     spec = data.get("specaugment")
-    transforms = data.get("transforms", data.get("feature_transforms"))
-    if isinstance(spec, dict) or (isinstance(transforms, dict) and any(
-            isinstance(v, list) and "specaugment" in v for v in transforms.values())):
-        return spec if isinstance(spec, dict) else {}, transforms, True
+    lists = {key: data[key] for key in _TRANSFORM_KEYS if data.get(key) is not None}
+    if isinstance(spec, dict) or any(isinstance(t, dict) and any(
+            isinstance(v, list) and "specaugment" in v for v in t.values()) for t in lists.values()):
+        return spec if isinstance(spec, dict) else {}, lists or None, True
     if data and set(data) <= KEYS and set(data) & (KEYS - {"mask_value"}):
         return data, None, False
     return None, None, False
@@ -152,19 +153,33 @@ def detect(source) -> int:
     return 3 if whole else 2
 
 
-def _train_list(transforms) -> tuple[list | None, str]:
-    if transforms is None:
-        return None, ""
+#: The two keys fairseq reads feature transforms from (``transforms`` is the deprecated one).
+_TRANSFORM_KEYS = ("transforms", "feature_transforms")
+
+
+def _split_list(name: str, transforms) -> tuple[list | None, str]:
+    """``S2TDataConfig.get_transforms``: the split's own list, then ``_train``, then ``'*'`` (None: no list)."""
     if not isinstance(transforms, dict):
-        raise ParameterError(f"transforms must map split names to lists, got {short(transforms)}")
+        raise ParameterError(f"{name} must map split names to lists, got {short(transforms)}")
     splits = [k for k in transforms if isinstance(k, str) and "train" in k and k not in ("_train", "_eval")]
-    for key in (*splits[:1], "_train", "*"):  # fairseq: the split's own name, then _train, then '*'
+    for key in (*splits[:1], "_train", "*"):
         if key in transforms:
             items = transforms[key]
             if not isinstance(items, list) or not all(isinstance(t, str) for t in items) or len(items) > 50:
-                raise ParameterError(f"transforms[{key!r}] must be a list of transform names")
-            return items, key
-    return [], ""
+                raise ParameterError(f"{name}[{key!r}] must be a list of transform names")
+            return items, f"{name}[{key!r}]"
+    return None, ""
+
+
+def _train_list(lists) -> tuple[list | None, str]:
+    """The training split's transforms: ``get_feature_transforms`` extends the ``transforms`` list with the
+    ``feature_transforms`` one (``cur.extend(ft_transforms)``); either alone when the other has none."""
+    if not lists:
+        return None, ""
+    found = [_split_list(key, lists[key]) for key in _TRANSFORM_KEYS if key in lists]
+    items = [t for part, _ in found if part is not None for t in part]
+    where = " + ".join(w for part, w in found if part is not None)
+    return (items, where) if where else ([], "")
 
 
 def parse(source):
@@ -204,6 +219,9 @@ def parse(source):
             notes.append("specaugment is not in the training transforms (" + (split or "no _train or '*' list")
                          + "): fairseq applies no SpecAugment")
         else:
+            if items.count("specaugment") > 1:
+                notes.append(f"specaugment appears {items.count('specaugment')} times in the training transforms "
+                             f"({split}): fairseq applies it each time; melwav draws it once")
             before = items[:items.index("specaugment")]
             cmvn = [t for t in before if t in CMVNS]
             p["cmvn"] = cmvn[-1] if cmvn else None
@@ -278,7 +296,8 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
     if mv is not None:
         spec["mask_value"] = mv
     train = [cmvn, "specaugment"] if cmvn else ["specaugment"]
-    conf = {"specaugment": spec, "transforms": {"*": [cmvn] if cmvn else [], "_train": train}}
+    # _train and _eval, not '*': a reader sees CMVN once per split (fairseq falls back to '*' only without _train)
+    conf = {"specaugment": spec, "transforms": {"_train": train, "_eval": [cmvn] if cmvn else []}}
     return yaml.safe_dump(conf, sort_keys=False, default_flow_style=False)
 
 

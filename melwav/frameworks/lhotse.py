@@ -14,8 +14,9 @@ Draw rules, for ONE example of ``n`` frames (melwav has one clip, so lhotse's pa
 - time: ``max_tot = max_frames_mask_fraction * n``; count ``min(num_frame_masks, ceil(max_tot /
   frames_mask_size))``, width bound ``min(frames_mask_size, max_tot // count)``: widths ``0..int(bound)-1``,
   starts ``int(U * (n - w))``. The count and width shrink with the length (1000 frames: 2 masks of <= 74).
-- fill: the mean of the (warped) example, padding included; melwav takes the clip's mean before the warp,
-  which the warp hardly moves. Order: warp, frequency, time.
+- fill: the mean of the example after the warp, padding included (``_forward_single``: ``mean =
+  features.mean()`` follows the ``time_warp`` call); melwav takes the clip's mean after the warp too
+  (:data:`FILL_AFTER_WARP`). Order: warp, frequency, time.
 
 In melwav's numbers: W, F, mF, T, mT as above, p = ``max_frames_mask_fraction``; the apply probability is the
 config's ``extra`` setting ``apply_prob`` (0.9 when absent, lhotse's default).
@@ -47,6 +48,8 @@ UNITS = (10.0, 80)
 ORDER = ("warp", "freq", "time")
 FILLS = ("mean",)
 OPERATIONS: dict = {}
+#: lhotse's mean fill is the mean of the warped example (see the module notes).
+FILL_AFTER_WARP = True
 
 DEFAULTS = {
     "time_warp_factor": 80, "num_feature_masks": 2, "features_mask_size": 27, "num_frame_masks": 10,

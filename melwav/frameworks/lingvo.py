@@ -1,18 +1,28 @@
 """lingvo: ``SpectrumAugmenter`` (``lingvo/core/spectrum_augmenter.py``).
 
-Draw rules, for ONE utterance: W = ``time_warp_max_frames`` with ``time_warp_bound='static'`` and
-``time_warp_max_ratio = 1.0`` (a config cannot hold another ratio): shift uniform in ``-W..W``, clipped to
-``+-int(1.0 * n)``; anchor ``int(U * (n - 2)) + 1`` (``1..n-2``), destination clipped to ``[1, n - 1]``; the
-map is piecewise linear fixing 0 and ``n`` (recorded as ``"lingvo-linear"``); no warp below 3 frames.
+Draw rules, for ONE utterance (``_GetWarpMatrix``): W = ``time_warp_max_frames`` with
+``time_warp_bound='static'``: shift uniform in ``-W..W``, clipped to ``+-int(r * n)``, r =
+``time_warp_max_ratio`` (extra ``time_warp_max_ratio`` when below 1); with ``'dynamic'`` (extra
+``time_warp_dynamic``) W is unused and the shift is ``int(U[-1, 1) * int(r * n))``, truncated toward 0. No warp
+when r <= 0 (or W == 0 with ``'static'``). Anchor ``int(U * (n - 2)) + 1`` (``1..n-2``), destination clipped to
+``[1, n - 1]``; the map is piecewise linear fixing 0 and ``n`` (recorded as ``"lingvo-linear"``); no warp below
+3 frames.
 F = ``freq_mask_max_bins`` (0 = off), mF = ``freq_mask_count``, width ``min(int(U * F), nu)``.
 T = ``time_mask_max_frames``, p = ``time_mask_max_ratio``: width ``min(int(U * T), max(int(p * n), 1))``;
 pS > 0 means ``use_dynamic_time_mask_max_frames=True`` with ``time_mask_max_ratio = pS``: width
 ``min(int(U * pS * n), max(int(pS * n), 1))`` (pS also acts as p, T is ignored). Time masks are off when
 T == 0 (static) or the ratio is 0. pM = ``time_masks_per_frame``: ``min(mT, ceil(pM * n))`` masks.
-Starts ``int(U * (axis - w + 1))``. Time warp, time masks, frequency masks.
+Starts ``int(U * (axis - w + 1))``. Block masks (``_BlockMask``, run last): with ``block_mask_prob`` q > 0,
+one ``U[0, q)`` per utterance, and each tile of ``block_mask_size`` (t frames x f bins, default 32 x 32, the grid
+from frame 0 and bin 0, the last tile cut) is zeroed when its own U is not above it: an operation
+``"block"`` of its own. Order: time warp, time masks, frequency masks, block masks (frequency warp and
+frequency noise, which run first, are not shown).
 
-Text read: ``p.name = value`` lines (also ``p.specaugment.name = value`` and other ``p.x.y.`` prefixes),
-values are literals only.
+Text read: ``p.name = value`` lines (also ``p.specaugment.name = value`` and other ``p.x.y.`` prefixes, such
+as an ``AsrEncoder``'s ``p.encoder.specaugment_network.name = value``), values are literals only
+(``block_mask_size`` also as ``dict(t=32, f=32)``). ``use_specaugment`` is the encoder's switch
+(``lingvo/tasks/asr/encoder.py``: default False): lines inside a ``specaugment_network`` draw nothing unless
+it is True.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ import re
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, RecordError
 from ..records import MaskDraw, SpecAugmentConfig, WarpDraw, clipped
 from ._common import Fields, check_bool, check_known, check_number, check_whole, make_record, strip_comment
 
@@ -33,7 +43,6 @@ UNITS = (10.0, 80)
 ORDER = ("warp", "time", "freq")
 FILLS = ("mean",)
 FRONTEND = None
-OPERATIONS: dict = {}
 
 DEFAULTS = {
     "freq_mask_max_bins": 15, "freq_mask_count": 1, "use_dynamic_time_mask_max_frames": False,
@@ -41,9 +50,12 @@ DEFAULTS = {
     "freq_warp_max_bins": 0, "time_warp_bound": "static", "time_warp_max_frames": 0, "time_warp_max_ratio": 0.0,
     "use_noise": False, "gaussian_noise": False, "freq_noise_max_stddev": 0.0, "freq_noise_warmup_steps": 0,
     "unstack": False, "stack_height": 3, "use_input_dependent_random_seed": False,
+    "block_mask_prob": 0.0, "block_mask_size": {"t": 32, "f": 32},
 }
+#: AsrEncoder's switch for its specaugment_network (not a SpectrumAugmenter parameter).
+GATE = "use_specaugment"
 _IGNORED = {"name", "random_seed", "dtype", "fprop_dtype", "domain_ids"}
-_LINE_RE = re.compile(r"^\s*p(?:\.\w+)*\.(\w+)\s*=\s*(.*?)\s*$")
+_LINE_RE = re.compile(r"^\s*p((?:\.\w+)*)\.(\w+)\s*=\s*(.*?)\s*$")
 _HEAD_RE = re.compile(r"\s*p(?:\.\w+)+\s*=")
 #: A lingvo line is short (``p.time_mask_max_frames = 100``); longer ones are refused before any parsing.
 MAX_LINE = 400
@@ -51,6 +63,8 @@ MAX_LINE = 400
 MAX_VALUE = 100
 #: SpectrumAugmenter has 18 parameters; a few times that in lines is plenty.
 MAX_LINES = 200
+#: Block-mask tiles one draw may have (lingvo's 32 x 32 tiles on 80 bins: 3 per 32 frames, ~100 s of speech).
+MAX_TILES = 10_000
 
 
 # ----------------------------------------------------------------------------------------------- draw
@@ -81,12 +95,17 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     notes = []
     warp = None
     W = config.warp_frames
-    if W > 0:
+    dynamic = bool(config.option("time_warp_dynamic", False))
+    ratio = float(config.option("time_warp_max_ratio", 1.0))
+    if (W > 0 or dynamic) and ratio > 0:
         if n_frames < 3:
             notes.append(f"no time warp: {n_frames} frames are too few")
         else:
-            bound = int(1.0 * n_frames)
-            shift = int(np.clip(rng.integers(-W, W + 1), -bound, bound))
+            bound = int(ratio * n_frames)  # length_upper_bound
+            if dynamic:
+                shift = int(rng.uniform(-1.0, 1.0) * bound)  # tf.cast(..., tf.int32) truncates toward 0
+            else:
+                shift = int(np.clip(rng.integers(-W, W + 1), -bound, bound))
             origin = int(rng.random() * max(n_frames - 2, 0)) + 1
             destination = min(max(origin + shift, 1), n_frames - 1)
             warp = WarpDraw(origin, destination - origin, "lingvo-linear")
@@ -99,7 +118,55 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     if config.freq_mask_bands > 0 and config.n_freq_masks > 0:
         freq = [_mask(n_mels, float(config.freq_mask_bands), max(n_mels, 1), rng)
                 for _ in range(config.n_freq_masks)]
-    return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, warp, freq, time, notes)
+    extra = {}
+    block_prob = float(config.option("block_mask_prob", 0.0) or 0.0)
+    if block_prob > 0:
+        extra["block"] = _blocks(block_prob, int(config.option("block_mask_frames", 32)),
+                                 int(config.option("block_mask_bands", 32)), n_frames, n_mels, rng, notes)
+    return make_record(NAME, (*ORDER, *extra), FILLS, config, n_mels, n_frames, warp, freq, time, notes, **extra)
+
+
+def _blocks(prob: float, t_block: int, f_block: int, n_frames: int, n_mels: int, rng, notes) -> dict:
+    """``_BlockMask`` for one utterance: ``q = U[0, prob)``, then each tile is zeroed when its ``U <= q``."""
+    t_block, f_block = max(t_block, 1), max(f_block, 1)  # a size converted to a coarser analysis stays a tile
+    q = rng.uniform(0.0, prob)
+    n_t, n_f = -(-n_frames // t_block), -(-n_mels // f_block)
+    if n_t * n_f > MAX_TILES:  # the record lists each masked tile: keep it bounded whatever the sizes say
+        notes.append(f"no block masks: {n_t * n_f} tiles of {t_block} x {f_block} here, over the {MAX_TILES} "
+                     f"melwav draws")
+        return {"frames": t_block, "bands": f_block, "tiles": []}
+    keep = rng.random((n_t, n_f)) > q  # `mask = tf.greater(mask, batch_mask_prob)`: kept where above q
+    blocks = [[int(i), int(j)] for i, j in zip(*np.nonzero(~keep))]
+    notes.append(f"block masks: {len(blocks)} of {n_t * n_f} tiles of {t_block} frames x {f_block} bands "
+                 f"(each with probability {q:.3f}, drawn below block_mask_prob = {prob:g})")
+    return {"frames": t_block, "bands": f_block, "tiles": blocks}
+
+
+def apply_blocks(L: np.ndarray, drawn, *, value) -> np.ndarray:
+    """Block masks: each ``[i, j]`` tile (``frames`` x ``bands``) set to the mask fill (lingvo's 0)."""
+    out = np.array(L, copy=True)
+    if not isinstance(drawn, dict) or set(drawn) != {"frames", "bands", "tiles"}:
+        raise RecordError("record block must be {frames, bands, tiles}")
+    tb, fb, tiles = drawn["frames"], drawn["bands"], drawn["tiles"]
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (tb, fb)):
+        raise RecordError("record block frames and bands must be whole numbers >= 1")
+    n_mels, n = out.shape[-2], out.shape[-1]
+    if not isinstance(tiles, (list, tuple)) or len(tiles) > -(-n // tb) * -(-n_mels // fb):
+        raise RecordError("record block tiles must be a list of [time tile, band tile] pairs that fit the clip")
+    per_band = np.ndim(value) > 0
+    for item in tiles:
+        if (not isinstance(item, (list, tuple)) or len(item) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in item)):
+            raise RecordError("record block tiles must be [time tile, band tile] whole numbers")
+        i, j = item
+        if not (0 <= i * tb < n and 0 <= j * fb < n_mels):
+            raise RecordError(f"record block tile {list(item)} does not fit {n_mels} x {n}")
+        rows = slice(j * fb, min((j + 1) * fb, n_mels))
+        out[..., rows, i * tb:min((i + 1) * tb, n)] = value[..., rows, :] if per_band else value
+    return out
+
+
+OPERATIONS = {"block": apply_blocks}
 
 
 def source_positions(n_frames: int, warp: WarpDraw) -> np.ndarray:
@@ -145,6 +212,7 @@ def parse(source):
                              f"(at most {MAX_LINES} lines are read)")
     conf = {}
     lines = {}
+    encoder = False  # lines of an AsrEncoder's specaugment_network: its use_specaugment gates them
     for i, line in enumerate(source.text.splitlines(), 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -155,14 +223,16 @@ def parse(source):
         m = _LINE_RE.match(strip_comment(line))
         if not m:
             raise ParameterError(f"line {i}: expected 'p.name = value', got {stripped[:60]!r}")
-        key, value_text = m.group(1), m.group(2)
-        if key not in DEFAULTS and key not in _IGNORED:
+        path, key, value_text = m.group(1), m.group(2), m.group(3)
+        if "specaugment_network" in path.split(".") or key == GATE:
+            encoder = True
+        if key not in DEFAULTS and key not in _IGNORED and key != GATE:
             raise ParameterError(f"line {i}: unknown SpectrumAugmenter parameter {key[:40]!r}")
         if len(value_text) > MAX_VALUE:
             raise ParameterError(f"line {i}: the value of {key} has {len(value_text)} characters; a lingvo value is "
                                  f"a number, True/False or a short string (at most {MAX_VALUE})")
         try:
-            value = ast.literal_eval(value_text)
+            value = _literal(value_text)
         except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
             raise ParameterError(f"line {i}: {key} must be a literal (number, True/False, 'string'), "
                                  f"got {value_text[:60]!r}; nothing was run") from None
@@ -172,8 +242,18 @@ def parse(source):
         lines[key] = i
     if not conf:
         raise ParameterError("no lingvo 'p.name = value' lines found")
+    gate = conf.pop(GATE, None)
+    if gate is not None:
+        gate = check_bool(f"line {lines[GATE]}: {GATE}", gate)
+    notes = []
+    if encoder and gate is None:
+        notes.append(f"{GATE} is not set: AsrEncoder's default is False, so lingvo applies no SpecAugment "
+                     f"(add p.encoder.{GATE} = True)")
     try:
-        return normalise(conf), [], None
+        params = normalise(conf)
+        if encoder:  # only an AsrEncoder's lines carry its switch (bare SpectrumAugmenter lines are on)
+            params[GATE] = bool(gate)
+        return params, notes, None
     except ParameterError as exc:
         key = next((k for k in lines if f"{k} " in str(exc) or str(exc).startswith(k)), None)
         if key is not None:
@@ -181,20 +261,37 @@ def parse(source):
         raise
 
 
+def _literal(text: str):
+    """A literal value, or ``dict(t=32, f=32)`` (how lingvo configs write ``block_mask_size``)."""
+    node = ast.parse(text, mode="eval").body
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict" and not node.args:
+        return {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg is not None}
+    return ast.literal_eval(node)
+
+
+def _block_size(value) -> dict:
+    if not isinstance(value, dict) or set(value) != {"t", "f"}:
+        raise ParameterError(f"block_mask_size must be dict(t=..., f=...), got {str(value)[:60]!r}")
+    return {k: check_whole(f"block_mask_size {k}", value[k], low=1, high=100_000) for k in ("t", "f")}
+
+
 def normalise(conf: dict) -> dict:
     """lingvo ``SpectrumAugmenter`` parameters with defaults filled in and checked."""
+    conf = {k: v for k, v in conf.items() if k != GATE}
     check_known("SpectrumAugmenter", conf, set(DEFAULTS))
     p = {**DEFAULTS, **conf}
     out = {}
     for key, default in DEFAULTS.items():
         v = p[key]
-        if isinstance(default, bool):
+        if key == "block_mask_size":
+            out[key] = _block_size(v)
+        elif isinstance(default, bool):
             out[key] = check_bool(key, v)
         elif isinstance(default, int):
             out[key] = check_whole(key, v, low=0)
         elif isinstance(default, float):
             out[key] = check_number(key, v, low=0.0, high=1.0 if key in (
-                "time_mask_max_ratio", "time_masks_per_frame", "time_warp_max_ratio") else None)
+                "time_mask_max_ratio", "time_masks_per_frame", "time_warp_max_ratio", "block_mask_prob") else None)
         else:
             out[key] = v
     if out["time_warp_bound"] not in ("static", "dynamic"):
@@ -205,17 +302,27 @@ def normalise(conf: dict) -> dict:
 def fields(p: dict) -> tuple[Fields, list[str]]:
     """The parameters as melwav's eight numbers (lingvo's units) and notes on what they leave out."""
     notes = []
+    if p.get(GATE) is False:  # an AsrEncoder's specaugment_network with use_specaugment False (its default)
+        notes.append(f"{GATE} is False: lingvo applies no SpecAugment, so nothing is drawn")
+        return Fields(fill="mean"), notes
     W = 0
-    if p["time_warp_max_ratio"] > 0:
+    extra = []
+    ratio_w = p["time_warp_max_ratio"]
+    if ratio_w > 0:
         if p["time_warp_bound"] == "dynamic":
-            notes.append("time_warp_bound='dynamic' is not shown (no time warp)")
+            extra.append(("time_warp_dynamic", True, ""))
+            notes.append(f"time_warp_bound='dynamic': shifts int(U[-1, 1) * int({ratio_w:g} * length)), "
+                         f"time_warp_max_frames unused")
         elif p["time_warp_max_frames"]:
             W = p["time_warp_max_frames"]
-            if p["time_warp_max_ratio"] < 1.0:
-                notes.append(f"time_warp_max_ratio {p['time_warp_max_ratio']:g} (a cap of +-int(ratio * length)) "
-                             f"is not shown: melwav uses 1.0")
+        if ratio_w < 1.0:
+            extra.append(("time_warp_max_ratio", ratio_w, ""))
     elif p["time_warp_max_frames"]:
         notes.append("time_warp_max_ratio is 0, which turns lingvo's time warp off")
+    if p["block_mask_prob"] > 0:
+        size = p["block_mask_size"]
+        extra += [("block_mask_prob", p["block_mask_prob"], ""), ("block_mask_frames", size["t"], "frames"),
+                  ("block_mask_bands", size["f"], "bands")]
     dynamic = p["use_dynamic_time_mask_max_frames"]
     ratio = p["time_mask_max_ratio"]
     for key, what in (("freq_warp_max_bins", "frequency warp"), ("freq_noise_max_stddev", "frequency noise")):
@@ -227,14 +334,15 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
         notes.append("unstack: lingvo's frame unstacking is not shown")
     return Fields(W=W, F=p["freq_mask_max_bins"], mF=p["freq_mask_count"], T=p["time_mask_max_frames"],
                   mT=p["time_mask_count"], p=ratio, pS=ratio if dynamic else 0.0, pM=p["time_masks_per_frame"],
-                  fill="mean"), notes
+                  fill="mean", extra=tuple(extra)), notes
 
 
 # --------------------------------------------------------------------------------------------- export
 
 
-def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
-    """``p.name = value`` lines."""
+def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=None) -> str:
+    """``p.name = value`` lines (``extra``: its own warp bound and block masks, sizes in its units)."""
+    x = extra or {}
     dynamic = c.width_ratio > 0
     ratio = float(c.width_ratio) if dynamic else float(c.max_time_ratio)
     if dynamic and c.max_time_ratio < 1.0 and c.max_time_ratio != c.width_ratio:
@@ -249,9 +357,17 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive) -> str:
         "freq_mask_max_bins": F, "freq_mask_count": mF,
         "time_mask_max_frames": T, "time_mask_count": mT, "time_mask_max_ratio": ratio,
         "use_dynamic_time_mask_max_frames": dynamic, "time_masks_per_frame": float(c.masks_per_frame),
-        "time_warp_bound": "static", "time_warp_max_frames": W, "time_warp_max_ratio": 1.0 if W else 0.0,
+        "time_warp_bound": "dynamic" if x.get("time_warp_dynamic") else "static", "time_warp_max_frames": W,
+        "time_warp_max_ratio": (float(x.get("time_warp_max_ratio", 1.0))
+                                if W or x.get("time_warp_dynamic") else 0.0),
     }
-    return "\n".join(f"p.{k} = {v!r}" for k, v in lines.items()) + "\n"
+    if x.get("block_mask_prob"):
+        lines["block_mask_prob"] = float(x["block_mask_prob"])
+    out = [f"p.{k} = {v!r}" for k, v in lines.items()]
+    if x.get("block_mask_prob"):
+        out.append(f"p.block_mask_size = dict(t={int(x.get('block_mask_frames', 32))}, "
+                   f"f={int(x.get('block_mask_bands', 32))})")
+    return "\n".join(out) + "\n"
 
 
 # ----------------------------------------------------------------------------------------------- fill

@@ -10,8 +10,10 @@ axis gives negative starts, truncated toward 0, as in torch). Time masks, then f
 
 A list of ``FrequencyMasking`` / ``TimeMasking`` keeps each transform's own parameters: ``TimeMasking``'s
 ``p`` caps the time masks only (``FrequencyMasking`` has no p). In a config that is pS (``width_ratio``):
-time bound ``min(T, int(pS * n))`` (T = 0 with pS: no fixed bound), frequency bound F, while p
-(``max_time_ratio``) stays SpecAugment's p that caps both.
+time bound ``min(T, int(pS * n))``, frequency bound F, while p (``max_time_ratio``) stays SpecAugment's p that
+caps both. ``TimeMasking(time_mask_param=0, p=...)`` draws nothing: ``_get_mask_param`` gives ``min(0, ...) = 0``
+and ``mask_along_axis_iid`` returns its input when that is below 1 (an adaptive width is written with a bound
+above any clip's length, see :data:`HUGE`).
 
 Text forms read: ``SpecAugment(...)``, ``FrequencyMasking(...)``, ``TimeMasking(...)`` (optionally ``T.``,
 ``transforms.`` or ``torchaudio.transforms.``), or a list / tuple / ``nn.Sequential`` of them, optionally
@@ -89,8 +91,8 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     p = config.max_time_ratio
     time, freq = [], []
     t_bound = mask_bound(config.time_mask_frames, p, n_frames)
-    if config.width_ratio > 0:  # TimeMasking(T, p=pS) in a list: its p caps the time masks alone
-        t_bound = min(t_bound if config.time_mask_frames else n_frames, int(n_frames * config.width_ratio))
+    if config.width_ratio > 0:  # TimeMasking(T, p=pS) in a list: its p caps the time masks alone (T = 0: none)
+        t_bound = min(t_bound, int(n_frames * config.width_ratio))
     if config.n_time_masks:
         if t_bound < 1:
             notes.append(f"no time masks: the bound min(T, int(p * {n_frames})) = {t_bound} is below 1")

@@ -23,7 +23,15 @@ it the clip stands for the window, which changes a count only when the spans wou
 Text forms read: ``config.json`` (JSON or YAML keys), ``from_pretrained(..., apply_spec_augment=True, ...)`` or
 ``WhisperConfig(...)`` keyword arguments, and ``model.config.mask_time_prob = 0.05`` lines; values are literals
 only, nothing is imported or run. ``return_attention_mask`` (a feature-extractor setting) says whether an
-attention mask is forwarded.
+attention mask is forwarded, and WHERE it is set decides which: only the call-time argument,
+``feature_extractor(audio, return_attention_mask=True)``, rescales the mask to frames
+(``feature_extraction_whisper.py`` ``__call__``: ``if return_attention_mask: ... [:, ::hop_length]``, line 332
+in 5.25.0). The attribute, the constructor argument and a ``preprocessor_config.json`` key reach only ``pad``
+(``feature_extraction_sequence_utils.py`` lines 136-137), which returns a mask of SAMPLES (480000 for 30 s); fed
+to the model, ``_compute_mask_indices`` counts spans on the sample length, more than the 3000-frame maximum, and
+``np.ones(max_num_masked_span - num_masked_span)`` raises ``negative dimensions are not allowed``
+(``modeling_wav2vec2.py`` / ``modeling_whisper.py``). melwav draws that case as the real code does: nothing
+when it raises (with a note), else the sample-indexed starts clipped to the last frame.
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..records import SpecAugmentConfig, clipped
-from ._common import Fields, Frontend, check_bool, check_number, check_whole, make_record, short
+from ._common import Fields, Frontend, check_bool, check_number, check_whole, hf_span_count, make_record, short
 
 NAME = "whisper"
 #: WhisperFeatureExtractor: hop 160 at 16 kHz (10 ms), 80 mel bins (128 for large-v3).
@@ -51,6 +59,8 @@ WARPS: dict = {}
 OPERATIONS: dict = {}
 #: Whisper's input window: 30 s = 3000 frames of 10 ms.
 WINDOW_FRAMES = 3000
+#: Samples per Whisper frame (hop 160 at 16 kHz): a sample-level attention mask is this much longer.
+HOP_SAMPLES = 160
 
 DEFAULTS = {
     "apply_spec_augment": False, "mask_time_prob": 0.05, "mask_time_length": 10, "mask_time_min_masks": 2,
@@ -59,6 +69,11 @@ DEFAULTS = {
 KEYS = set(DEFAULTS)
 #: Not a model setting: whether the feature extractor's attention mask reaches the model.
 MASK_KEY = "return_attention_mask"
+#: Where ``return_attention_mask`` was set: ``"call"`` (the call-time argument: a per-frame mask) or
+#: ``"extractor"`` (attribute, constructor or config key: a per-sample mask, see the module notes).
+MASK_AT_KEY = "return_attention_mask_at"
+_RAISES = ("transformers raises ValueError ('negative dimensions are not allowed') in training: the attention "
+           "mask is per sample")
 _PY_RE = re.compile(r"\b(apply_spec_augment|mask_(time|feature)_(prob|length|min_masks))\b\s*=(?!=)")
 _NOTE_PREFIX = "melwav draws widths 0..F and 0..T inclusive"
 
@@ -66,15 +81,8 @@ _NOTE_PREFIX = "melwav draws widths 0..F and 0..T inclusive"
 # ----------------------------------------------------------------------------------------------- draw
 
 
-def span_count(prob: float, L: int, min_masks: int, length: int, S: int, eps: float) -> int:
-    """``compute_num_masked_span`` of ``_compute_mask_indices`` for an input of ``length`` on an axis of ``S``."""
-    n = int(prob * length / L + eps)
-    n = max(n, min_masks)
-    if n * L > S:
-        n = S // L
-    if length - (L - 1) < n:
-        n = max(length - (L - 1), 0)
-    return n
+#: ``compute_num_masked_span`` of ``_compute_mask_indices`` (shared with the wav2vec2 family).
+span_count = hf_span_count
 
 
 def draw_spans(prob: float, L: int, min_masks: int, length: int, S: int, rng: np.random.Generator) -> list[int]:
@@ -86,6 +94,33 @@ def draw_spans(prob: float, L: int, min_masks: int, length: int, S: int, rng: np
     if n == 0:
         return []
     return [int(s) for s in rng.choice(length - L + 1, n, replace=False)]
+
+
+def _sample_mask_spans(prob, L, k, n_frames, window, rng, notes) -> list:
+    """Time spans ``_compute_mask_indices`` draws when the attention mask counts samples, not frames.
+
+    The input length is ``HOP_SAMPLES * n_frames`` against an axis of ``window`` frames: the count is capped at
+    ``window // L`` and, when above the window's own count, ``np.ones(max_num_masked_span - num_masked_span)``
+    raises (nothing is drawn, a note says so); otherwise the starts are drawn among the samples and every index
+    past the axis is set to its last frame (``spec_aug_mask_idxs[... > sequence_length - 1] = sequence_length - 1``).
+    """
+    samples = HOP_SAMPLES * n_frames
+    eps = rng.random()
+    most = span_count(prob, L, k, window, window, eps)
+    if most == 0:
+        return []
+    n = span_count(prob, L, k, samples, window, eps)
+    if n > most:
+        notes.append(f"{_RAISES} ({samples} samples give {n} spans, more than the {most} of the 3000-frame axis): "
+                     f"no time masks; pass return_attention_mask=True when calling the feature extractor")
+        return []
+    spans = []
+    for s in rng.choice(samples - L + 1, n, replace=False):
+        first, last = min(int(s), window - 1), min(int(s) + L - 1, window - 1)
+        spans.append(clipped(first, last - first + 1, n_frames))
+    notes.append("the attention mask is per sample (set on the extractor, not at call time): span starts are "
+                 "drawn among the samples and clipped to the last frame")
+    return [m for m in spans if m.width]
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
@@ -114,6 +149,8 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
                          "mask_time_min_masks says)")
     elif L < 1:
         notes.append("no time masks: mask_time_length is 0 frames here (Whisper raises on a length below 1)")
+    elif config.option("sample_attention_mask"):
+        time = _sample_mask_spans(prob, L, k, n_frames, window, rng, notes)
     else:
         length = n_frames if attention else window
         starts = draw_spans(prob, L, k, length, window, rng)
@@ -166,6 +203,8 @@ def parse(source):
     notes = []
     if isinstance(data, dict):
         conf = {k: v for k, v in data.items() if k in KEYS or k == MASK_KEY}
+        if MASK_KEY in conf:  # a preprocessor_config.json key is read into the extractor's attribute
+            conf[MASK_AT_KEY] = "extractor"
         typos = sorted(k for k in data if isinstance(k, str) and k not in KEYS and k != MASK_KEY
                        and (k.startswith("mask_") or "spec_aug" in k))
         if typos:
@@ -203,7 +242,7 @@ def _python(text: str) -> dict:
     wanted = KEYS | {MASK_KEY, "num_mel_bins"}
     out, lines = {}, {}
 
-    def put(key, node, line):
+    def put(key, node, line, at=None):
         if key in out:
             raise ParameterError(f"line {line}: {key} is set twice (first at line {lines[key]})")
         try:
@@ -212,19 +251,31 @@ def _python(text: str) -> dict:
             raise ParameterError(f"line {line}: {key} must be a literal (number, True/False), got "
                                  f"{_snippet(node)}; nothing was run") from None
         lines[key] = line
+        if key == MASK_KEY:
+            out[MASK_AT_KEY] = at
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             for kw in node.keywords:
                 if kw.arg in wanted:
-                    put(kw.arg, kw.value, kw.value.lineno)
+                    put(kw.arg, kw.value, kw.value.lineno, "call" if _is_extractor_call(node.func) else "extractor")
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 key = target.attr if isinstance(target, ast.Attribute) else (
                     target.id if isinstance(target, ast.Name) else None)
                 if key in wanted:
-                    put(key, node.value, node.lineno)
+                    put(key, node.value, node.lineno, "extractor")
     return out
+
+
+def _is_extractor_call(func) -> bool:
+    """Whether a call is the feature extractor (or processor) applied to audio, not a constructor.
+
+    ``feature_extractor(audio, return_attention_mask=True)`` is the call-time argument; ``from_pretrained``,
+    ``WhisperFeatureExtractor(...)`` (a capitalised class) and ``.pad(...)``-free constructors set the attribute.
+    """
+    name = func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else "")
+    return bool(name) and name[0].islower() and name not in ("from_pretrained", "dict")
 
 
 def _snippet(node) -> str:
@@ -247,6 +298,7 @@ def normalise(conf: dict) -> dict:
                                                     high=100)
     mask = conf.get(MASK_KEY)
     out[MASK_KEY] = None if mask is None else check_bool(MASK_KEY, mask)
+    out[MASK_AT_KEY] = conf.get(MASK_AT_KEY, "call") if out[MASK_KEY] else None  # False: no mask, wherever set
     if out["mask_feature_length"] > 4096:
         raise ParameterError("mask_feature_length must be at most the mel bins (4096 at most)")
     return out
@@ -258,10 +310,16 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
     if not p["apply_spec_augment"]:
         notes.append("apply_spec_augment is false: Whisper applies no SpecAugment, so nothing is drawn")
         return Fields(fill="absolute"), notes
-    attention = p[MASK_KEY] is not False
+    per_sample = p[MASK_KEY] is True and p.get(MASK_AT_KEY) == "extractor"
+    attention = p[MASK_KEY] is not False and not per_sample
     if p[MASK_KEY] is None:
         notes.append("assumed an attention_mask reaches the model (masks stay on the clip); with none, they fall "
                      "anywhere in the 30 s window: set return_attention_mask = False to hear that")
+    if per_sample:
+        notes.append("return_attention_mask is set on the feature extractor (attribute, constructor or config "
+                     "key): its mask counts samples, not frames (only the call-time argument rescales it); "
+                     + (_RAISES if p["mask_time_prob"] > 0 else "harmless while mask_time_prob is 0")
+                     + ". Call feature_extractor(audio, return_attention_mask=True) instead")
     if p["mask_time_prob"] == 0 and p["mask_time_min_masks"]:
         notes.append("mask_time_prob is 0: Whisper draws no time masks, whatever mask_time_min_masks says")
     notes.append("Whisper's spans are exactly L wide (no random width); the count comes from prob * length / L "
@@ -269,6 +327,8 @@ def fields(p: dict) -> tuple[Fields, list[str]]:
     # feature_length_bands repeats F for the export: the shared export passes F = 0 when mF (min masks) is 0
     extra = (("attention_mask", attention, ""), ("feature_length_bands", p["mask_feature_length"], "bands"),
              ("mask_feature_prob", p["mask_feature_prob"], ""), ("window_frames", WINDOW_FRAMES, "frames"))
+    if per_sample:
+        extra += (("sample_attention_mask", True, ""),)
     return Fields(W=0, F=p["mask_feature_length"], mF=p["mask_feature_min_masks"], T=p["mask_time_length"],
                   mT=p["mask_time_min_masks"], p=1.0, pS=0.0, pM=p["mask_time_prob"], fill="absolute",
                   extra=extra), notes
@@ -290,7 +350,7 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
         notes.append(f"Whisper has no time warp: W = {c.warp_frames} dropped")
     if c.max_time_ratio < 1.0:
         notes.append(f"Whisper has no p: p = {c.max_time_ratio:g} dropped")
-    if c.width_ratio:
+    if c.width_ratio and (T or not mT):
         notes.append(f"Whisper has no adaptive width: pS = {c.width_ratio:g} dropped")
     if c.fill != "absolute":
         notes.append(f"Whisper fills 0 on its own log-mel scale, not {c.fill!r}")
@@ -307,7 +367,13 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
     else:
         if T or F:
             notes.append("Whisper's spans are all exactly L wide: melwav's largest width T (and F) is written as L")
-        if c.masks_per_frame:
+        if c.width_ratio and not T and mT:  # adaptive width: the same expected masked share, as fixed spans
+            T = DEFAULTS["mask_time_length"]
+            t_prob, t_min = round(min(1.0, mT * c.width_ratio / 2), 4), 0
+            notes.append(f"adaptive width pS = {c.width_ratio:g} with mT = {mT}: written as Whisper's share of "
+                         f"frames masked, mask_time_prob = mT * pS / 2 = {t_prob:g} (the mean of widths 0..pS * n), "
+                         f"in spans of L = {T} frames; the count grows with the length as the adaptive widths do")
+        elif c.masks_per_frame:
             t_prob, t_min = c.masks_per_frame * T, 0
             notes.append(f"Whisper's count int(prob * n / L + U) replaces melwav's floor(pM * n); the cap "
                          f"mT = {mT} is dropped")
@@ -317,10 +383,12 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
         if t_min or f_min:
             notes.append("mask_*_prob set to the least share that switches masking on, so mask_*_min_masks fixes "
                          "the count (Whisper has no exact count otherwise)")
-    if not T:
-        t_prob, T = 0.0, DEFAULTS["mask_time_length"]
-    if not F:
-        f_prob, F = 0.0, DEFAULTS["mask_feature_length"]
+    if not T or not t_prob:  # Whisper masks time only when mask_time_prob > 0: no min_masks without it
+        t_prob, T = 0.0, T or DEFAULTS["mask_time_length"]
+        t_min = t_min if own else 0
+    if not F or not f_prob:
+        f_prob, F = 0.0, F or DEFAULTS["mask_feature_length"]
+        f_min = f_min if own else 0
     if t_prob == 0 and f_prob == 0:
         conf["apply_spec_augment"] = False
         notes.append("nothing to mask: apply_spec_augment = False")
@@ -328,9 +396,13 @@ def export(c: SpecAugmentConfig, *, W, F, mF, T, mT, notes, inclusive, extra=Non
                  "mask_feature_prob": f_prob, "mask_feature_length": F, "mask_feature_min_masks": f_min})
     lines = [f"model.config.{k} = {v!r}" if not isinstance(v, float) else f"model.config.{k} = {_fmt(v)}"
              for k, v in conf.items()]
-    attention = bool(x.get("attention_mask", True)) if own else True
-    lines.append("# whether the feature extractor's attention_mask reaches the model (your collator must pass it)")
-    lines.append(f"feature_extractor.{MASK_KEY} = {attention}")
+    attention = bool(x.get("attention_mask", True) or x.get("sample_attention_mask")) if own else True
+    if own and x.get("sample_attention_mask"):
+        notes.append("return_attention_mask was set on the feature extractor (a per-sample mask, training raises): "
+                     "written as the call-time argument, which gives the per-frame mask")
+    lines.append("# the attention mask, asked for AT CALL TIME (the only form rescaled to frames; the attribute or a")
+    lines.append("# preprocessor_config.json key gives a per-sample mask and training raises); the collator passes it on")
+    lines.append(f"inputs = feature_extractor(audio, sampling_rate=16000, {MASK_KEY}={attention})")
     return "\n".join(lines) + "\n"
 
 
