@@ -101,7 +101,8 @@ _SIZE_OPTIONS = ("warp_frames", "warp_ms", "time_mask_frames", "time_mask_ms", "
 
 def run(argv=None) -> int:
     argv = sys.argv[2:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     recipes = _recipes_in_order(args, argv)
     if not recipes:
         raise ParameterError("give at least one recipe: --policy NAME or --config FILE (each may repeat)")
@@ -113,10 +114,8 @@ def run(argv=None) -> int:
             frameworks.default_units(value)
         if value is not None and not args.config:
             raise ParameterError(f"{option} describes a training recipe; use it with --config")
-    if getattr(args, "framework_analysis", False):
-        # The shared recipe options may grow a flag stats does not draw by yet: refuse it rather than ignore it.
-        raise ParameterError("stats does not take --framework-analysis yet; give the recipe's analysis with "
-                             "--sr, --n-fft, --hop and --n-mels")
+    if args.framework_analysis and not args.config:
+        raise ParameterError("--framework-analysis uses each --config framework's analysis; give --config")
     for option, value in (("--json", args.json), ("--png", args.png)):
         if value and os.path.isdir(value):
             raise ParameterError(f"{option} {value} is a folder; give a file name "
@@ -139,21 +138,23 @@ def run(argv=None) -> int:
         else:
             recipe = options.read_recipe(argparse.Namespace(**{**vars(args), "config": value}))
             source, label = recipe, os.path.basename(value)
+        # --framework-analysis: each config at its framework's own rate, hop and mel count (exact draws).
+        own = options.recipe_settings(args, recipe, parser) if recipe is not None else settings
         label = label if label not in labels else f"{label} ({labels.count(label) + 1})"
         labels.append(label)
         if edited:
             one = argparse.Namespace(**{**vars(args), "policy": value if kind == "policy" else "none",
                                         "fill": None, "fill_db": None})
-            config, _ = options.config_from_args(one, settings, recipe)
-            warnings = (unit_warnings(source, settings, label=label)
-                        + _frames_option_warnings(args, source, label, settings))
-            prepared.append((config, label, warnings))
+            config, _ = options.config_from_args(one, own, recipe)
+            warnings = (unit_warnings(source, own, label=label)
+                        + _frames_option_warnings(args, source, label, own))
+            prepared.append((config, label, warnings, own))
         else:
-            prepared.append((source, label, []))
+            prepared.append((source, label, [], own))
 
     results = []
-    for source, label, warnings in prepared:
-        st = recipe_stats(source, durations_s=durations, draws=draws, settings=settings, seed=args.seed,
+    for source, label, warnings, own in prepared:
+        st = recipe_stats(source, durations_s=durations, draws=draws, settings=own, seed=args.seed,
                           label=label, max_duration_s=args.max_duration)
         if warnings:
             st = st.with_warnings(warnings)

@@ -405,3 +405,16 @@ def test_cli_refuses_a_folder_for_the_outputs(tmp_path, capsys):
 def test_cli_longer_lengths_with_max_duration(capsys):
     assert cli.main(["stats", "--policy", "LB", "--durations", "60", "--max-duration", "60", "--draws", "20"]) == 0
     assert capsys.readouterr().out.splitlines()[1].split()[3] == str(1 + 60 * 22050 // 512)
+
+
+def test_cli_framework_analysis_draws_each_config_at_its_own_frames(capsys, tmp_path):
+    """--framework-analysis: ESPnet's LibriSpeech recipe (10 ms frames, 80 channels) at its own analysis, so its
+    W = 5 frames stay 5 (at the default 23.2 ms frames they become 2)."""
+    out = tmp_path / "s.json"
+    assert cli.main(["stats", "--config", str(ESPNET), "--framework-analysis", "--durations", "2", "--draws", "200",
+                     "--json", str(out)]) == 0
+    row = json.loads(out.read_text())["recipes"][0]["rows"][0]
+    assert row["n_frames"] == 201  # 2 s of 10 ms frames (centred), not 87 of 23.2 ms
+    assert "drawn in frames of 10 ms and 80 bands" in capsys.readouterr().err
+    assert cli.main(["stats", "--config", str(ESPNET), "--framework-analysis", "--hop", "256", "--durations", "2"]) == 2
+    assert capsys.readouterr().err.strip() == "melwav: error: --framework-analysis sets the analysis; drop --hop"
