@@ -19,16 +19,16 @@ import gradio as gr
 
 from melwav import lab, limits
 
+from . import controls
 from .compat import processed_here
 from .handlers import (
     PAGE_OUTPUTS,
     RECIPE_EXAMPLE,
-    SLIDER_TOP,
-    _config,
     analysis_changed,
-    export_recipe_handler,
+    config_of,
+    export_recipe,
     fill_policy,
-    import_recipe_handler,
+    import_recipe,
     load_params,
     make_demo,
     render,
@@ -40,13 +40,19 @@ from .handlers import (
 from .layout import build
 from .messages import friendly, inert
 from .settings import ASSETS, EXAMPLES, MAX_DURATION_S, MAX_FILE_SIZE, PAGE_CSS, PAGE_JS
+from .state import PageState
 from .transport import transport_html
 
+# The handlers' names before the table of controls (same inputs in the same order, now also by keyword).
+import_recipe_handler, export_recipe_handler = import_recipe, export_recipe
+
 # Re-exported: the names tests, benches and scripts reach through ``melwav_lab.app``.
-__all__ = ["ASSETS", "EXAMPLES", "LAUNCH_KWARGS", "MAX_DURATION_S", "PAGE_OUTPUTS", "RECIPE_EXAMPLE", "SLIDER_TOP",
-           "_config", "analysis_changed", "build", "create", "export_recipe_handler", "fill_policy", "friendly",
-           "import_recipe_handler", "inert", "load_params", "main", "make_demo", "processed_here", "render",
-           "render_page", "show_downloads", "solo", "transport_html", "variety"]
+__all__ = ["ASSETS", "EXAMPLES", "LAUNCH_KWARGS", "MAX_DURATION_S", "PAGE_OUTPUTS", "PageState", "RECIPE_EXAMPLE",
+           "analysis_changed", "build", "config_of", "controls", "create", "export_recipe", "export_recipe_handler",
+           "fill_policy", "friendly", "import_recipe", "import_recipe_handler", "inert", "load_params", "main",
+           "make_demo", "processed_here", "render", "render_page", "show_downloads", "solo", "transport_html",
+           "variety"]
+
 
 #: Files of earlier processes (a crash or SIGTERM leaves them; Gradio's delete_cache only knows its own):
 #: render folders and unclaimed cache entries older than this are swept at start-up and every SWEEP_EVERY_S.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import pathlib
 
@@ -103,3 +104,11 @@ def deadline() -> limits.Deadline:
         return current is not None and not any(job.alive for job in current)
 
     return limits.Deadline(limits.server_max_seconds(), gone=gone if watch else None)
+
+
+def page_event(fn, inputs, outputs) -> dict:
+    """The fn/processing settings of an event: a generator's widgets' processing in one thread
+    (:func:`processed_here`), Gradio's own for the others."""
+    if not inspect.isgeneratorfunction(fn):
+        return dict(fn=fn)
+    return dict(fn=processed_here(fn, inputs, outputs), preprocess=False, postprocess=False)

@@ -1,12 +1,15 @@
-"""What each event of the page (and each named endpoint) does: widget values in, widget values out.
+"""What each event of the page (and each named endpoint) does: named values in, named values out.
 
-The signal processing, caching and files live in :mod:`melwav` (mostly :mod:`melwav.lab`); a handler turns
-widget values into those calls and their results into widget values.
+Each handler takes one dict ``v`` (input name -> value: the controls' keys of :mod:`.controls`, ``audio``,
+``state``, ...) and returns a dict of the outputs it changes. :func:`.wiring.named` makes it the function
+Gradio calls, with parameters named after its inputs; the module-level names below (``render``,
+``render_page``, ...) are those functions, so they can be called positionally in their inputs' order or by
+keyword, each input defaulting to its control's value on the page (``render(audio="x.wav", seed=5)``).
+The signal processing, caching and files live in :mod:`melwav` (mostly :mod:`melwav.lab`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import pathlib
 import random
 
@@ -14,184 +17,145 @@ import gradio as gr
 
 from melwav import demofile, frameworks, lab, limits, pipeline
 from melwav.explain import escape_markdown
-from melwav.features import MelSettings
 from melwav.frameworks import fill_explanation
-from melwav.specaugment import POLICIES, AugmentRecord
+from melwav.specaugment import POLICIES
 
-from .compat import deadline as _deadline
+from . import controls
+from .compat import deadline
+from .controls import ANALYSIS, AUGMENT, BY_KEY, PRESET, analysis_values, n_iter_of, settings_of
 from .messages import friendly, inert
 from .settings import BUNDLED, DEMO_MAX_BYTES, MAX_DURATION_S, MAX_TOASTS, VARIETY_N
+from .state import PageState, as_state, clip_notes, framework_units, kept_record, new_notes, page_theme
+from .wiring import named
+
+#: Inputs that are not controls, with their defaults for Python and API callers.
+DEFAULTS = {**controls.defaults(), "state": PageState(), "players_key": (), "theme": "light",
+            "policy": "LD", "framework": "auto", "framework_hop_ms": 0, "framework_n_mels": 0, "export": "espnet"}
 
 
-def _settings(sr, n_fft, hop, n_mels) -> MelSettings:
-    return MelSettings(sr=int(sr), n_fft=int(n_fft), hop_length=int(hop), n_mels=int(n_mels))
+def handler(inputs, outputs):
+    """A handler of named values (see the module's doc), errors shown as one message on the page."""
+    return lambda fn: named(friendly(fn), inputs, outputs, defaults=DEFAULTS)
 
 
-def _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention,
-            held=None):
-    """The sliders' config, plus the imported recipe's own settings that have no slider (``held["recipe"]``).
+def config_of(v: dict, state: PageState):
+    """The analysis and the controls' config, plus the imported recipe's own settings that have no slider.
 
-    Those (WeNet's spec_sub, lhotse's p, SpeechBrain's order, ...) are converted to ``settings`` anew on every
+    Those (WeNet's spec_sub, lhotse's p, SpeechBrain's order, ...) are converted to the analysis anew on every
     call, and apply only while the draw rules are still the recipe's framework.
     """
-    config = lab.config_from_units(
-        settings, warp_ms=warp_ms, freq_mask_bands=freq_bands, n_freq_masks=n_freq, time_mask_ms=time_ms,
-        n_time_masks=n_time, max_time_ratio=p, width_ratio=width_ratio, masks_per_frame=per_frame, fill=fill,
-        fill_db=fill_db, convention=convention,
-    )
-    recipe = _recipe(held, convention)
-    return config.replace(extra=recipe.to_config(settings).extra) if recipe is not None else config
+    settings = settings_of(v)
+    config = lab.config_from_units(settings, **{k: v[k] for k in AUGMENT})
+    recipe = state.recipe_for(config.convention)
+    return settings, config.replace(extra=recipe.to_config(settings).extra) if recipe is not None else config
 
 
-def _recipe(held, framework):
-    """The recipe imported last, if it is ``framework``'s (else None)."""
-    recipe = (held or {}).get("recipe")
-    return recipe if recipe is not None and recipe.framework == framework else None
-
-
-def _n_iter(value):
-    return None if value is None or int(value) < 0 else int(value)
-
-
-def _check_cost(audio, settings, method, n_iter, show_rebuilt):
+def check_cost(v: dict, settings) -> None:
     """Over the limits whatever is cached: refused from the file's header, before decoding it."""
-    pipeline.check_file_render(audio, settings=settings, max_duration_s=MAX_DURATION_S, method=method,
-                               n_iter=_n_iter(n_iter), rebuilt_mel=bool(show_rebuilt), budget=limits.server_budget())
+    pipeline.check_file_render(v["audio"], settings=settings, max_duration_s=MAX_DURATION_S, method=v["method"],
+                               n_iter=n_iter_of(v), rebuilt_mel=bool(v["show_rebuilt"]),
+                               budget=limits.server_budget())
 
 
-def _prepare(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
-             convention, seed, keep, sr, n_fft, hop, n_mels, held):
+def prepare(v: dict, state: PageState):
     """The clip, config, seed and (with "keep this draw") the held record of one render."""
-    settings = _settings(sr, n_fft, hop, n_mels)
-    analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
-    config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
-                     fill_db, convention, held)
-    seed = lab.parse_seed(seed)
-    record = None
-    if keep and held and held.get("record"):
-        record = kept_record(held["record"], config)
+    settings, config = config_of(v, state)
+    analysis = lab.open_clip(v["audio"], settings=settings, max_duration_s=MAX_DURATION_S)
+    seed, record = lab.parse_seed(v["seed"]), None
+    if v["keep"] and state.record:
+        record = kept_record(state.record, config)
         if (record.n_mels, record.n_frames) != (analysis.n_mels, analysis.n_frames):
             gr.Warning("The kept draw was made for another clip or analysis; drawing anew.")
             record = None
         else:
-            seed = int(held.get("seed", seed))
+            seed = int(state.seed if state.seed is not None else seed)
     return analysis, config, seed, record
 
 
-def _players(original_wav, original_rebuilt_wav, augmented_wav, original_sc_db, augmented_sc_db):
-    """Updates of the three players (None: that clip did not change, leave the player as it is)."""
-    return (
-        gr.update(value=str(original_wav)) if original_wav is not None else gr.skip(),
-        gr.update(value=str(original_rebuilt_wav), label=f"2 · original mel rebuilt · SC {original_sc_db:.1f} dB")
-        if original_rebuilt_wav is not None else gr.skip(),
-        gr.update(value=str(augmented_wav), label=f"3 · augmented mel rebuilt · SC {augmented_sc_db:.1f} dB"),
-    )
+def players(out) -> dict:
+    """Updates of the three players (a clip that did not change, None, is left as it is)."""
+    new = {"a_aug": gr.update(value=str(out.augmented_wav),
+                              label=f"3 · augmented mel rebuilt · SC {out.augmented_sc_db:.1f} dB")}
+    if out.original_wav is not None:
+        new["a_orig"] = gr.update(value=str(out.original_wav))
+    if out.original_rebuilt_wav is not None:
+        new["a_orig_rebuilt"] = gr.update(value=str(out.original_rebuilt_wav),
+                                          label=f"2 · original mel rebuilt · SC {out.original_sc_db:.1f} dB")
+    return new
 
 
-def kept_record(record: dict, config) -> AugmentRecord:
-    """The held draw ("Keep this draw"): its positions and widths, with the current fill."""
-    return dataclasses.replace(AugmentRecord.from_dict(record), fill=config.fill, fill_db=config.fill_db)
-
-
-def new_notes(held, clip_key, notes) -> tuple[list[str], list[str]]:
-    """The notes not yet shown as a message for this clip and analysis, and all shown so far."""
-    shown = list(held.get("shown", [])) if held and held.get("clip") == clip_key else []
-    fresh = [n for n in dict.fromkeys(notes) if n not in shown]
-    return fresh, shown + fresh
-
-
-def clip_notes(notes, description: str = "") -> str:
-    """The notes not already in ``description``, kept in the page under it (a message shows each only once)."""
-    notes = [text for text in dict.fromkeys(escape_markdown(n) for n in notes) if text not in description]
-    return "\n\n**Notes on this clip:** " + "; ".join(notes) + "." if notes else ""
-
-
-def _drawn(held, analysis, record, seed, notes, axes, **more) -> dict:
-    """Show the notes not yet shown for this clip (a few, as messages); the page's state for the new draw.
-
-    The imported recipe (``held["recipe"]``) carries over to the new state.
-    """
-    fresh, shown = new_notes(held, analysis.key, notes)
+def drawn(state: PageState, analysis, pic, **more) -> PageState:
+    """Show the notes not yet shown for this clip (a few, as messages); the page's state for the new draw."""
+    fresh, shown = new_notes(state, analysis.key, pic.notes)
     for note in fresh[:MAX_TOASTS]:
         gr.Info(inert(note))
-    return {"record": record.to_dict(), "seed": seed, "clip": analysis.key, "shown": shown, "axes": axes,
-            "recipe": (held or {}).get("recipe"), **more}
+    return state.replace(record=pic.record.to_dict(), seed=pic.seed, clip=analysis.key, shown=shown,
+                         axes=tuple(pic.axes), **more)
 
 
-_UNIT_KEYS = ("warp_ms", "n_freq_masks", "freq_mask_bands", "n_time_masks", "time_mask_ms", "max_time_ratio",
-              "width_ratio", "masks_per_frame")
+RENDER_IN = ("audio", *controls.KEYS, "state")
 
 
-@friendly
-def render(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
-           convention, method, n_iter, seed, keep, sr, n_fft, hop, n_mels, show_rebuilt, held):
+@handler(RENDER_IN, ("plot", "drawn", "bounds", "a_orig", "a_orig_rebuilt", "a_aug", "files", "state"))
+def render(v):
     """Augment the clip's log-mel and rebuild audio from the original and the augmented mel, in one call.
 
     The ``/render`` endpoint for scripts; the page runs the same work in :func:`render_page`, which shows
     the picture before the audio is rebuilt.
     """
-    if not audio:
-        return tuple(gr.skip() for _ in range(8))
-    _check_cost(audio, _settings(sr, n_fft, hop, n_mels), method, n_iter, show_rebuilt)
-    analysis, config, seed, record = _prepare(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio,
-                                              per_frame, fill, fill_db, convention, seed, keep, sr, n_fft, hop,
-                                              n_mels, held)
-    view = lab.render_view(analysis, config, seed=seed, method=method, n_iter=_n_iter(n_iter), record=record,
+    if not v["audio"]:
+        return {}
+    state = as_state(v["state"])
+    check_cost(v, settings_of(v))
+    analysis, config, seed, record = prepare(v, state)
+    view = lab.render_view(analysis, config, seed=seed, method=v["method"], n_iter=n_iter_of(v), record=record,
                            policy_name=lab.matching_policy(config, analysis.settings),
-                           show_rebuilt_mel=bool(show_rebuilt), budget=limits.server_budget(), cancel=_deadline())
-    held = _drawn(held, analysis, view.record, view.seed, view.notes, view.axes)
-    return (str(view.figure_png), view.description + clip_notes(view.notes, view.description), view.bounds,
-            *_players(view.original_wav, view.original_rebuilt_wav, view.augmented_wav, view.original_sc_db,
-                      view.augmented_sc_db),
-            [str(p) for p in view.downloads], held)
+                           show_rebuilt_mel=bool(v["show_rebuilt"]), budget=limits.server_budget(), cancel=deadline())
+    return {"plot": str(view.figure_png), "drawn": view.description + clip_notes(view.notes, view.description),
+            "bounds": view.bounds, **players(view), "files": [str(p) for p in view.downloads],
+            "state": drawn(state, analysis, view)}
 
 
-#: render_page's outputs: the picture's (plot, drawn, bounds, held), then the audio's.
-PAGE_OUTPUTS = ("plot", "drawn", "bounds", "held", "a_orig", "a_orig_rebuilt", "a_aug", "pending_downloads",
+#: render_page's outputs: the picture's (plot, drawn, bounds, state), then the audio's.
+PAGE_OUTPUTS = ("plot", "drawn", "bounds", "state", "a_orig", "a_orig_rebuilt", "a_aug", "pending_downloads",
                 "players_key")
 
 
-@friendly
-def render_page(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
-                convention, method, n_iter, seed, keep, sr, n_fft, hop, n_mels, show_rebuilt, held, players=(),
-                theme="light"):
+@handler((*RENDER_IN, "players_key", "theme"), PAGE_OUTPUTS)
+def render_page(v):
     """A render on the page, in one event: the picture first, then, in the same call, the audio.
 
     Yields twice, each time the outputs of :data:`PAGE_OUTPUTS` (``gr.skip()`` for those a step leaves as
-    they are). First the draw, its figure, description and bounds and the held draw (tens of ms, no
+    they are). First the draw, its figure, description and bounds and the page's state (tens of ms, no
     reconstruction), so the page shows the figure at once; then the rebuilt audio: the players (the two
-    unaugmented ones only when ``players``, the key of the clips the page has, changes), the downloads
+    unaugmented ones only when ``players_key``, the key of the clips the page has, changes), the downloads
     to write (:func:`show_downloads`, chained after this event) and the players' new key, and the figure
     again when it has the rebuilt-mel panel. ``theme`` ("light"/"dark") is set by the page (``THEME_JS``).
     """
-    if not audio:
+    if not v["audio"]:
         # The clip was cleared (or is being replaced): keep what is on the page rather than raise.
-        yield tuple(gr.skip() for _ in PAGE_OUTPUTS)
+        yield {}
         return
-    settings = _settings(sr, n_fft, hop, n_mels)
-    _check_cost(audio, settings, method, n_iter, show_rebuilt)
-    analysis, config, seed, record = _prepare(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio,
-                                              per_frame, fill, fill_db, convention, seed, keep, sr, n_fft, hop,
-                                              n_mels, held)
+    state = as_state(v["state"])
+    check_cost(v, settings_of(v))
+    analysis, config, seed, record = prepare(v, state)
     policy_name = lab.matching_policy(config, analysis.settings)
-    theme = theme if theme in ("light", "dark") else "light"
+    theme, show_rebuilt = page_theme(v["theme"]), bool(v["show_rebuilt"])
     # Called through the module (lab.render_picture, lab.render_sound): bench/latency.py times them there.
     pic = lab.render_picture(analysis, config, seed=seed, record=record, policy_name=policy_name, theme=theme,
-                             show_rebuilt_mel=bool(show_rebuilt))
-    held = _drawn(held, analysis, pic.record, pic.seed, pic.notes, pic.axes, figure=str(pic.figure_png),
-                  policy=policy_name, theme=theme)
-    yield (str(pic.figure_png), pic.description + clip_notes(pic.notes, pic.description), pic.bounds, held,
-           *(gr.skip() for _ in PAGE_OUTPUTS[4:]))
-    snd = lab.render_sound(analysis, config, pic.record, seed=pic.seed, method=method, n_iter=_n_iter(n_iter),
+                             show_rebuilt_mel=show_rebuilt)
+    yield {"plot": str(pic.figure_png), "drawn": pic.description + clip_notes(pic.notes, pic.description),
+           "bounds": pic.bounds,
+           "state": drawn(state, analysis, pic, figure=str(pic.figure_png), policy=policy_name, theme=theme)}
+    snd = lab.render_sound(analysis, config, pic.record, seed=pic.seed, method=v["method"], n_iter=n_iter_of(v),
                            policy_name=policy_name, figure_png=pic.figure_png, theme=theme,
-                           show_rebuilt_mel=bool(show_rebuilt), downloads=False, players_key=tuple(players or ()),
-                           budget=limits.server_budget(), cancel=_deadline())
+                           show_rebuilt_mel=show_rebuilt, downloads=False, players_key=tuple(v["players_key"] or ()),
+                           budget=limits.server_budget(), cancel=deadline())
     # The downloads are written in the next event (show_downloads), so the players do not wait for them.
     pending = {"analysis": analysis, "rendered": snd.rendered, "figure": snd.figure_png or pic.figure_png,
                "policy": policy_name}
-    yield (str(snd.figure_png) if snd.figure_png is not None else gr.skip(), gr.skip(), gr.skip(), gr.skip(),
-           *_players(snd.original_wav, snd.original_rebuilt_wav, snd.augmented_wav, snd.original_sc_db,
-                     snd.augmented_sc_db), pending, snd.players_key)
+    yield {**({"plot": str(snd.figure_png)} if snd.figure_png is not None else {}), **players(snd),
+           "pending_downloads": pending, "players_key": snd.players_key}
 
 
 @friendly
@@ -215,78 +179,67 @@ def tab_opened(pending, evt: gr.SelectData):
     return shown, show_downloads(pending, shown)
 
 
-@friendly
-def fill_policy(name, sr, n_fft, hop, n_mels):
+@handler(("policy", *ANALYSIS), PRESET)
+def fill_policy(v):
     """Set the sliders to a preset, converted to the current hop and number of mel bands ("custom": as they are)."""
-    if name not in POLICIES:
-        return tuple(gr.skip() for _ in _UNIT_KEYS)
-    settings = _settings(sr, n_fft, hop, n_mels)
-    u = lab.policy_units(name, settings)
-    return tuple(u[k] for k in _UNIT_KEYS)
+    if v["policy"] not in POLICIES:
+        return {}
+    units = lab.policy_units(v["policy"], settings_of(v))
+    return {k: units[k] for k in PRESET}
 
 
-@friendly
-def analysis_changed(name, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, sr, n_fft, hop,
-                     n_mels, held):
+@handler(("policy", *PRESET, *ANALYSIS, "state"), PRESET)
+def analysis_changed(v):
     """A new analysis: a preset is converted anew; hand-set values keep their durations and share of the mel scale."""
-    if name in POLICIES:
-        return fill_policy(name, sr, n_fft, hop, n_mels)
-    settings = _settings(sr, n_fft, hop, n_mels)
-    before = int((held or {}).get("record", {}).get("n_mels") or settings.n_mels)
-    units = dict(zip(_UNIT_KEYS, (warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame)))
-    u = lab.convert_units(units, n_mels_from=before, settings=settings)
-    return tuple(u[k] for k in _UNIT_KEYS)
+    if v["policy"] in POLICIES:
+        return fill_policy.fn(v)
+    settings = settings_of(v)
+    before = as_state(v["state"]).n_mels or settings.n_mels
+    units = lab.convert_units({k: v[k] for k in PRESET}, n_mels_from=before, settings=settings)
+    return {k: units[k] for k in PRESET}
 
 
 def new_seed():
     return random.randint(0, 999_999)
 
 
-@friendly
-def solo(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention,
-         seed, sr, n_fft, hop, n_mels, method, n_iter, held, theme="light"):
+_SOLO_LABEL = {"warp": "time warp only", "freq": "frequency masks only", "time": "time masks only"}
+DRAW_IN = ("audio", *AUGMENT, "seed", *ANALYSIS)
+
+
+@handler((*DRAW_IN, "method", "n_iter", "state", "theme"), ("a_warp", "a_freq", "a_time", "solo_mels", "solo_pictures"))
+def solo(v):
     """The current draw's time warp, frequency masks and time masks, each heard (and pictured) on its own.
 
     The page's current draw when there is one for this clip; otherwise (a first API call) the draw the
     settings and seed give, as /render would make it.
     """
-    settings = _settings(sr, n_fft, hop, n_mels)
-    analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
-    if held and held.get("record") and held.get("clip") == analysis.key:
-        record, seed = AugmentRecord.from_dict(held["record"]), int(held.get("seed", 0))
-    else:
-        config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
-                         fill_db, convention, held)
-        seed = lab.parse_seed(seed)
+    state = as_state(v["state"])
+    settings, config = config_of(v, state)
+    analysis = lab.open_clip(v["audio"], settings=settings, max_duration_s=MAX_DURATION_S)
+    record, seed = state.draw_for(analysis.key) or (None, lab.parse_seed(v["seed"]))
+    if record is None:
         record = pipeline.draw_for(analysis, config, seed=seed)
-    pipeline.check_render(analysis, method=method, n_iter=_n_iter(n_iter), n_renders=3,
+    pipeline.check_render(analysis, method=v["method"], n_iter=n_iter_of(v), n_renders=3,
                           budget=limits.server_budget())
-    cancel = _deadline()
-    theme = theme if theme in ("light", "dark") else "light"
-    outs, mels, pictures = [], [], []
-    for op in ("warp", "freq", "time"):
-        wav, mel, png, sc = lab.render_solo(analysis, record, op, seed=seed, method=method, n_iter=_n_iter(n_iter),
-                                            theme=theme, cancel=cancel)
-        outs.append(gr.update(value=str(wav), label=f"{_SOLO_LABEL[op]} · SC {sc:.1f} dB"))
-        mels.append(str(mel))
-        pictures.append((str(png), _SOLO_LABEL[op]))
-    return (*outs, mels, pictures)
+    cancel, out = deadline(), {"solo_mels": [], "solo_pictures": []}
+    for op, name in zip(("warp", "freq", "time"), ("a_warp", "a_freq", "a_time")):
+        wav, mel, png, sc = lab.render_solo(analysis, record, op, seed=seed, method=v["method"],
+                                            n_iter=n_iter_of(v), theme=page_theme(v["theme"]), cancel=cancel)
+        out[name] = gr.update(value=str(wav), label=f"{_SOLO_LABEL[op]} · SC {sc:.1f} dB")
+        out["solo_mels"].append(str(mel))
+        out["solo_pictures"].append((str(png), _SOLO_LABEL[op]))
+    return out
 
 
-_SOLO_LABEL = {"warp": "time warp only", "freq": "frequency masks only", "time": "time masks only"}
-
-
-@friendly
-def variety(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
-            convention, seed, sr, n_fft, hop, n_mels, held=None, theme="light"):
+@handler((*DRAW_IN, "state", "theme"), ("gallery", "grid_seeds"))
+def variety(v):
     """Eight draws of the current settings, to see the variety of a policy."""
-    settings = _settings(sr, n_fft, hop, n_mels)
-    analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
-    config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
-                     fill_db, convention, held)
-    draws = lab.variety(analysis, config, first_seed=lab.parse_seed(seed), n=VARIETY_N, budget=limits.server_budget(),
-                        theme=theme if theme in ("light", "dark") else "light")
-    return [(str(png), f"seed {s}") for png, s, _ in draws], [s for _, s, _ in draws]
+    settings, config = config_of(v, as_state(v["state"]))
+    analysis = lab.open_clip(v["audio"], settings=settings, max_duration_s=MAX_DURATION_S)
+    draws = lab.variety(analysis, config, first_seed=lab.parse_seed(v["seed"]), n=VARIETY_N,
+                        budget=limits.server_budget(), theme=page_theme(v["theme"]))
+    return {"gallery": [(str(png), f"seed {s}") for png, s, _ in draws], "grid_seeds": [s for _, s, _ in draws]}
 
 
 def pick_draw(seeds, evt: gr.SelectData):
@@ -297,7 +250,7 @@ def pick_draw(seeds, evt: gr.SelectData):
     return seeds[index], False
 
 
-def _bundled_clip(params, audio):
+def bundled_clip(params, audio):
     """The bundled example the params name, when the current clip is not the one they were made for."""
     name = str(params.clip.get("name") or "")
     if name not in BUNDLED:
@@ -307,51 +260,52 @@ def _bundled_clip(params, audio):
     return BUNDLED[name]
 
 
-@friendly
-def load_params(file, audio, sr, n_fft, hop, n_mels):
+def values_from_params(params) -> dict:
+    """The controls' values a params file restores (all but the teaching tools'), under the controls' keys."""
+    units = lab.units_from_config(params.config, params.settings)
+    return {**{k: units[k] for k in AUGMENT}, "method": params.method,
+            "n_iter": params.n_iter if params.n_iter is not None else -1, "seed": params.seed, "keep": True,
+            **analysis_values(params.settings)}
+
+
+#: What a params file restores: the controls it saves (``saved``), in table order.
+RESTORED = tuple(c.key for c in controls.CONTROLS if c.saved)
+
+
+@handler(("params_file", "audio", *ANALYSIS), ("policy", *RESTORED, "state", "audio"))
+def load_params(v):
     """Open a prepared demo: a params JSON (its clip: the current one, or a bundled example it names) or a demo
     .zip (clip + params). Restores the clip, the settings and the exact draw."""
+    file, audio, out = v["params_file"], v["audio"], {}
     if file is None:
         raise gr.Error("Choose a params .json or a demo .zip file first.")
-    clip_update = gr.skip()
     if str(file).lower().endswith(".zip"):
         clip, params = demofile.read_demo(file, lab.new_output_dir(), max_bytes=DEMO_MAX_BYTES)
-        audio = clip_update = str(clip)
+        audio = out["audio"] = str(clip)
     else:
         params = pipeline.read_params(file)
-        bundled = _bundled_clip(params, audio)
+        bundled = bundled_clip(params, audio)
         if bundled:
-            audio = clip_update = bundled
-    settings = params.settings
-    analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
+            audio = out["audio"] = bundled
+    analysis = lab.open_clip(audio, settings=params.settings, max_duration_s=MAX_DURATION_S)
     pipeline.check_fits(params, analysis)
-    u = lab.units_from_config(params.config, settings)
-    held = {"record": params.record.to_dict(), "seed": params.seed, "clip": analysis.key}
-    policy_name = params.policy if params.policy in POLICIES else "custom"
-    return (
-        policy_name, u["warp_ms"], u["n_freq_masks"], u["freq_mask_bands"], u["n_time_masks"], u["time_mask_ms"],
-        u["max_time_ratio"], u["width_ratio"], u["masks_per_frame"], u["fill"], u["fill_db"], params.config.convention,
-        params.method, params.n_iter if params.n_iter is not None else -1, params.seed, True,
-        settings.sr, settings.n_fft, settings.hop_length, settings.n_mels, held, clip_update,
-    )
+    values = values_from_params(params)
+    return {**out, "policy": params.policy if params.policy in POLICIES else "custom",
+            **{k: values[k] for k in RESTORED},
+            "state": PageState(record=params.record.to_dict(), seed=params.seed, clip=analysis.key)}
 
 
-@friendly
-def make_demo(audio, files):
+@handler(("audio", "files"), ("demo_zip",))
+def make_demo(v):
     """This clip and the current draw's params in one .zip, which "Open a prepared demo" restores in one step."""
-    params_json = next((f for f in files or [] if str(f).endswith(".json")), None)
-    if not audio or params_json is None:
+    params_json = next((f for f in v["files"] or [] if str(f).endswith(".json")), None)
+    if not v["audio"] or params_json is None:
         raise gr.Error("Render a draw first (pick an example or upload a clip).")
     stem = pathlib.Path(str(params_json)).stem
-    return str(demofile.write_demo(lab.new_output_dir() / f"{stem}_demo.zip", clip=audio, params_json=params_json))
+    zipped = demofile.write_demo(lab.new_output_dir() / f"{stem}_demo.zip", clip=v["audio"], params_json=params_json)
+    return {"demo_zip": str(zipped)}
 
 
-
-#: The sliders' upper ends; an imported recipe beyond one widens that slider instead of being cut.
-SLIDER_TOP = {"warp_ms": 2000, "n_freq_masks": 20, "freq_mask_bands": 128, "n_time_masks": 40,
-              "time_mask_ms": 3000, "max_time_ratio": 1, "width_ratio": 0.3, "masks_per_frame": 0.1}
-_IMPORT_ORDER = ("warp_ms", "n_freq_masks", "freq_mask_bands", "n_time_masks", "time_mask_ms", "max_time_ratio",
-                 "width_ratio", "masks_per_frame")
 RECIPE_EXAMPLE = """# ESPnet LibriSpeech conformer (train_asr_conformer10_hop_length160.yaml): replace with your own
 frontend_conf:
     hop_length: 160          # 10 ms frames at 16 kHz
@@ -365,33 +319,29 @@ specaug_conf:
     time_mask_width_ratio_range: [0., 0.05]
     num_time_mask: 10
 """
+DEFAULTS["config"] = RECIPE_EXAMPLE
 
 
-def _framework_units(hop_ms, n_mels):
-    """Blank or 0 in the framework-unit boxes means "the config's, else the framework's default"."""
-    hop_ms = None if hop_ms in (None, "") or float(hop_ms) <= 0 else float(hop_ms)
-    n_mels = None if n_mels in (None, "") or int(n_mels) <= 0 else int(n_mels)
-    return hop_ms, n_mels
+def widened(key, value):
+    """A slider's new value; beyond its top (an imported recipe's), the slider widens instead of cutting it."""
+    top = BY_KEY[key].maximum
+    return gr.update(value=value, maximum=value) if top is not None and value > top else value
 
 
-def _slider(key, value):
-    top = SLIDER_TOP[key]
-    return gr.update(value=value, maximum=value) if value > top else value
-
-
-@friendly
-def import_recipe_handler(text, framework, fw_hop_ms, fw_n_mels, fill_db, sr, n_fft, hop, n_mels, held=None):
+@handler(("config", "framework", "framework_hop_ms", "framework_n_mels", "fill_db", *ANALYSIS, "state"),
+         ("policy", *AUGMENT, "recipe_info", "state"))
+def import_recipe(v):
     """Read a training config's SpecAugment settings and set the sliders to them (converted to this analysis).
 
-    Returns the policy ("custom"), the eight size sliders, fill, fill level, draw rules, a Markdown report,
-    and ``held`` with the recipe (for its settings that have no slider, and an exact export).
+    Sets the policy ("custom"), the draw's controls, a Markdown report, and the page's state with the recipe
+    (for its settings that have no slider, and an exact export).
     """
-    settings = _settings(sr, n_fft, hop, n_mels)
-    hop_ms, mels = _framework_units(fw_hop_ms, fw_n_mels)
-    recipe = frameworks.import_recipe(text or "", framework=None if framework in (None, "", "auto") else framework,
-                                      hop_ms=hop_ms, n_mels=mels)
-    config = recipe.to_config(settings, fill_db=float(fill_db) if fill_db is not None else -80.0)
-    u = lab.units_from_config(config, settings)
+    settings = settings_of(v)
+    hop_ms, mels = framework_units(v["framework_hop_ms"], v["framework_n_mels"])
+    framework = None if v["framework"] in (None, "", "auto") else v["framework"]
+    recipe = frameworks.import_recipe(v["config"] or "", framework=framework, hop_ms=hop_ms, n_mels=mels)
+    config = recipe.to_config(settings, fill_db=float(v["fill_db"]) if v["fill_db"] is not None else -80.0)
+    units = lab.units_from_config(config, settings)
     lines = [f"**Imported: {recipe.framework}** (its frames: {recipe.hop_ms:g} ms, its mel channels: "
              f"{recipe.n_mels}; here: {settings.hop_ms:.3g} ms frames, {settings.n_mels} bands). "
              f"Draw rules set to *{config.convention}*.", ""]
@@ -401,27 +351,26 @@ def import_recipe_handler(text, framework, fw_hop_ms, fw_n_mels, fill_db, sr, n_
     notes = recipe.config_notes()
     if notes:
         lines += ["", "**Notes:**", *[f"- {escape_markdown(n)}" for n in notes]]
-    sliders = [_slider(key, u[key]) for key in _IMPORT_ORDER]
-    return ("custom", *sliders, u["fill"], u["fill_db"], config.convention, "\n".join(lines),
-            {**(held or {}), "recipe": recipe})
+    return {"policy": "custom", **{k: widened(k, units[k]) for k in AUGMENT}, "recipe_info": "\n".join(lines),
+            "state": as_state(v["state"]).replace(recipe=recipe)}
 
 
-@friendly
-def export_recipe_handler(framework, fw_hop_ms, fw_n_mels, warp_ms, n_freq, freq_bands, n_time, time_ms, p,
-                          width_ratio, per_frame, fill, fill_db, convention, sr, n_fft, hop, n_mels, held=None):
+@handler(("export", "framework_hop_ms", "framework_n_mels", *AUGMENT, *ANALYSIS, "state"),
+         ("export_text", "export_notes"))
+def export_recipe(v):
     """The current sliders as a training framework's SpecAugment fragment, and what it cannot express.
 
     Sizes still at what the imported recipe converts to are written as the recipe's own numbers, so an
     import followed by an export gives the recipe back at any analysis.
     """
-    settings = _settings(sr, n_fft, hop, n_mels)
-    config = _config(settings, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill,
-                     fill_db, convention, held)
-    hop_ms, mels = _framework_units(fw_hop_ms, fw_n_mels)
+    state, framework = as_state(v["state"]), v["export"]
+    settings, config = config_of(v, state)
+    hop_ms, mels = framework_units(v["framework_hop_ms"], v["framework_n_mels"])
     text, notes = frameworks.export_recipe(config, settings=settings, framework=framework, hop_ms=hop_ms,
-                                           n_mels=mels, recipe=_recipe(held, config.convention))
+                                           n_mels=mels, recipe=state.recipe_for(config.convention))
     d_hop, d_mels = frameworks.default_units(framework)
     head = f"In {framework}'s units: frames of {hop_ms or d_hop:g} ms, {mels or d_mels} mel channels."
     body = "\n".join(f"- {n}" for n in notes) if notes else f"- {framework} can express all of these settings."
-    return text, f"{head}\n\n**What {framework} cannot express or draws differently:**\n{body}"
+    return {"export_text": text,
+            "export_notes": f"{head}\n\n**What {framework} cannot express or draws differently:**\n{body}"}
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import json
 
-import gradio as gr
+from .state import as_state
+from .wiring import named
 
 #: Runs in the page before each picture event: its last input (the hidden theme box) becomes the page's theme.
 THEME_JS = """
@@ -43,13 +44,17 @@ def _file_url(path) -> str:
     return f"gradio_api/file={path}" if path else ""
 
 
-def transport_update(orig, orig_rebuilt, aug, held):
+def transport_update(v: dict) -> dict:
     """New players' files (or a new figure): hand their URLs and the plot area to the transport."""
-    if not aug:
-        return gr.skip()
-    axes = (held or {}).get("axes") or []
+    if not v["a_aug"]:
+        return {}
+    axes = list(as_state(v["state"]).axes)
     duration = axes[0]["t1"] if axes else None
-    return transport_html([_file_url(orig), _file_url(orig_rebuilt), _file_url(aug)], axes, duration)
+    urls = [_file_url(v[k]) for k in ("a_orig", "a_orig_rebuilt", "a_aug")]
+    return {"transport": transport_html(urls, axes, duration)}
+
+
+transport_update = named(transport_update, ("a_orig", "a_orig_rebuilt", "a_aug", "state"), ("transport",))
 
 
 TRANSPORT_HINT = ("**Listen:** ▶ plays the three versions in step; keys **1 2 3** switch between them at the same "
