@@ -108,8 +108,8 @@ CONTROLS: tuple[Control, ...] = (
     # ---- the analysis
     Control("sr", "Sample rate (Hz)", "dropdown", 22050, "analysis", "analysis", "Hz", choices=(16000, 22050, 44100),
             trigger="analysis", help="analysis sample rate"),
-    Control("n_fft", "FFT size", "dropdown", 2048, "analysis", "analysis", "samples", choices=(512, 1024, 2048, 4096),
-            trigger="analysis", help="FFT size"),
+    Control("n_fft", "FFT size", "dropdown", 2048, "analysis", "analysis", "samples", choices=(400, 512, 1024, 2048, 4096),
+            trigger="analysis", help="FFT size (400: the 25 ms window of most ASR front ends at 16 kHz)"),
     Control("hop", "Hop (samples)", "dropdown", 512, "analysis", "analysis", "samples",
             choices=(128, 160, 256, 320, 512, 1024), trigger="analysis", help="hop between frames"),
     Control("n_mels", "Mel bands", "dropdown", 128, "analysis", "analysis", "bands", choices=(40, 64, 80, 128),

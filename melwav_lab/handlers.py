@@ -15,10 +15,10 @@ import random
 
 import gradio as gr
 
-from melwav import demofile, frameworks, lab, limits, pipeline
+from melwav import demofile, frameworks, lab, limits, pipeline, stats
 from melwav.explain import escape_markdown
 from melwav.frameworks import fill_explanation
-from melwav.specaugment import POLICIES
+from melwav.specaugment import POLICIES, policy
 
 from . import controls
 from .compat import deadline
@@ -382,3 +382,68 @@ def export_recipe(v):
     return {"export_text": text,
             "export_notes": f"{head}\n\n**What {framework} cannot express or draws differently:**\n{body}"}
 
+
+
+def _imported(state: PageState):
+    """The recipe imported last (Recipes tab), or one message saying to import one."""
+    if state.recipe is None:
+        raise gr.Error("Import a training config first (Recipes tab: paste it, then Import).", print_exception=False)
+    return state.recipe
+
+
+@handler(("fill_db", *ANALYSIS, "state"), (*ANALYSIS, "policy", *AUGMENT, "recipe_info"))
+def native_analysis(v):
+    """Switch the analysis to the imported recipe's framework's own (its rate, FFT size, hop and mel count).
+
+    There its frames and channels are the analysis' own, so its numbers are drawn as they are (ESPnet's W = 5
+    stays 5 rather than becoming 2 frames of 23.2 ms) and an export gives them back unchanged.
+    """
+    recipe = _imported(as_state(v["state"]))
+    settings = frameworks.native_settings(recipe)
+    native = analysis_values(settings)
+    for key, value in native.items():
+        if value not in BY_KEY[key].choices:
+            raise gr.Error(f"{recipe.framework}'s own {BY_KEY[key].label.lower()} ({value}) is not one of this "
+                           "page's choices; the command line's --framework-analysis takes it.", print_exception=False)
+    config = recipe.to_config(settings, fill_db=float(v["fill_db"]) if v["fill_db"] is not None else -80.0)
+    units = lab.units_from_config(config, settings)
+    info = (f"**Analysis set to {recipe.framework}'s own:** {settings.sr} Hz, FFT {settings.n_fft}, hop "
+            f"{settings.hop_length} ({settings.hop_ms:.3g} ms frames), {settings.n_mels} mel bands: its frames "
+            "and channels are this analysis' own, so its numbers are drawn exactly as written.\n\n"
+            + "\n".join(f"- {escape_markdown(line)}" for line in recipe.describe(settings).splitlines()))
+    return {**native, "policy": "custom", **{k: widened(k, units[k]) for k in AUGMENT}, "recipe_info": info}
+
+
+#: Recipe B of the comparison: the config imported in the Recipes tab, or a preset.
+COMPARE_WITH = (*POLICIES, "imported config")
+DEFAULTS["compare_with"] = "LB"  # works before anything is imported
+
+
+@handler(("audio", *controls.KEYS, "state", "compare_with", "theme"), ("compare_plot", "compare_table", "a_compare"))
+def compare_recipes(v):
+    """Recipe A (the current sliders) against recipe B (the imported config or a preset): how much of a 1 to 30 s
+    utterance each hides over 2000 draws (the share of the time and mel axes masked, p5-p95), and B heard on
+    this clip with the same seed (A is player 3)."""
+    state, with_ = as_state(v["state"]), v["compare_with"]
+    if with_ not in COMPARE_WITH:
+        raise gr.Error("Compare with the imported config or one of the presets.", print_exception=False)
+    settings, config_a = config_of(v, state)
+    if with_ == "imported config":
+        recipe = _imported(state)
+        config_b, label_b = recipe.to_config(settings), f"B: the imported {recipe.framework} config"
+    else:
+        config_b, label_b = policy(with_).to_config(settings), f"B: {with_}"
+    out = {}
+    if v["audio"]:
+        check_cost(v, settings)
+        analysis = lab.open_clip(v["audio"], settings=settings, max_duration_s=MAX_DURATION_S)
+        seed = lab.parse_seed(v["seed"])
+        record = pipeline.draw_for(analysis, config_b, seed=seed)
+        snd = lab.render_sound(analysis, config_b, record, seed=seed, method=v["method"], n_iter=n_iter_of(v),
+                               downloads=False, budget=limits.server_budget(), cancel=deadline())
+        out["a_compare"] = gr.update(value=str(snd.augmented_wav),
+                                     label=f"{label_b}, augmented mel rebuilt · SC {snd.augmented_sc_db:.1f} dB")
+    cmp = stats.compare_recipes([config_a, config_b], labels=["A: the sliders", label_b], settings=settings,
+                                theme=page_theme(v["theme"]))
+    warnings = "".join(f"\n\n**Warning:** {escape_markdown(w)}" for w in cmp.warnings)
+    return {**out, "compare_plot": cmp.figure, "compare_table": cmp.table + warnings}

@@ -16,13 +16,16 @@ from . import controls
 from .compat import page_event
 from .controls import ANALYSIS, PRESET, Control, placed
 from .handlers import (
+    COMPARE_WITH,
     RECIPE_EXAMPLE,
     analysis_changed,
+    compare_recipes,
     export_recipe,
     fill_policy,
     import_recipe,
     load_params,
     make_demo,
+    native_analysis,
     new_seed,
     pick_draw,
     render,
@@ -170,7 +173,9 @@ def build() -> gr.Blocks:
                                            info="0 = the config's, else the default (80)")
                 w["config"] = gr.Code(language="yaml", lines=8, label="Training config (paste here)",
                                    value=RECIPE_EXAMPLE)
-                import_btn = gr.Button("Import: set the sliders and render", variant="primary")
+                with gr.Row():
+                    import_btn = gr.Button("Import: set the sliders and render", variant="primary")
+                    native_btn = gr.Button("Use its framework's own analysis (exact frames)")
                 w["recipe_info"] = gr.Markdown()
                 with gr.Row():
                     w["export"] = gr.Dropdown(list(frameworks.FRAMEWORKS), value="espnet",
@@ -179,6 +184,16 @@ def build() -> gr.Blocks:
                 w["export_text"] = gr.Code(language="python", lines=6, label="Fragment for your training config",
                                    interactive=False)
                 w["export_notes"] = gr.Markdown()
+            with gr.Tab("Compare recipes"):
+                gr.Markdown("**A** is the current sliders; **B** the config imported in the Recipes tab or a preset. "
+                            "The curves show how much of an utterance of 1 to 30 s each hides (2000 draws each: the "
+                            "mean, and p5 to p95 as a band); B is heard on this clip with the same seed, A is player 3.")
+                with gr.Row():
+                    w["compare_with"] = gr.Dropdown(list(COMPARE_WITH), value="LB", label="Recipe B")
+                    compare_btn = gr.Button("Compare A and B", variant="primary")
+                w["compare_plot"] = gr.Plot(label="Masked share against utterance length", show_label=False)
+                w["a_compare"] = gr.Audio(label="B, augmented mel rebuilt", type="filepath", interactive=False)
+                w["compare_table"] = gr.Markdown()
             with gr.Tab("Analysis"):
                 with gr.Row():
                     widgets(w, "analysis")
@@ -243,6 +258,9 @@ def build() -> gr.Blocks:
         rerender(w["gallery"].select(pick_draw, [w["grid_seeds"]], [w["seed"], w["keep"]], api_visibility="private"))
         rerender(w["params_file"].upload(**wired(w, load_params), api_name="load_params"))
         rerender(import_btn.click(**wired(w, import_recipe), api_name="import_recipe"))
+        rerender(native_btn.click(**wired(w, native_analysis), api_name="native_analysis"))
+        compare_btn.click(**wired(w, compare_recipes), js=THEME_JS, api_name="compare_recipes", concurrency_limit=2,
+                          concurrency_id="render")
         export_btn.click(**wired(w, export_recipe), api_name="export_recipe")
         demo_btn.click(**wired(w, make_demo), api_name="demo_file")
         tabs.select(tab_opened, [w["pending_downloads"]], [w["downloads_shown"], w["files"]], api_visibility="private",

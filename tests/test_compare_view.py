@@ -1,0 +1,62 @@
+"""The lab's "Compare recipes" tab (issue 23) and the one-click framework analysis (issue 22, item 10), through
+``gradio_client`` against a launched app, as a script or the page reaches them."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+from conftest import launched_app
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SPEECH = ROOT / "assets" / "speech.wav"
+ESPNET = (ROOT / "examples" / "espnet_librispeech_conformer.yaml").read_text()
+
+pytestmark = pytest.mark.app
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    with launched_app(tmp_path_factory) as (url, _):
+        yield url
+
+
+@pytest.fixture()
+def client(app_url, tmp_path):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False, download_files=str(tmp_path))
+
+
+def test_native_analysis_needs_an_imported_recipe_then_draws_its_numbers_exactly(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Import a training config first"):
+        client.predict(api_name="/native_analysis")
+    client.predict(config=ESPNET, framework="auto", api_name="/import_recipe")
+    out = client.predict(api_name="/native_analysis")
+    sr, n_fft, hop, n_mels, policy, warp_ms, n_freq_masks, freq_mask_bands = out[:8]
+    assert (sr, n_fft, hop, n_mels) == (16000, 512, 160, 80)  # ESPnet's LibriSpeech front end (frontend_conf)
+    assert policy == "custom"
+    # W = 5 frames of 10 ms is 50 ms exactly here (at the default 23.2 ms frames it was 2 frames, 46 ms).
+    assert warp_ms == pytest.approx(50.0) and (n_freq_masks, freq_mask_bands) == (2, 27)
+    assert "drawn exactly as written" in out[-1]
+
+
+def test_compare_recipes_draws_a_and_b_and_plays_b_on_the_clip(client):
+    from gradio_client import handle_file
+
+    plot, table, audio = client.predict(audio=handle_file(str(SPEECH)), compare_with="LB", n_iter=4, method="fgla",
+                                        api_name="/compare_recipes")
+    assert plot is not None  # a matplotlib figure, sent as an image
+    rows = [line for line in table.splitlines() if line.startswith("| A: the sliders") or line.startswith("| B: LB")]
+    assert len(rows) == 2 * 6  # each recipe at 1, 2, 5, 10, 20 and 30 s
+    assert audio["label"].startswith("B: LB, augmented mel rebuilt")  # a player update: its file and its label
+    assert pathlib.Path(audio["value"]).read_bytes()[:4] == b"RIFF"
+
+
+def test_compare_with_the_imported_config_needs_one(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Import a training config first"):
+        client.predict(compare_with="imported config", audio=None, api_name="/compare_recipes")
