@@ -316,7 +316,9 @@ def _print_export(text: str, notes) -> None:
 
 #: Subcommands beside the render (``python -m melwav NAME ...``): NAME -> the module (in this package) whose
 #: ``run(argv) -> int`` handles the rest of the line. Imported only when called, so a render pays nothing.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "audition": "audition",
+}
 
 
 def dispatch(argv=None) -> int:
