@@ -311,11 +311,12 @@ def _executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
 def _stop(executor: concurrent.futures.ProcessPoolExecutor) -> None:
     """Stop a pool now: cancel what has not started and end the running workers (their clip folders are
     temporary until complete, so nothing half-written stays under a final name)."""
-    executor.shutdown(wait=False, cancel_futures=True)
-    for process in list(getattr(executor, "_processes", {}).values() or ()):
+    processes = list((getattr(executor, "_processes", None) or {}).values())  # shutdown() forgets them
+    for process in processes:
         if process.is_alive():
             process.terminate()
-    for process in list(getattr(executor, "_processes", {}).values() or ()):
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
         process.join(timeout=5)
 
 
@@ -352,7 +353,7 @@ def audition(sources, job: Job, *, workers: int = 1, limit: int | None = None, p
     bar = tqdm(total=limit, unit="clip", disable=not progress, dynamic_ncols=True, file=sys.stderr)
     kwargs = job.kwargs()
     executor = None
-    pending: dict = {}  # future -> (index, source)
+    pending: dict = {}  # future -> (index, source, key)
     in_pool = 0  # clips given to the current pool
 
     def collect(wait_all: bool):
@@ -360,7 +361,7 @@ def audition(sources, job: Job, *, workers: int = 1, limit: int | None = None, p
         nonlocal executor
         broken = False
         for future in concurrent.futures.as_completed(list(pending)):
-            index, source = pending.pop(future)
+            index, source, _key = pending.pop(future)
             try:
                 result = future.result()
             except concurrent.futures.process.BrokenProcessPool:
@@ -393,7 +394,7 @@ def audition(sources, job: Job, *, workers: int = 1, limit: int | None = None, p
                     executor = None
             if executor is None:
                 executor, in_pool = _executor(workers), 0
-            pending[executor.submit(audition_clip, source, **kwargs)] = (index, source)
+            pending[executor.submit(audition_clip, source, **kwargs)] = (index, source, key)
             in_pool += 1
             while len(pending) >= 2 * workers:
                 yield from collect(wait_all=False)
@@ -402,6 +403,9 @@ def audition(sources, job: Job, *, workers: int = 1, limit: int | None = None, p
         if executor is not None:
             _stop(executor)
             executor = None
+            for _index, _source, key in pending.values():  # the stopped workers' unfinished folders
+                for partial in (pathlib.Path(job.out_dir) / "clips").glob(f".{key}.*.partial"):
+                    shutil.rmtree(partial, ignore_errors=True)
         raise
     finally:
         bar.close()
