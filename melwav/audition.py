@@ -47,7 +47,7 @@ MAX_DRAWS = 16
 MAX_WORKERS = 64
 #: Clips a worker process renders before it is replaced: what one clip leaves behind (allocator arenas,
 #: caches) cannot pile up over a long run.
-TASKS_PER_WORKER = 25
+TASKS_PER_WORKER = 50
 #: Unfinished clip folders (``.<key>.*.partial``) older than this are removed when a run starts.
 STALE_PARTIAL_S = 3600.0
 
@@ -299,12 +299,27 @@ def _ignore_sigint() -> None:
 
 
 def _executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
-    """A pool of ``workers`` fresh (spawned) processes, each replaced after ``TASKS_PER_WORKER`` clips (3.11+;
-    on 3.10 :func:`audition` replaces the whole pool as often)."""
+    """A pool of ``workers`` fresh processes, each replaced after ``TASKS_PER_WORKER`` clips (3.11+; on 3.10
+    :func:`audition` replaces the whole pool as often).
+
+    Workers are forked from a server process that has imported melwav once (``forkserver``, where the OS
+    has it): a new worker then starts in milliseconds instead of the seconds an import takes, and is never
+    a fork of this (threaded) process. Elsewhere they are spawned.
+    """
+    # One BLAS / OpenMP thread per worker: the workers are the parallelism (N workers each running as many
+    # threads as cores oversubscribe the machine). Read when the worker's libraries load, so set here.
+    threads = str(max(1, (os.cpu_count() or 1) // workers))
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ.setdefault(name, threads)
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+    else:
+        context = multiprocessing.get_context("spawn")
     kwargs = {}
     if sys.version_info >= (3, 11):
         kwargs["max_tasks_per_child"] = TASKS_PER_WORKER
-    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                                   initializer=_ignore_sigint, **kwargs)
 
 
