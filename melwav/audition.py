@@ -505,7 +505,7 @@ def run(argv=None) -> int:
     job = Job(settings, config, seed, draws, method, args.n_iter, str(out_dir), max_duration_s=args.max_duration,
               trim=args.trim, budget=None if args.no_work_limit else limits.CLI_BUDGET, policy_name=policy_name)
     recipe_info = recipe_summary(args, settings, config, policy_name, recipe)
-    results = audition(iter_sources(args.inputs), job, workers=workers, limit=limit, progress=sys.stderr.isatty())
+    results = audition(iter_sources(args.inputs, exclude=[out_dir]), job, workers=workers, limit=limit, progress=sys.stderr.isatty())
     outcome = report.write_report(out_dir, results, recipe=recipe_info, settings=settings, config=config,
                                   per_page=per_page)
     print(f"{outcome.n_ok} of {outcome.n_clips} clips rendered ({outcome.n_reused} reused from an earlier run), "

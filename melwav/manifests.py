@@ -76,16 +76,18 @@ class ClipSource:
         return dataclasses.asdict(self)
 
 
-def iter_sources(inputs: Iterable) -> Iterator[ClipSource]:
+def iter_sources(inputs: Iterable, *, exclude: Iterable = ()) -> Iterator[ClipSource]:
     """The clips named by ``inputs`` (files, folders, ``wav.scp``, NeMo / lhotse manifests), lazily, in order.
 
-    A folder is searched recursively (sorted, symbolic links to folders not followed); a path that does
+    A folder is searched recursively (sorted, symbolic links to folders not followed), leaving out the
+    folders in ``exclude`` (the report's own, so a rerun does not audition its players); a path that does
     not exist is yielded as a clip, which then fails with "no such file".
     """
+    skip = {os.path.realpath(os.fspath(x)) for x in exclude}
     for item in inputs:
         path = pathlib.Path(os.fspath(item))
         if path.is_dir():
-            yield from _folder(path)
+            yield from _folder(path, skip)
         elif path.is_file() and is_scp(path):
             yield from read_scp(path)
         elif path.is_file() and is_manifest(path):
@@ -102,9 +104,11 @@ def is_manifest(path) -> bool:
     return pathlib.Path(path).name.lower().endswith(MANIFEST_SUFFIXES)
 
 
-def _folder(root: pathlib.Path) -> Iterator[ClipSource]:
+def _folder(root: pathlib.Path, skip: set[str]) -> Iterator[ClipSource]:
+    if os.path.realpath(root) in skip:
+        return
     for folder, dirs, files in os.walk(root):  # followlinks=False: a link loop cannot trap the walk
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if os.path.realpath(os.path.join(folder, d)) not in skip)
         for name in sorted(files):
             if pathlib.Path(name).suffix.lower() in AUDIO_SUFFIXES:
                 path = pathlib.Path(folder) / name

@@ -444,3 +444,11 @@ def test_interrupt_mid_clip_leaves_no_file_and_the_rerun_finishes(tmp_path, writ
     assert run(paths, out) == 0
     assert summary(out)["counts"] == {"clips": 2, "ok": 2, "failed": 0, "reused": 1, "rendered": 1,
                                       "audio_s": pytest.approx(0.6, abs=0.01)}
+
+
+def test_report_folder_inside_an_input_folder_is_not_auditioned(tmp_path, write_clip):
+    write_clip("a.wav", duration_s=0.3)
+    out = tmp_path / "report"
+    assert run([tmp_path], out) == 0
+    assert run([tmp_path], out) == 0  # the report's own WAVs are not inputs of the rerun
+    assert [pathlib.Path(c["source"]).name for c in summary(out)["clips"]] == ["a.wav"]
