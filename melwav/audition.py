@@ -48,6 +48,9 @@ MAX_WORKERS = 64
 #: Clips a worker process renders before it is replaced: what one clip leaves behind (allocator arenas,
 #: caches) cannot pile up over a long run.
 TASKS_PER_WORKER = 50
+#: Whether the pool replaces its own workers (``max_tasks_per_child``, Python 3.11+); else :func:`audition`
+#: replaces the whole pool after ``TASKS_PER_WORKER`` clips per worker.
+POOL_REPLACES_WORKERS = sys.version_info >= (3, 11)
 #: Unfinished clip folders (``.<key>.*.partial``) older than this are removed when a run starts.
 STALE_PARTIAL_S = 3600.0
 
@@ -316,9 +319,7 @@ def _executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
         context.set_forkserver_preload([__name__])
     else:
         context = multiprocessing.get_context("spawn")
-    kwargs = {}
-    if sys.version_info >= (3, 11):
-        kwargs["max_tasks_per_child"] = TASKS_PER_WORKER
+    kwargs = {"max_tasks_per_child": TASKS_PER_WORKER} if POOL_REPLACES_WORKERS else {}
     return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                                   initializer=_ignore_sigint, **kwargs)
 
@@ -402,7 +403,7 @@ def audition(sources, job: Job, *, workers: int = 1, limit: int | None = None, p
                 bar.update(1)
                 yield index, result
                 continue
-            if executor is not None and sys.version_info < (3, 11) and in_pool >= TASKS_PER_WORKER * workers:
+            if executor is not None and not POOL_REPLACES_WORKERS and in_pool >= TASKS_PER_WORKER * workers:
                 yield from collect(wait_all=True)  # 3.10: drain, then a fresh pool (max_tasks_per_child on 3.11+)
                 if executor is not None:
                     executor.shutdown(wait=True)

@@ -452,3 +452,16 @@ def test_report_folder_inside_an_input_folder_is_not_auditioned(tmp_path, write_
     assert run([tmp_path], out) == 0
     assert run([tmp_path], out) == 0  # the report's own WAVs are not inputs of the rerun
     assert [pathlib.Path(c["source"]).name for c in summary(out)["clips"]] == ["a.wav"]
+
+
+def test_pool_replaced_where_workers_are_not(tmp_path, write_clip, monkeypatch):
+    """Python 3.10's pool cannot replace its workers: the whole pool is replaced every few clips instead."""
+    monkeypatch.setattr(audition, "POOL_REPLACES_WORKERS", False)
+    monkeypatch.setattr(audition, "TASKS_PER_WORKER", 1)
+    made = []
+    real = audition._executor
+    monkeypatch.setattr(audition, "_executor", lambda workers: made.append(workers) or real(workers))
+    paths = [write_clip(f"c{i}.wav", duration_s=0.3)[0] for i in range(5)]
+    assert run(paths, tmp_path / "out", "--workers", "2") == 0
+    assert [c["ok"] for c in summary(tmp_path / "out")["clips"]] == [True] * 5
+    assert made == [2, 2, 2]  # 2 clips per pool
