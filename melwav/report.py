@@ -175,7 +175,7 @@ audio { width: 300px; height: 36px; }
 .draw img { width: 100%; height: auto; display: block; }
 .draw ul { margin: 4px 0; padding-left: 18px; font-size: 13.5px; } .draw ul ul { padding-left: 16px; }
 @media (max-width: 900px) { .draw { grid-template-columns: 1fr; } }
-details { margin-top: 6px; } code { font-size: 13px; }
+details { margin-top: 6px; } code { font-size: 13px; } .summary h2 { margin-top: 14px; }
 """
 
 

@@ -107,6 +107,9 @@ def test_nemo_manifest_offset_and_duration(tmp_path, write_clip):
     # the segment's samples are the file's: its original player holds them (times the players' gain)
     y, sr = sf.read(str(out / segment["original_wav"]))
     assert sr == 8000 and len(y) == round(0.8 * 8000)
+    source, _ = sf.read(str(tmp_path / "long.wav"))
+    assert np.corrcoef(y, source[4000:10400])[0, 1] > 0.9999
+    assert np.corrcoef(y, source[4100:10500])[0, 1] < 0.99
 
 
 def _recording(rid: str, source: str, *, kind: str = "file", duration: float = 1.0, channels=(0,)) -> dict:
