@@ -144,7 +144,8 @@ def load_audio(
             elif wanted > frames + int(0.025 * info.samplerate):  # lhotse's own tolerance: 25 ms
                 notes.append(f"the segment asks for {_fmt_duration(duration_s)} from {offset_s:g} s; the file "
                              f"holds {_fmt_duration(frames / info.samplerate)} from there")
-        notes.append(f"read {_fmt_duration(frames / info.samplerate)} from {offset_s:g} s into the file")
+        if frames < info.frames:  # a manifest's duration of the whole file is not worth a note
+            notes.append(f"read {_fmt_duration(frames / info.samplerate)} from {offset_s:g} s into the file")
         source_duration = frames / info.samplerate
     trimmed = False
     if source_duration > max_duration_s + 1e-9:

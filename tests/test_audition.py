@@ -102,7 +102,7 @@ def test_nemo_manifest_offset_and_duration(tmp_path, write_clip):
     segment, whole, past = summary(out)["clips"]
     assert segment["ok"] and segment["duration_s"] == pytest.approx(0.8, abs=0.002)
     assert segment["offset_s"] == 0.5 and any("from 0.5 s" in n for n in segment["notes"])
-    assert whole["ok"] and whole["duration_s"] == pytest.approx(2.0, abs=0.002)
+    assert whole["ok"] and whole["duration_s"] == pytest.approx(2.0, abs=0.002) and whole["notes"] == []
     assert not past["ok"] and "past the end" in past["error"]
     # the segment's samples are the file's: its original player holds them (times the players' gain)
     y, sr = sf.read(str(out / segment["original_wav"]))
