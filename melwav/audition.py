@@ -30,12 +30,12 @@ import numpy as np
 
 from . import __version__, limits, pipeline
 from .audio import DEFAULT_MAX_DURATION_S, atomic_write, common_gain, load_audio, write_wav
-from .errors import DiskFullError, MelwavError, ParameterError, check_int
+from .errors import DiskFullError, MelwavError, ParameterError, check_int, show_value
 from .explain import describe, summary_line
 from .features import MelSettings
 from .manifests import ClipSource, iter_sources
 from .plot import comparison_base, compose_comparison, write_rgba_png
-from .reconstruction import DEFAULT_METHOD
+from .reconstruction import DEFAULT_METHOD, METHODS
 from .specaugment import POLICIES, AugmentRecord, SpecAugmentConfig, fill_value
 
 #: The players bring quiet clips up, all by the same gain, by at most this much (as the app's players do).
@@ -502,6 +502,10 @@ def run(argv=None) -> int:
     config, policy_name = cli.config_from_args(args, settings, recipe)
     seed = pipeline.check_seed(args.seed)
     method = args.method or DEFAULT_METHOD
+    if method not in METHODS:  # before any clip: else every clip would fail with the same reason
+        raise ParameterError(f"--method must be one of {', '.join(METHODS)}, got {show_value(method)}")
+    if args.n_iter is not None:
+        check_int("--n-iter", args.n_iter, low=0, high=10_000)
     out_dir.mkdir(parents=True, exist_ok=True)
     job = Job(settings, config, seed, draws, method, args.n_iter, str(out_dir), max_duration_s=args.max_duration,
               trim=args.trim, budget=None if args.no_work_limit else limits.CLI_BUDGET, policy_name=policy_name)

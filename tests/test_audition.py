@@ -222,8 +222,10 @@ def test_option_errors_are_one_line(tmp_path, write_clip, capsys):
     assert cli.main(["audition", str(good), "-o", str(tmp_path / "o"), "--draws", "0"]) == 2
     (tmp_path / "file").write_text("")
     assert cli.main(["audition", str(good), "-o", str(tmp_path / "file")]) == 2
+    assert cli.main(["audition", str(good), "-o", str(tmp_path / "o"), "--method", "nope"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 3 and all(line.startswith("melwav: error: ") for line in err)
+    assert len(err) == 4 and all(line.startswith("melwav: error: ") for line in err)
+    assert not (tmp_path / "o").exists()
 
 
 def test_limit_stops_after_n_clips(tmp_path, write_clip):
