@@ -309,11 +309,9 @@ def _executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     has it): a new worker then starts in milliseconds instead of the seconds an import takes, and is never
     a fork of this (threaded) process. Elsewhere they are spawned.
     """
-    # One BLAS / OpenMP thread per worker: the workers are the parallelism (N workers each running as many
-    # threads as cores oversubscribe the machine). Read when the worker's libraries load, so set here.
-    threads = str(max(1, (os.cpu_count() or 1) // workers))
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-        os.environ.setdefault(name, threads)
+    # The workers keep the BLAS thread count of this process: a different count changes the rebuilt audio's
+    # last bits, and a clip must sound the same, bit for bit, from a worker, from --workers 1 and from a
+    # replay of its params on the command line.
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])

@@ -423,8 +423,11 @@ def test_two_worker_processes(tmp_path, write_clip):
     assert [pathlib.Path(c["source"]).name for c in data["clips"]] == ["c0.wav", "c1.wav", "c2.wav", "missing.wav"]
     # the same clips in this process give the same draws (the seeds are the clip's, not the worker's)
     assert run(paths, tmp_path / "serial") == 0
-    assert [c["draws"][0]["record"] for c in summary(tmp_path / "serial")["clips"]] == \
-        [c["draws"][0]["record"] for c in data["clips"][:3]]
+    serial = summary(tmp_path / "serial")["clips"]
+    assert [c["draws"][0]["record"] for c in serial] == [c["draws"][0]["record"] for c in data["clips"][:3]]
+    # and the same audio, bit for bit
+    for a, b in zip(serial, data["clips"][:3]):
+        assert (tmp_path / "serial" / a["draws"][0]["wav"]).read_bytes() == (out / b["draws"][0]["wav"]).read_bytes()
     assert not list((out / "clips").glob(".*"))
 
 
