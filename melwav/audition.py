@@ -197,7 +197,8 @@ def _disk_full(exc: OSError) -> bool:
 
 
 def _release_caches() -> None:
-    """Each clip is visited once: drop its cached analysis and rebuilds so a worker's memory stays one clip's."""
+    """Each clip is visited once: drop its cached rebuilds (the pipeline keeps up to 320 MB of them) so a worker's
+    memory stays about one clip's."""
     pipeline._ORIGINAL_REBUILDS.clear()
     pipeline._PARTIAL_REBUILDS.clear()
 
