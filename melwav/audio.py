@@ -70,6 +70,9 @@ def load_audio(
     sr: int = 22050,
     max_duration_s: float = DEFAULT_MAX_DURATION_S,
     trim: bool = False,
+    offset_s: float = 0.0,
+    duration_s: float | None = None,
+    channel: int | None = None,
 ) -> LoadedAudio:
     """Read an audio file as mono float32 at ``sr``.
 
@@ -86,6 +89,11 @@ def load_audio(
         Longest accepted clip in seconds.
     trim : bool
         Keep the first ``max_duration_s`` seconds of a longer file instead of refusing it.
+    offset_s, duration_s : float, optional
+        Read only this segment of the file (a manifest's ``offset`` / ``duration``); the duration cap
+        applies to the segment. ``duration_s`` None reads to the end.
+    channel : int, optional
+        Keep only this channel (counted from 0) instead of mixing all of them down.
 
     Returns
     -------
@@ -119,6 +127,26 @@ def load_audio(
             f"only {_fmt_duration(source_duration)} is there"
         )
     frames = -1
+    start = 0
+    if offset_s or duration_s is not None:
+        # A segment (manifests name one): seek to it, and let the cap and the trim apply to its length.
+        offset_s = check_float("offset", offset_s, low=0.0)
+        start = int(round(offset_s * info.samplerate))
+        if start >= info.frames:
+            raise AudioError(f"{name}: the segment starts at {offset_s:g} s, past the end of the file "
+                             f"({_fmt_duration(source_duration)})")
+        frames = info.frames - start
+        if duration_s is not None:
+            duration_s = check_float("duration", duration_s, low=0.0)
+            wanted = int(round(duration_s * info.samplerate))
+            if wanted < frames:
+                frames = wanted
+            elif wanted > frames + int(0.025 * info.samplerate):  # lhotse's own tolerance: 25 ms
+                notes.append(f"the segment asks for {_fmt_duration(duration_s)} from {offset_s:g} s; the file "
+                             f"holds {_fmt_duration(frames / info.samplerate)} from there")
+        if frames < info.frames:  # a manifest's duration of the whole file is not worth a note
+            notes.append(f"read {_fmt_duration(frames / info.samplerate)} from {offset_s:g} s into the file")
+        source_duration = frames / info.samplerate
     trimmed = False
     if source_duration > max_duration_s + 1e-9:
         if not trim:
@@ -130,7 +158,7 @@ def load_audio(
         trimmed = True
         notes.append(f"kept the first {max_duration_s:g} s of {_fmt_duration(source_duration)}")
     try:
-        data, file_sr = sf.read(str(path), frames=frames, dtype="float32", always_2d=True)
+        data, file_sr = sf.read(str(path), start=start, frames=frames, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         raise AudioError(f"{name} could not be decoded ({_short(exc)}); is it truncated?") from None
     if data.shape[0] == 0:
@@ -142,6 +170,12 @@ def load_audio(
             f"{_fmt_duration(expected / file_sr)} its header announces"
         )
     channels = data.shape[1]
+    if channel is not None:
+        if not 0 <= channel < channels:
+            raise AudioError(f"{name} has {channels} channel(s); channel {channel} was asked for")
+        if channels > 1:
+            notes.append(f"kept channel {channel} of {channels}")
+        data, channels = data[:, channel : channel + 1], 1
     finite = np.isfinite(data)
     if not finite.all():
         if not finite.any():

@@ -7,7 +7,7 @@ import errno
 import os
 import sys
 
-from . import frameworks, limits, pipeline, stats_cli
+from . import audition, frameworks, limits, pipeline, stats_cli
 from .audio import write_wav
 from .errors import MelwavError, ParameterError
 from .explain import summary_line
@@ -177,7 +177,7 @@ def _print_export(text: str, notes) -> None:
 
 
 #: Subcommands beside the render (``python -m melwav NAME ...``): NAME -> its ``run(argv) -> int``.
-SUBCOMMANDS = {"stats": stats_cli.run}
+SUBCOMMANDS = {"stats": stats_cli.run, "audition": audition.run}
 
 
 def dispatch(argv=None) -> int:
