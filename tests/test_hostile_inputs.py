@@ -1,0 +1,149 @@
+"""Hostile files and texts of issue 25, at unit level: each is refused with one line, bounded in time and memory.
+
+A demo .zip that lies about its members' sizes, lists thousands of entries, holds params.json twice or a
+clip with a 300-character name; a params file whose analysis would need gigabytes; Python-form recipes of
+1 MB; recipes with NUL or control characters; ``time_warp_factor=a+a+...``. The app-level and heavier
+cases are in ``tests/test_space_guard.py`` and ``bench/abuse.py``.
+"""
+
+from __future__ import annotations
+
+import errno
+import struct
+import time
+import tracemalloc
+import zipfile
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from melwav import demofile, pipeline
+from melwav.errors import DiskFullError, RecordError
+
+
+def _params_json() -> bytes:
+    """A valid params file for a 1 s clip at 8 kHz (a demo's params are read before its clip)."""
+    if not _PARAMS:
+        from melwav.features import MelSettings
+        from melwav.specaugment import SpecAugmentConfig
+
+        y = (0.1 * np.sin(np.arange(8000) / 5.0)).astype(np.float32)
+        analysis = pipeline.analyse(y, settings=MelSettings(sr=8000, n_fft=256, hop_length=64, n_mels=32))
+        rendered = pipeline.render(analysis, SpecAugmentConfig(), seed=1, method="fgla", n_iter=1)
+        _PARAMS.append(pipeline.params_for(analysis, rendered).to_json().encode())
+    return _PARAMS[0]
+
+
+_PARAMS: list = []
+
+
+def _lying_zip(path, *, member: str, stated: int, actual: int, clip_name: str = "c.wav"):
+    """A demo zip whose ``member`` says ``stated`` bytes in both headers and inflates to ``actual`` (spaces)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        if member != clip_name:
+            z.writestr(clip_name, b"RIFF")
+        if member != demofile.PARAMS_NAME:
+            z.writestr(demofile.PARAMS_NAME, _params_json())
+        info = zipfile.ZipInfo(member)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with z.open(info, "w") as f:
+            left = actual
+            while left > 0:
+                f.write(b" " * min(left, 1 << 20))
+                left -= 1 << 20
+    data = bytearray(path.read_bytes())
+    name = member.encode()
+    for sig, size_at, name_len_at, name_at in ((b"PK\x01\x02", 24, 28, 46), (b"PK\x03\x04", 22, 26, 30)):
+        i = data.find(sig)
+        while i >= 0:
+            n = struct.unpack_from("<H", data, i + name_len_at)[0]
+            if data[i + name_at:i + name_at + n] == name:
+                struct.pack_into("<I", data, i + size_at, stated)
+            i = data.find(sig, i + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("member", [demofile.PARAMS_NAME, "c.wav"])
+def test_a_zip_that_lies_about_a_members_size_is_read_through_a_cap(tmp_path, member):
+    """Bug: ZipFile.read inflated the whole params member (500 bytes stated, 1 GiB inside: +2 GB)."""
+    path = _lying_zip(tmp_path / "liar.zip", member=member, stated=500, actual=48 << 20)
+    assert path.stat().st_size < 1 << 20
+    out = tmp_path / "out"
+    out.mkdir()
+    tracemalloc.start()
+    try:
+        with pytest.raises(RecordError, match="damaged|larger than its zip directory says"):
+            demofile.read_demo(path, out, max_bytes=10_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20, f"{peak / 2**20:.0f} MiB"  # 48 MiB before
+    assert list(out.iterdir()) == []  # nothing half-written
+
+
+def test_a_zip_with_params_json_twice_gets_a_reason(tmp_path):
+    """Bug: StopIteration ("Something went wrong inside melwav")."""
+    path = tmp_path / "twice.zip"
+    with zipfile.ZipFile(path, "w") as z, pytest.warns(UserWarning, match="Duplicate name"):
+        z.writestr("params.json", _params_json())
+        z.writestr("params.json", _params_json())
+    with pytest.raises(RecordError, match="holds params.json twice"):
+        demofile.read_demo(path, tmp_path, max_bytes=10_000)
+
+
+def test_a_300_character_clip_name_gets_a_reason(tmp_path):
+    """Bug: the clip's name became a file name past the file system's 255 bytes (an OSError)."""
+    path = tmp_path / "long.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("params.json", _params_json())
+        z.writestr("a" * 296 + ".wav", b"RIFF")
+    with pytest.raises(RecordError, match=r"clip name has 300 characters \(at most 128\)"):
+        demofile.read_demo(path, tmp_path, max_bytes=10_000)
+
+
+def test_a_zip_listing_thousands_of_entries_is_refused_from_its_end_record(tmp_path):
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for i in range(5000):
+            z.writestr(f"{i}.wav", b"")
+    t0 = time.perf_counter()
+    with pytest.raises(RecordError, match="this one lists 5000 entries"):
+        demofile.read_demo(path, tmp_path, max_bytes=10_000)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def _real_demo(tmp_path):
+    clip = tmp_path / "lesson.wav"
+    sf.write(clip, np.full(8000, 0.1, dtype=np.float32), 8000)
+    analysis = pipeline.load_and_analyse(clip)
+    from melwav.specaugment import SpecAugmentConfig
+
+    rendered = pipeline.render(analysis, SpecAugmentConfig(), seed=1, method="fgla", n_iter=1)
+    pipeline.write_params(tmp_path / "p.json", pipeline.params_for(analysis, rendered))
+    return demofile.write_demo(tmp_path / "demo.zip", clip=clip, params_json=tmp_path / "p.json")
+
+
+def test_a_full_disk_leaves_no_partial_clip(tmp_path, monkeypatch):
+    """Bug: the clip was written in place: a full disk left a partial file under the clip's own name."""
+    demo = _real_demo(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    real = demofile._read_capped
+    calls = []
+
+    def full_disk(z, info, cap, what, write=None):
+        if write is None:
+            return real(z, info, cap, what)
+        calls.append(info.filename)
+        write(b"RIFF0000")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(demofile, "_read_capped", full_disk)
+    with pytest.raises(DiskFullError):
+        demofile.read_demo(demo, out, max_bytes=10_000_000)
+    assert calls == ["lesson.wav"] and list(out.iterdir()) == []
+    monkeypatch.setattr(demofile, "_read_capped", real)
+    clip, params = demofile.read_demo(demo, out, max_bytes=10_000_000)
+    assert clip.read_bytes() == (tmp_path / "lesson.wav").read_bytes() and params.seed == 1
