@@ -147,3 +147,68 @@ def test_a_full_disk_leaves_no_partial_clip(tmp_path, monkeypatch):
     monkeypatch.setattr(demofile, "_read_capped", real)
     clip, params = demofile.read_demo(demo, out, max_bytes=10_000_000)
     assert clip.read_bytes() == (tmp_path / "lesson.wav").read_bytes() and params.seed == 1
+
+
+# ------------------------------------------------------------------------------------------ recipes
+
+
+@pytest.mark.parametrize("text", [
+    "SpecAugment(time_warp_factor=" + "+".join(["1"] * 450_000) + ")",  # lhotse
+    "WhisperConfig(mask_time_prob=" + "+".join(["1"] * 450_000) + ")",  # Whisper
+])
+def test_python_form_recipes_are_capped_before_the_parser(text):
+    """Bug: 1 MB went to ast.parse whole: 2-16 s and +200-450 MB each, SystemError with two at once."""
+    from melwav import frameworks
+    from melwav.errors import ParameterError
+
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    try:
+        with pytest.raises(ParameterError, match=r"has 900029 characters; melwav reads Python recipes of at most 20 kB"):
+            frameworks.import_recipe(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - t0 < 1.5 and peak < 20 << 20  # 1.9-3.1 s and 198 MB here before
+
+
+def test_a_long_sum_of_names_is_one_line_not_a_recursion_error():
+    from melwav import frameworks
+    from melwav.errors import ParameterError
+
+    text = "SpecAugment(time_warp_factor=" + "+".join(["a"] * 500) + ")"
+    with pytest.raises(ParameterError, match=r"time_warp_factor= must be a literal number .*an expression of 999 "
+                                             r"characters; nothing was run"):
+        frameworks.import_recipe(text)
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x7f", "\x9b"])
+def test_control_characters_in_a_recipe_are_one_line(char):
+    """Bug: YAML's reader raised from the loader's constructor, outside the bounded parse (a CLI traceback)."""
+    from melwav import frameworks
+    from melwav.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=rf"control character \(U\+{ord(char):04X}\) at line 2"):
+        frameworks.import_recipe(f"specaug_conf:\n  num_freq_mask: 2{char}\n")
+
+
+def test_yaml_the_reader_refuses_is_one_line():
+    from melwav.errors import ParameterError
+    from melwav.frameworks import _common
+
+    with pytest.raises(ParameterError, match="the YAML is malformed"):
+        _common.load_yaml("a: \ufffe\n")
+
+
+def test_the_cli_says_one_line_for_a_nul_in_a_recipe(tmp_path):
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    recipe = tmp_path / "nul.yaml"
+    recipe.write_bytes(b"specaug_conf:\n  num_freq_mask: 2\x00\n")
+    proc = subprocess.run([sys.executable, "-m", "melwav", str(root / "assets" / "speech.wav"), "--config",
+                           str(recipe), "--export", "espnet"], cwd=root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "control character (U+0000) at line 2" in proc.stderr.strip().splitlines()[-1]

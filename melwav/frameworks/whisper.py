@@ -37,7 +37,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..records import SpecAugmentConfig, clipped
-from ._common import Fields, Frontend, check_bool, check_number, check_whole, make_record, short
+from ._common import Fields, Frontend, check_bool, check_number, check_python_size, check_whole, make_record, short
 
 NAME = "whisper"
 #: WhisperFeatureExtractor: hop 160 at 16 kHz (10 ms), 80 mel bins (128 for large-v3).
@@ -194,6 +194,7 @@ def parse(source):
 
 def _python(text: str) -> dict:
     """Keyword arguments of calls and ``x.config.key = value`` lines, literals only (never run)."""
+    check_python_size(text.strip(), "Whisper text")
     try:
         tree = ast.parse(text.strip(), mode="exec")
     except SyntaxError as exc:
