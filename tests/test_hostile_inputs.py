@@ -9,6 +9,7 @@ cases are in ``tests/test_space_guard.py`` and ``bench/abuse.py``.
 from __future__ import annotations
 
 import errno
+import json
 import struct
 import time
 import tracemalloc
@@ -19,7 +20,7 @@ import pytest
 import soundfile as sf
 
 from melwav import demofile, pipeline
-from melwav.errors import DiskFullError, RecordError
+from melwav.errors import DiskFullError, LimitError, RecordError
 
 
 def _params_json() -> bytes:
@@ -212,3 +213,47 @@ def test_the_cli_says_one_line_for_a_nul_in_a_recipe(tmp_path):
                            str(recipe), "--export", "espnet"], cwd=root, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "control character (U+0000) at line 2" in proc.stderr.strip().splitlines()[-1]
+
+
+# ------------------------------------------------------------------------------ analysis settings
+
+
+def _big_params_text(n_iter=None) -> str:
+    data = json.loads(_params_json())
+    data["analysis"].update(sr=192000, n_fft=16384, hop_length=16, n_mels=512)
+    data["reconstruction"]["n_iter"] = n_iter
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize("n_iter", [None, 0])
+def test_a_params_files_analysis_is_costed_from_the_header_before_any_work(tmp_path, n_iter):
+    """Bug: the params' analysis block skipped every check; 1 s at 192 kHz / FFT 16384 / hop 16 / 512 mels took
+    +1.5 GB and 7-25 s to analyse. With n_iter 0 the work units are 0: the analysis' own memory is the bound."""
+    from melwav import limits
+
+    clip = tmp_path / "one_second.wav"
+    sf.write(clip, np.zeros(8000, dtype=np.float32) + 0.01, 8000)
+    params = pipeline.loads_params(_big_params_text(n_iter))
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    try:
+        with pytest.raises(LimitError, match=r"analysing this clip would need about 1,5\d\d MiB \(a 1.0 s clip, "
+                                             r"12001 frames x 8193 FFT bins .* at most 0.\d+ s"):
+            pipeline.check_file_render(clip, settings=params.settings, max_duration_s=30, method=params.method,
+                                       n_iter=params.n_iter, budget=limits.server_budget())
+        with pytest.raises(LimitError, match="analysing this clip would need"):
+            pipeline.load_and_analyse(clip, settings=params.settings)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - t0 < 1.0 and peak < 8 << 20
+
+
+def test_the_pages_largest_analysis_fits():
+    from melwav import limits
+    from melwav.features import MelSettings
+
+    settings = MelSettings(sr=44100, n_fft=4096, hop_length=128, n_mels=128)
+    limits.check_analysis(settings, settings.n_frames(30 * 44100))  # 30 s: ~340 MB
+    with pytest.raises(LimitError, match=r"667 MiB .* at most 46.\d\d s"):
+        limits.check_analysis(settings, settings.n_frames(60 * 44100))
