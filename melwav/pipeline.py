@@ -242,11 +242,12 @@ def check_file_analysis(path, *, settings: MelSettings, max_duration_s: float) -
 
 def check_file_render(path, *, settings: MelSettings, max_duration_s: float, method: str = DEFAULT_METHOD,
                       n_iter: int | None = None, n_renders: int = 1, rebuilt_mel: bool = False,
-                      budget: float | None = None) -> None:
+                      budget: float | None = None, original_cached: bool = True) -> None:
     """:func:`check_render` from the file's header alone, before the clip is even decoded and analysed.
 
-    Refuses only what is over the limits even with the original's rebuild cached (the lowest cost such a
-    request can have); :func:`check_render` on the analysis decides the rest. A file whose header cannot
+    Refuses what is over the limits even with the original's rebuild cached (the lowest cost such a request
+    can have); with ``original_cached=False`` (the caller knows the clip is not open, so neither is its
+    rebuild) it counts the original's rebuild too. :func:`check_render` on the analysis decides the rest. A file whose header cannot
     be read is left to :func:`melwav.audio.load_audio`, which says what is wrong with it.
     """
     seconds = header_seconds(path, max_duration_s=max_duration_s)
@@ -257,7 +258,7 @@ def check_file_render(path, *, settings: MelSettings, max_duration_s: float, met
     if method == "librosa":
         limits.check_librosa(settings, n_frames)
     lowest = limits.render_cost(settings, n_frames, method=method, n_iter=n_iter, n_renders=n_renders,
-                                rebuilt_mel=rebuilt_mel, original_cached=True)
+                                rebuilt_mel=rebuilt_mel, original_cached=original_cached)
     if budget is not None and lowest.units > budget:
         # Over even so: the message counts the original's rebuild too, so its advice is enough to fit.
         limits.check_cost(limits.render_cost(settings, n_frames, method=method, n_iter=n_iter, n_renders=n_renders,

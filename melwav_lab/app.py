@@ -31,6 +31,7 @@ from melwav.features import MelSettings
 from melwav.frameworks import fill_explanation
 from melwav.reconstruction import DEFAULT_METHOD, METHODS
 from melwav.specaugment import FILL_MODES, POLICIES, AugmentRecord, conventions
+from melwav_lab import guard
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -235,10 +236,12 @@ def _n_iter(value):
     return None if value is None or int(value) < 0 else int(value)
 
 
-def _check_cost(audio, settings, method, n_iter, show_rebuilt):
+def _check_cost(audio, settings, method, n_iter, show_rebuilt, n_renders=1):
     """Over the limits whatever is cached: refused from the file's header, before decoding it."""
     pipeline.check_file_render(audio, settings=settings, max_duration_s=MAX_DURATION_S, method=method,
-                               n_iter=_n_iter(n_iter), rebuilt_mel=bool(show_rebuilt), budget=limits.server_budget())
+                               n_iter=_n_iter(n_iter), rebuilt_mel=bool(show_rebuilt), budget=limits.server_budget(),
+                               n_renders=n_renders,
+                               original_cached=lab.is_open(audio, settings=settings, max_duration_s=MAX_DURATION_S))
 
 
 def _prepare(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db,
@@ -433,6 +436,7 @@ def solo(audio, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, pe
     settings and seed give, as /render would make it.
     """
     settings = _settings(sr, n_fft, hop, n_mels)
+    _check_cost(audio, settings, method, n_iter, False, n_renders=3)
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
     if held and held.get("record") and held.get("clip") == analysis.key:
         record, seed = AugmentRecord.from_dict(held["record"]), int(held.get("seed", 0))
@@ -510,6 +514,8 @@ def load_params(file, audio, sr, n_fft, hop, n_mels):
         if bundled:
             audio = clip_update = bundled
     settings = params.settings
+    guard.check_page_settings(settings)
+    _check_cost(audio, settings, params.method, params.n_iter, False)
     analysis = lab.open_clip(audio, settings=settings, max_duration_s=MAX_DURATION_S)
     pipeline.check_fits(params, analysis)
     u = lab.units_from_config(params.config, settings)
@@ -889,7 +895,7 @@ def build() -> gr.Blocks:
         demo_btn.click(make_demo, [audio, files], demo_zip, api_name="demo_file")
         tabs.select(tab_opened, [pending_downloads], [downloads_shown, files], api_visibility="private",
                     show_progress="hidden")
-    return demo
+    return guard.install(demo)
 
 
 #: Files of earlier processes (a crash or SIGTERM leaves them; Gradio's delete_cache only knows its own):
@@ -940,6 +946,7 @@ LAUNCH_KWARGS = dict(
     # Only our own gr.Error messages reach visitors; Gradio's other errors name server paths.
     show_error=False,
     theme=gr.themes.Soft(),
+    app_kwargs=guard.app_kwargs(),  # request bodies bounded before Gradio parses them (melwav_lab.guard)
 )
 
 
