@@ -239,6 +239,14 @@ class Guard:
                     log.warning("refused an upload: %s bytes of uploads held", f"{self.uploads.total_bytes:,}")
                     return await _answer(send, 507, "The server holds too many uploads right now; try again in a "
                                                     "few minutes.")
+        if length is None and not upload and scope.get("method") in ("POST", "PUT", "PATCH"):
+            # A streamed body (no length said): read it here, up to the limit, before the app sees any of it
+            # (FastAPI turns an error while it reads a body into its own 400).
+            receive = await _buffered(receive, limit)
+            if receive is None:
+                log.warning("cut a streamed request to %s past %s bytes", cut(path, 80), f"{limit:,}")
+                return await _answer(send, 413, f"This request is larger than the {limit / 1e6:.1f} MB the server "
+                                                "takes.")
         boundary = _boundary(headers.get("content-type", "")) if upload else None
         state = {"seen": 0, "parts": 0, "tail": b"", "body": [] if _names_files(path) else None, "started": False}
         max_files = self.max_files
@@ -292,6 +300,28 @@ class Guard:
                 self.uploads.named(_paths_in(json.loads(b"".join(state["body"]))))
             except (ValueError, RecursionError, TypeError):
                 pass
+
+
+async def _buffered(receive, limit: int):
+    """A ``receive`` that replays a whole body read now, or None once the body passes ``limit`` bytes."""
+    chunks, total = [], 0
+    while True:
+        message = await receive()
+        if message.get("type") != "http.request":
+            return None
+        chunk = message.get("body", b"")
+        total += len(chunk)
+        if total > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    replay = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+    async def replayed():
+        return replay.pop() if replay else await receive()
+
+    return replayed
 
 
 def _names_files(path: str) -> bool:
@@ -404,7 +434,7 @@ def _bounded_push(push):
         if len(waiting) - len(dropped) >= share.max_waiting:
             log.warning("refused a heavy job: its session already has %d waiting", len(waiting) - len(dropped))
             return (False, f"This page already has {len(waiting) - len(dropped)} requests waiting for the server; "
-                           "wait for one to finish, then try again.", "error")
+                           "wait for one to finish, then try again.", "queue_full")
         return await push(self, body, request, username)
 
     return bounded
