@@ -75,7 +75,7 @@ HEAVY_FNS = ("render", "render_page", "solo", "variety", "load_params", "import_
 #: Handlers whose newer job replaces the same session's waiting ones (the page's render: only the latest counts).
 SUPERSEDED_FNS = ("render_page",)
 #: Longest message shown to a visitor, and longest log line (a traceback keeps its first and last lines).
-MAX_MESSAGE_CHARS = 300
+MAX_MESSAGE_CHARS = 600
 MAX_LOG_CHARS = 2000
 #: Longest text a Textbox takes when the page sets no ``max_length`` of its own; a gr.Code input (the recipe box).
 MAX_TEXTBOX_CHARS = 1000
