@@ -467,7 +467,7 @@ def _patch_messages() -> None:
     def short_error(self, message="Error raised.", duration=10, visible=True, title="Error", print_exception=True):
         message = cut(message)
         if print_exception:  # Gradio's own checks of a request: a refusal, not a fault of the server
-            log.info("refused a request: %s", message)
+            log.debug("refused a request: %s", message)
         original_init(self, message, duration, visible, cut(title, 80), False)
 
     exceptions.Error.__init__ = short_error
