@@ -77,8 +77,9 @@ SUPERSEDED_FNS = ("render_page",)
 #: Longest message shown to a visitor, and longest log line (a traceback keeps its first and last lines).
 MAX_MESSAGE_CHARS = 600
 MAX_LOG_CHARS = 2000
-#: Longest text a Textbox takes when the page sets no ``max_length`` of its own; a gr.Code input (the recipe box).
-MAX_TEXTBOX_CHARS = 1000
+#: Longest text a Textbox takes when the page sets no ``max_length`` of its own, and a gr.Code input (the recipe
+#: box; gr.Code has no ``max_length``): the recipe reader's own cap, so no box refuses a recipe it would read.
+MAX_TEXTBOX_CHARS = 1_000_000
 MAX_CODE_CHARS = 1_000_000
 
 

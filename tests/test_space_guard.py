@@ -165,9 +165,9 @@ def test_text_inputs_have_a_length_the_server_checks(small_app):
     demo = small_app[1]
     assert all(b.max_length == guard.MAX_TEXTBOX_CHARS for b in demo.blocks.values() if isinstance(b, gr.Textbox))
     client = Client(small_app[0], verbose=False)
-    assert client.predict("a", "n" * 1000, api_name="/echo") == "a:1000"
-    with pytest.raises(AppError, match="Note takes at most 1,000 characters; this one has 1,001"):
-        client.predict("a", "n" * 1001, api_name="/echo")
+    assert client.predict("a", "n" * 1_000_000, api_name="/echo") == "a:1000000"
+    with pytest.raises(AppError, match="Note takes at most 1,000,000 characters; this one has 1,000,001"):
+        client.predict("a", "n" * 1_000_001, api_name="/echo")
 
 
 def test_log_lines_are_cut_whatever_the_logger():
