@@ -71,7 +71,8 @@ SESSION_MAX_WAITING = _env_int("MELWAV_SESSION_QUEUE", 2)
 #: The one concurrency group of every heavy event, and the handlers that are heavy.
 HEAVY_ID = "render"
 HEAVY_LIMIT = 2
-HEAVY_FNS = ("render", "render_page", "solo", "variety", "load_params", "import_recipe_handler", "make_demo")
+HEAVY_FNS = ("render", "render_page", "solo", "variety", "load_params", "import_recipe", "import_recipe_handler",
+             "make_demo")
 #: Handlers whose newer job replaces the same session's waiting ones (the page's render: only the latest counts).
 SUPERSEDED_FNS = ("render_page",)
 #: Longest message shown to a visitor, and longest log line (a traceback keeps its first and last lines).
