@@ -92,6 +92,11 @@ def read_demo(path, out_dir, *, max_bytes: int) -> tuple[pathlib.Path, Params]:
             raise RecordError("the demo file's clip must be an audio file at the top of the zip "
                               f"({', '.join(AUDIO_SUFFIXES)})")
         params_info = z.getinfo(PARAMS_NAME)
+        for info, what in ((params_info, "params.json"), (clip_info, "clip")):
+            # Compressed data never takes more than its size plus a little framing: more is a directory that lies.
+            if info.compress_size > info.file_size + info.file_size // 100 + 1024:
+                raise RecordError(f"the demo file's {what} is larger than its zip directory says (a damaged or "
+                                  "misleading zip); make the demo file again")
         if params_info.file_size > MAX_PARAMS_BYTES:
             raise RecordError(f"the demo file's params.json is {params_info.file_size} bytes (at most "
                               f"{MAX_PARAMS_BYTES})")

@@ -75,13 +75,31 @@ def test_a_zip_that_lies_about_a_members_size_is_read_through_a_cap(tmp_path, me
     out.mkdir()
     tracemalloc.start()
     try:
-        with pytest.raises(RecordError, match="damaged|larger than its zip directory says"):
+        with pytest.raises(RecordError, match=f"the demo file's {'params.json' if member == 'params.json' else 'clip'} "
+                                              "is larger than its zip directory says"):
             demofile.read_demo(path, out, max_bytes=10_000)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert peak < 4 << 20, f"{peak / 2**20:.0f} MiB"  # 48 MiB before
     assert list(out.iterdir()) == []  # nothing half-written
+
+
+def test_a_lie_the_sizes_cannot_show_is_read_through_the_cap(tmp_path, monkeypatch):
+    """Past the size check (a member that says 200 kB, inflates to 48 MiB): the 64 kB steps and the cap hold."""
+    path = _lying_zip(tmp_path / "liar.zip", member=demofile.PARAMS_NAME, stated=200_000, actual=48 << 20)
+    monkeypatch.setattr(demofile, "MAX_PARAMS_BYTES", 100_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(RecordError, match="params.json is 200000 bytes"):
+            demofile.read_demo(path, tmp_path, max_bytes=10_000)
+        monkeypatch.setattr(demofile, "MAX_PARAMS_BYTES", 1_000_000)
+        with pytest.raises(RecordError, match="damaged or encrypted"):  # its CRC fails after 200 kB
+            demofile.read_demo(path, tmp_path, max_bytes=10_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20
 
 
 def test_a_zip_with_params_json_twice_gets_a_reason(tmp_path):
