@@ -139,6 +139,13 @@ def test_uploads_nobody_uses_are_removed(http, monkeypatch):
     assert used.exists() and used.read_bytes() == b"RIFF2"
 
 
+def test_uploads_past_the_disk_budget_wait_for_unused_ones_to_go(http, monkeypatch):
+    monkeypatch.setattr(guard.UPLOADS, "disk_bytes", guard.UPLOADS.total_bytes + 10_000)
+    r = http.post("gradio_api/upload", files=[("files", ("big.wav", b"\0" * 20_000))])
+    assert r.status_code == 507 and "holds too many uploads right now" in r.json()["detail"]
+    assert http.post("gradio_api/upload", files=[("files", ("small.wav", b"RIFF"))]).status_code == 200
+
+
 # ----------------------------------------------------------------------------------------- messages
 
 
