@@ -331,9 +331,8 @@ def test_the_page_choices_the_guard_knows_are_the_pages(lab_app):
 def _params_for_speech(lab_url, tmp_path, **analysis):
     from gradio_client import Client, handle_file
 
-    files = Client(lab_url, verbose=False).predict(
-        handle_file(str(SPEECH)), 789, 2, 43, 2, 998, 1.0, 0.0, 0.0, "mean", -60, "melwav", "fgla", 1, 3, False,
-        22050, 2048, 512, 128, False, api_name="/render")[6]
+    files = Client(lab_url, verbose=False).predict(audio=handle_file(str(SPEECH)), method="fgla", n_iter=1, seed=3,
+                                                   api_name="/render")[6]
     data = json.loads(pathlib.Path(next(f for f in files if f.endswith(".json"))).read_text())
     data["analysis"].update(analysis)
     path = tmp_path / "params.json"
@@ -344,8 +343,8 @@ def _params_for_speech(lab_url, tmp_path, **analysis):
 def _load(lab_url, params, clip):
     from gradio_client import Client, handle_file
 
-    return Client(lab_url, verbose=False).predict(handle_file(str(params)), handle_file(str(clip)), 22050, 2048, 512,
-                                                  128, api_name="/load_params")
+    return Client(lab_url, verbose=False).predict(params_file=handle_file(str(params)), audio=handle_file(str(clip)),
+                                                  api_name="/load_params")
 
 
 def test_a_params_files_analysis_is_refused_before_the_stft(lab_app, tmp_path):
