@@ -9,7 +9,12 @@ Run: ``python bench/abuse.py [--app-dir DIR] [--skip-heavy]``. Prints one table 
 - an out-of-range slider value sent through the API (server log lines);
 - a full disk under the command line (a 64 kB tmpfs when this runs as root, else skipped);
 - SIGTERM in the middle of a render: files left in Gradio's temp dir and the work dir, and how many
-  the next start-up sweeps.
+  the next start-up sweeps;
+- issue 25: a params file whose analysis block asks for 192 kHz / FFT 16384 / hop 16 / 512 mels; a demo zip
+  whose params.json says 500 bytes and inflates to 1 GiB; params.json twice and a 300-character clip name in a
+  zip; three 100 MB request bodies; one upload POST of 40 x 25 MiB; a 1 MB dropdown value (the response and the
+  longest log line); 34 renders from one session at once; a 1 MB Python-form recipe (``--skip-heavy`` leaves
+  out the 1 GiB zip and the 100 MB bodies).
 
 Memory is the server's peak RSS during the case minus its RSS before (sampled every 0.1 s), or the
 command's maximum RSS. ``--app-dir`` runs another checkout (``--skip-heavy`` leaves out the first two
@@ -89,6 +94,164 @@ def _clip(path: pathlib.Path, seconds: float, sr: int) -> pathlib.Path:
     return path
 
 
+def _lying_zip(path: pathlib.Path, params_bytes: bytes, *, stated: int, actual: int) -> pathlib.Path:
+    """A demo zip whose params.json says ``stated`` bytes (both headers) and inflates to ``actual`` (spaces)."""
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("clip.wav", b"RIFF")
+        info = zipfile.ZipInfo("params.json")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with z.open(info, "w") as f:
+            f.write(params_bytes)
+            left = actual - len(params_bytes)
+            while left > 0:
+                f.write(b" " * min(left, 1 << 22))
+                left -= 1 << 22
+    raw = bytearray(path.read_bytes())
+    for sig, size_at, name_len_at, name_at in ((b"PK\x01\x02", 24, 28, 46), (b"PK\x03\x04", 22, 26, 30)):
+        i = raw.find(sig)
+        while i >= 0:
+            n = struct.unpack_from("<H", raw, i + name_len_at)[0]
+            if raw[i + name_at:i + name_at + n] == b"params.json":
+                struct.pack_into("<I", raw, i + size_at, stated)
+            i = raw.find(sig, i + 4)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def _issue25_cases(server: Server, client, data: pathlib.Path, params: dict, render, *, skip_heavy: bool) -> None:
+    import zipfile
+
+    import httpx
+    from gradio_client import Client, handle_file
+
+    speech = ROOT / "assets" / "speech.wav"
+    one = _clip(data / "one192k.wav", 1.0, 192000)
+
+    def load(path, clip=speech):
+        return client.predict(handle_file(str(path)), handle_file(str(clip)), 22050, 2048, 512, 128,
+                              api_name="/load_params")
+
+    big = json.loads(json.dumps(params))
+    big["analysis"].update(sr=192000, n_fft=16384, hop_length=16, n_mels=512)
+    (data / "analysis192k.json").write_text(json.dumps(big))
+    _app_case(server, "params: 192 kHz / FFT 16384 / hop 16, 1 s clip", lambda: str(load(data / "analysis192k.json",
+                                                                                            one)))
+    page = json.loads(json.dumps(params))
+    page["analysis"].update(sr=44100, n_fft=4096, hop_length=128, n_mels=128)
+    page["reconstruction"]["n_iter"] = 10_000
+    (data / "costly.json").write_text(json.dumps(page))
+    _app_case(server, "params: page's largest analysis, 10,000 it", lambda: str(load(data / "costly.json")))
+    params_bytes = json.dumps(params).encode()
+    if not skip_heavy:
+        liar = _lying_zip(data / "liar.zip", params_bytes, stated=500, actual=2**30)
+        _app_case(server, f"zip: params.json 500 B stated, 1 GiB inside ({liar.stat().st_size // 1000} kB)",
+                  lambda: str(load(liar)))
+    with zipfile.ZipFile(data / "twice.zip", "w") as z:
+        z.writestr("params.json", params_bytes)
+        z.writestr("params.json", params_bytes)
+    _app_case(server, "zip: params.json twice", lambda: str(load(data / "twice.zip")))
+    with zipfile.ZipFile(data / "longname.zip", "w") as z:
+        z.writestr("params.json", params_bytes)
+        z.write(speech, "s" * 296 + ".wav")
+    _app_case(server, "zip: a 300-character clip name", lambda: str(load(data / "longname.zip")))
+
+    http = httpx.Client(base_url=server.url, timeout=120)
+
+    def post(content, path="gradio_api/queue/join", **kw):
+        try:
+            r = http.post(path, content=content, **kw)
+            return f"HTTP {r.status_code}: {r.text[:100]}"
+        except httpx.HTTPError as exc:  # the server may close the connection while the body is still being sent
+            return f"{type(exc).__name__} (connection closed by the server)"
+
+    if not skip_heavy:
+        # Sent from files (the bench's own memory stays small: the CLI cases' RSS counts it at fork).
+        body = data / "body100MB.json"
+        with open(body, "wb") as f:
+            f.truncate(100_000_000)
+        upload = data / "upload25MiB.wav"
+        with open(upload, "wb") as f:
+            f.truncate(25 * 2**20)
+
+        def bodies():
+            out = []
+            for _ in range(3):
+                with open(body, "rb") as f:
+                    out.append(post(f, headers={"content-type": "application/json",
+                                                "content-length": str(body.stat().st_size)}))
+            return " / ".join(out)
+
+        _app_case(server, "3 request bodies of 100 MB", bodies)
+        before = count_files(server.gradio_dir)
+
+        def many_files():
+            handles = [open(upload, "rb") for _ in range(40)]  # noqa: SIM115 - closed below
+            try:
+                r = http.post("gradio_api/upload", files=[("files", (f"f{i}.wav", h)) for i, h in enumerate(handles)])
+                out = f"HTTP {r.status_code}: {r.text[:80]}"
+            except httpx.HTTPError as exc:
+                out = f"{type(exc).__name__} (connection closed by the server)"
+            finally:
+                for h in handles:
+                    h.close()
+            return f"{out}; {count_files(server.gradio_dir) - before} new file(s) on disk"
+
+        _app_case(server, "one upload POST of 40 x 25 MiB", many_files)
+        body.unlink()
+        upload.unlink()
+
+    def dropdown():
+        log = pathlib.Path(server.log.name)
+        start = len(log.read_text())
+        try:
+            client.predict(export="z" * 1_000_000, api_name="/export_recipe")
+            out = "accepted"
+        except Exception as exc:  # noqa: BLE001
+            out = f"{len(str(exc)):,}-character error"
+        time.sleep(0.5)
+        longest = max((len(line) for line in log.read_text()[start:].splitlines()), default=0)
+        return f"{out}; longest log line {longest:,} characters"
+
+    _app_case(server, "a 1 MB dropdown value", dropdown)
+
+    def one_session():
+        from gradio_client.utils import QueueError
+
+        c = Client(server.url, verbose=False)
+        jobs = [c.submit(audio=handle_file(str(speech)), method="fgla", n_iter=30, seed=s, api_name="/render")
+                for s in range(34)]
+        refused = 0
+        for job in jobs:
+            try:
+                job.result(timeout=120)
+            except QueueError:
+                refused += 1
+        return f"{34 - refused} served, {refused} turned away at once (the session's share of the queue)"
+
+    _app_case(server, "34 renders from one session at once", one_session)
+    recipe = "SpecAugment(time_warp_factor=" + "+".join(["1"] * 450_000) + ")"
+    _app_case(server, "a 900 kB lhotse recipe (/import_recipe)", lambda: str(client.predict(
+        config=recipe, api_name="/import_recipe")))
+    before = server.rss_mib()
+    text = "# " + "r" * 990_000 + "\nspec_augment: {freq_masks: 2}\n"
+    _app_case(server, "12 recipes of 990 kB (/import_recipe)", lambda: " / ".join(sorted({cut_message(client, text)
+                                                                                          for _ in range(12)})))
+    time.sleep(4.0)  # the heap is trimmed 2 s after the last request
+    _row("app", "  ...memory kept after them", 0.0, server.rss_mib() - before, "RSS after minus RSS before")
+    http.close()
+
+
+def cut_message(client, text: str) -> str:
+    try:
+        client.predict(config=text, api_name="/import_recipe")
+        return "accepted"
+    except Exception as exc:  # noqa: BLE001
+        return str(exc)[:80]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--app-dir", default=str(ROOT))
@@ -146,6 +309,8 @@ def main() -> None:
         _app_case(server, "params JSON nested 100,000 deep", lambda: str(load(client, data / "deep.json")))
         (data / "bigint.json").write_text('{"format": "melwav-params", "version": 1, "seed": ' + "7" * 5000 + "}")
         _app_case(server, "params with a 5000-digit integer", lambda: str(load(client, data / "bigint.json")))
+
+        _issue25_cases(server, client, data, params, render, skip_heavy=args.skip_heavy)
 
         log_before = pathlib.Path(server.log.name).read_text().count("\n")
         _app_case(server, "out-of-range slider (W = 99999) via the API",

@@ -48,6 +48,11 @@ CASES = {
     "torchaudio 100k unary minus": "SpecAugment(2, 100, 2, " + "-" * 100_000 + "1)\n",
     "torchaudio 5000 nested lists": "SpecAugment(2, 100, 2, " + "[" * 5000 + "]" * 5000 + ")\n",
     "1000 kB + 1 of text": "#" * (frameworks.MAX_RECIPE_BYTES + 1),
+    # issue 25: Python-form recipes went to ast.parse whole; control characters; a long sum of names
+    "lhotse 1+1+... 900 kB (issue 25)": "SpecAugment(time_warp_factor=" + "+".join(["1"] * 450_000) + ")",
+    "Whisper 1+1+... 900 kB (issue 25)": "WhisperConfig(mask_time_prob=" + "+".join(["1"] * 450_000) + ")",
+    "lhotse a+a+... 500 terms (issue 25)": "SpecAugment(time_warp_factor=" + "+".join(["a"] * 500) + ")",
+    "YAML with a NUL (issue 25)": "specaug_conf:\n  num_freq_mask: 2\x00\n",
 }
 
 
@@ -57,6 +62,8 @@ def _import(text: str) -> str:
         return "(accepted)"
     except MelwavError as exc:
         return str(exc)
+    except Exception as exc:  # noqa: BLE001 - a case this bench exists to catch
+        return f"BUG {type(exc).__name__}: {str(exc)[:60]}"
 
 
 def run_inprocess(text: str) -> tuple[float, float, str]:

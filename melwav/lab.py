@@ -71,6 +71,23 @@ def new_output_dir() -> pathlib.Path:
     return out
 
 
+def _clip_key(p: pathlib.Path, settings: MelSettings, max_duration_s: float, trim: bool):
+    try:
+        st = p.stat()
+        ident = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    except OSError:
+        ident = (str(p), None, None)
+    return (ident, settings, float(max_duration_s), bool(trim))
+
+
+def is_open(path, *, settings: MelSettings | None = None, max_duration_s: float = DEFAULT_MAX_DURATION_S,
+            trim: bool = True) -> bool:
+    """Whether :func:`open_clip` has this clip at these settings cached (then opening it costs nothing)."""
+    if path is None or str(path) == "":
+        return False
+    return _clip_key(pathlib.Path(os.fspath(path)), settings or MelSettings(), max_duration_s, trim) in _CLIPS
+
+
 def open_clip(path, *, settings: MelSettings | None = None, max_duration_s: float = DEFAULT_MAX_DURATION_S,
               trim: bool = True) -> pipeline.Analysis:
     """Load and analyse a clip, cached by file identity and settings (cheap to call on every slider move)."""
@@ -78,12 +95,7 @@ def open_clip(path, *, settings: MelSettings | None = None, max_duration_s: floa
         raise ParameterError("no audio yet: pick an example, upload a file or record one")
     settings = settings or MelSettings()
     p = pathlib.Path(os.fspath(path))
-    try:
-        st = p.stat()
-        ident = (str(p.resolve()), st.st_size, st.st_mtime_ns)
-    except OSError:
-        ident = (str(p), None, None)
-    key = (ident, settings, float(max_duration_s), bool(trim))
+    key = _clip_key(p, settings, max_duration_s, trim)
     cached = _CLIPS.get(key)
     if cached is None:
         cached = pipeline.load_and_analyse(p, settings=settings, max_duration_s=max_duration_s, trim=trim)

@@ -39,6 +39,10 @@ CLI_BUDGET: float = 2.0e10
 SERVER_MAX_SECONDS: float = 90.0
 #: Memory the ``"librosa"`` method may reserve (override with ``$MELWAV_LIBROSA_MAX_BYTES``).
 LIBROSA_MAX_BYTES: int = 3 * 2**30
+#: Memory one clip's analysis may take (override with ``$MELWAV_ANALYSIS_MAX_BYTES``): the page's largest
+#: settings (30 s at 44.1 kHz, FFT 4096, hop 128) need ~340 MB; a params file asking for 192 kHz, FFT 16384 and
+#: hop 16 needed +1.5 GB for one second.
+ANALYSIS_MAX_BYTES: int = 512 * 2**20
 #: scipy's L-BFGS-B indexes its work array with 32-bit ints: past this length it crashes the process.
 _LBFGSB_MAX_WORK = 2**31 - 1
 #: librosa's block size for the NNLS (``librosa.util.MAX_MEM_BLOCK``, 256 kB in 0.10-1.0).
@@ -216,6 +220,38 @@ def check_librosa(settings: MelSettings, n_frames: int, *, max_bytes: int | None
         f"the librosa method would need about {need / 2**30:.1f} GiB for {n_frames} frames at FFT "
         f"{settings.n_fft} (limit {max_bytes / 2**30:.1f} GiB); it handles at most {longest:.1f} s at these "
         f"settings: use fgla-mel or fgla, a shorter clip, or fewer mel bands / a smaller FFT"
+    )
+
+
+# ------------------------------------------------------------------------------------- analysis
+
+
+def analysis_bytes(settings: MelSettings, n_frames: int) -> int:
+    """Memory of one clip's mel analysis at its peak: the complex64 STFT, its float32 magnitude and power
+    (16 bytes per bin and frame), and the mel (float32, twice: power and dB)."""
+    return int(n_frames) * (16 * settings.n_bins + 8 * settings.n_mels)
+
+
+def analysis_max_bytes() -> int:
+    return int(_env_float("MELWAV_ANALYSIS_MAX_BYTES", ANALYSIS_MAX_BYTES))
+
+
+def check_analysis(settings: MelSettings, n_frames: int, *, seconds: float | None = None,
+                   max_bytes: int | None = None) -> None:
+    """Raise :class:`LimitError` when analysing ``n_frames`` frames at ``settings`` would take more than
+    ``max_bytes`` (default :func:`analysis_max_bytes`): before the STFT, from the clip's length alone."""
+    max_bytes = analysis_max_bytes() if max_bytes is None else int(max_bytes)
+    need = analysis_bytes(settings, n_frames)
+    if need <= max_bytes:
+        return
+    per_frame = analysis_bytes(settings, 1)
+    longest = max(0, max_bytes // per_frame - 1) * settings.hop_length / settings.sr
+    dur = f"a {seconds:.1f} s clip, " if seconds is not None else ""
+    raise LimitError(
+        f"analysing this clip would need about {need / 2**20:,.0f} MiB ({dur}{n_frames} frames x "
+        f"{settings.n_bins} FFT bins at {settings.sr} Hz, FFT {settings.n_fft}, hop {settings.hop_length}; "
+        f"limit {max_bytes / 2**20:.0f} MiB); at these settings it handles at most {longest:.2f} s: use a larger "
+        "hop, a smaller FFT size or a shorter clip"
     )
 
 

@@ -97,6 +97,7 @@ def analyse(y: np.ndarray, *, settings: MelSettings, name: str = "", notes=()) -
     y = np.ascontiguousarray(y, dtype=np.float32)
     if y.ndim != 1 or y.size == 0:
         raise ParameterError(f"y must be a non-empty mono waveform, got shape {y.shape}")
+    limits.check_analysis(settings, settings.n_frames(y.size), seconds=y.size / settings.sr)
     S = mel_power(y, settings=settings)
     L, ref = power_to_logmel(S)
     digest = hashlib.sha1(y.tobytes())
@@ -108,6 +109,7 @@ def load_and_analyse(path, *, settings: MelSettings | None = None, max_duration_
                      trim: bool = False) -> Analysis:
     """:func:`melwav.audio.load_audio` then :func:`analyse`."""
     settings = settings or MelSettings()
+    check_file_analysis(path, settings=settings, max_duration_s=max_duration_s)
     audio: LoadedAudio = load_audio(path, sr=settings.sr, max_duration_s=max_duration_s, trim=trim)
     return analyse(audio.y, settings=settings, name=audio.name, notes=audio.notes)
 
@@ -220,27 +222,43 @@ def check_render(analysis: Analysis, *, method: str = DEFAULT_METHOD, n_iter: in
     return cost
 
 
-def check_file_render(path, *, settings: MelSettings, max_duration_s: float, method: str = DEFAULT_METHOD,
-                      n_iter: int | None = None, n_renders: int = 1, rebuilt_mel: bool = False,
-                      budget: float | None = None) -> None:
-    """:func:`check_render` from the file's header alone, before the clip is even decoded and analysed.
-
-    Refuses only what is over the limits even with the original's rebuild cached (the lowest cost such a
-    request can have); :func:`check_render` on the analysis decides the rest. A file whose header cannot
-    be read is left to :func:`melwav.audio.load_audio`, which says what is wrong with it.
-    """
+def header_seconds(path, *, max_duration_s: float) -> float | None:
+    """The clip's length from its header alone (at most ``max_duration_s``; None when the header is unreadable)."""
     import soundfile as sf
 
     try:
         info = sf.info(os.fspath(path))
-        seconds = min(info.frames / info.samplerate, float(max_duration_s))
+        return min(info.frames / info.samplerate, float(max_duration_s))
     except Exception:  # noqa: BLE001 - any unreadable header: load_audio will explain
+        return None
+
+
+def check_file_analysis(path, *, settings: MelSettings, max_duration_s: float) -> None:
+    """:func:`melwav.limits.check_analysis` from the file's header, before the clip is decoded."""
+    seconds = header_seconds(path, max_duration_s=max_duration_s)
+    if seconds is not None:
+        limits.check_analysis(settings, settings.n_frames(int(seconds * settings.sr)), seconds=seconds)
+
+
+def check_file_render(path, *, settings: MelSettings, max_duration_s: float, method: str = DEFAULT_METHOD,
+                      n_iter: int | None = None, n_renders: int = 1, rebuilt_mel: bool = False,
+                      budget: float | None = None, original_cached: bool = True) -> None:
+    """:func:`check_render` from the file's header alone, before the clip is even decoded and analysed.
+
+    Refuses what is over the limits even with the original's rebuild cached (the lowest cost such a request
+    can have); with ``original_cached=False`` (the caller knows the clip is not open, so neither is its
+    rebuild) it counts the original's rebuild too. :func:`check_render` on the analysis decides the rest. A file whose header cannot
+    be read is left to :func:`melwav.audio.load_audio`, which says what is wrong with it.
+    """
+    seconds = header_seconds(path, max_duration_s=max_duration_s)
+    if seconds is None:
         return
     n_frames = settings.n_frames(int(seconds * settings.sr))
+    limits.check_analysis(settings, n_frames, seconds=seconds)
     if method == "librosa":
         limits.check_librosa(settings, n_frames)
     lowest = limits.render_cost(settings, n_frames, method=method, n_iter=n_iter, n_renders=n_renders,
-                                rebuilt_mel=rebuilt_mel, original_cached=True)
+                                rebuilt_mel=rebuilt_mel, original_cached=original_cached)
     if budget is not None and lowest.units > budget:
         # Over even so: the message counts the original's rebuild too, so its advice is enough to fit.
         limits.check_cost(limits.render_cost(settings, n_frames, method=method, n_iter=n_iter, n_renders=n_renders,
@@ -639,5 +657,5 @@ def replay(analysis: Analysis, params: Params, *, budget: float | None = None, c
 __all__ = [
     "Analysis", "Rendered", "Params", "MelwavError", "analyse", "load_and_analyse", "render", "rebuild_original",
     "rebuilt_logmel", "params_for", "parse_params", "read_params", "write_params", "check_fits", "replay",
-    "check_render", "check_file_render", "draw_for", "loads_params",
+    "check_render", "check_file_render", "check_file_analysis", "header_seconds", "draw_for", "loads_params",
 ]

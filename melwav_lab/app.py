@@ -19,7 +19,7 @@ import gradio as gr
 
 from melwav import lab, limits
 
-from . import controls
+from . import controls, guard
 from .compat import processed_here
 from .handlers import (
     PAGE_OUTPUTS,
@@ -98,6 +98,7 @@ LAUNCH_KWARGS = dict(
     # Only our own gr.Error messages reach visitors; Gradio's other errors name server paths.
     show_error=False,
     theme=gr.themes.Soft(),
+    app_kwargs=guard.app_kwargs(),  # request bodies bounded before Gradio parses them (melwav_lab.guard)
 )
 
 

@@ -20,7 +20,7 @@ from melwav.explain import escape_markdown
 from melwav.frameworks import fill_explanation
 from melwav.specaugment import POLICIES, policy
 
-from . import controls
+from . import controls, guard
 from .compat import deadline
 from .controls import ANALYSIS, AUGMENT, BY_KEY, PRESET, analysis_values, n_iter_of, settings_of
 from .messages import friendly, inert
@@ -58,11 +58,14 @@ def config_of(v: dict, state: PageState):
     return settings, config.replace(extra=recipe.to_config(settings).extra) if recipe is not None else config
 
 
-def check_cost(v: dict, settings) -> None:
-    """Over the limits whatever is cached: refused from the file's header, before decoding it."""
+def check_cost(v: dict, settings, *, n_renders: int = 1) -> None:
+    """Over the limits whatever is cached: refused from the file's header, before decoding it (a clip not yet
+    open cannot have its original's rebuild cached, so that counts too)."""
     pipeline.check_file_render(v["audio"], settings=settings, max_duration_s=MAX_DURATION_S, method=v["method"],
-                               n_iter=n_iter_of(v), rebuilt_mel=bool(v["show_rebuilt"]),
-                               budget=limits.server_budget())
+                               n_iter=n_iter_of(v), rebuilt_mel=bool(v.get("show_rebuilt")),
+                               budget=limits.server_budget(), n_renders=n_renders,
+                               original_cached=lab.is_open(v["audio"], settings=settings,
+                                                           max_duration_s=MAX_DURATION_S))
 
 
 def prepare(v: dict, state: PageState):
@@ -224,6 +227,7 @@ def solo(v):
     """
     state = as_state(v["state"])
     settings, config = config_of(v, state)
+    check_cost(v, settings, n_renders=3)
     analysis = lab.open_clip(v["audio"], settings=settings, max_duration_s=MAX_DURATION_S)
     record, seed = state.draw_for(analysis.key) or (None, lab.parse_seed(v["seed"]))
     if record is None:
@@ -295,6 +299,8 @@ def load_params(v):
         bundled = bundled_clip(params, audio)
         if bundled:
             audio = out["audio"] = bundled
+    guard.check_page_settings(params.settings)
+    check_cost({"audio": audio, "method": params.method, "n_iter": params.n_iter}, params.settings)
     analysis = lab.open_clip(audio, settings=params.settings, max_duration_s=MAX_DURATION_S)
     pipeline.check_fits(params, analysis)
     values = values_from_params(params)

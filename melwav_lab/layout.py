@@ -12,7 +12,7 @@ import gradio as gr
 from melwav import frameworks
 from melwav.specaugment import POLICIES
 
-from . import controls
+from . import controls, guard
 from .compat import page_event
 from .controls import ANALYSIS, PRESET, Control, placed
 from .handlers import (
@@ -265,5 +265,5 @@ def build() -> gr.Blocks:
         demo_btn.click(**wired(w, make_demo), api_name="demo_file")
         tabs.select(tab_opened, [w["pending_downloads"]], [w["downloads_shown"], w["files"]], api_visibility="private",
                     show_progress="hidden")
-    return demo
+    return guard.install(demo)  # one group for every heavy event, per-session bounds, short messages
 

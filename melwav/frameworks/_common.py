@@ -65,19 +65,86 @@ MAX_YAML_DEPTH = 40
 MAX_YAML_NODES = 5_000
 #: ... and be at most this long (a whole ESPnet or NeMo training config is 5-20 kB; PyYAML reads ~100 kB/s).
 MAX_YAML_CHARS = 100_000
+#: A recipe in Python form (a lhotse or Whisper call) is at most this long: Python's parser took 2.6-16 s and
+#: +450 MB on 1 MB of ``1+1+...``, and two such parses at once broke the interpreter (SystemError).
+MAX_PYTHON_CHARS = 20_000
 _BRACKETS = re.compile(r"[\[\]{}]")
+#: Characters no recipe holds: C0 controls but tab, line feed and carriage return; DEL; C1 controls but NEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x84\x86-\x9f]")
 
 
 def check_text(text) -> str:
-    """``text`` if it is a non-empty string of at most :data:`MAX_RECIPE_BYTES` (UTF-8), else ParameterError."""
+    """``text`` if it is a non-empty string of at most :data:`MAX_RECIPE_BYTES` (UTF-8) without control
+    characters, else ParameterError."""
     if not isinstance(text, str):
         raise ParameterError(f"the recipe must be text, got a {type(text).__name__}")
     if len(text) > MAX_RECIPE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_RECIPE_BYTES:
         raise ParameterError(f"the recipe text is larger than {MAX_RECIPE_BYTES // 1000} kB; "
                              "paste only the SpecAugment part")
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise ParameterError(f"the recipe text holds a control character (U+{ord(bad.group()):04X}) at line {line}; "
+                             "paste the config as plain text")
     if not text.strip():
         raise ParameterError("the recipe text is empty")
     return text
+
+
+def check_python_size(text: str, what: str) -> None:
+    """Refuse Python-form recipe text past :data:`MAX_PYTHON_CHARS`, before :func:`ast.parse` sees it."""
+    if len(text) > MAX_PYTHON_CHARS:
+        raise ParameterError(f"{what}: {len(text)} characters; melwav reads Python recipes of at most "
+                             f"{MAX_PYTHON_CHARS // 1000} kB (paste only the SpecAugment call)")
+
+
+def source_snippet(text: str, node, limit: int = 60) -> str:
+    """The source of ``node`` in ``text``, at most ``limit`` characters (never ``ast.unparse``: it recurses
+    once per level, and ``a+a+...`` of 500 terms ran out of stack)."""
+    segment = ast.get_source_segment(text, node) or ""
+    return segment if len(segment) <= limit else segment[:limit] + "..."
+
+
+def python_literals(text: str, wanted, *, what: str) -> dict:
+    """The settings named in ``wanted`` in Python-form text, read as literals: never run.
+
+    Keyword arguments of any call (``from_pretrained(..., mask_time_prob=0.05)``) and assignments to a name or
+    an attribute (``model.config.mask_time_prob = 0.05``), each at most once. Returns ``{key: (value, call)}``,
+    ``call`` the :class:`ast.Call` whose keyword set it (None for an assignment). The text is size-capped
+    before it is parsed (:func:`check_python_size`); ``what`` names it in messages ("the Whisper settings").
+    """
+    text = text.strip()
+    check_python_size(text, what)
+    try:
+        tree = ast.parse(text, mode="exec")
+    except SyntaxError as exc:
+        raise ParameterError(f"{what} are not valid Python at line {exc.lineno}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ParameterError(f"{what} are nested too deeply to read") from None
+    out, lines = {}, {}
+
+    def put(key, node, line, call=None):
+        if key in out:
+            raise ParameterError(f"line {line}: {key} is set twice (first at line {lines[key]})")
+        try:
+            out[key] = (ast.literal_eval(node), call)
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+            raise ParameterError(f"line {line}: {key} must be a literal (number, True/False), got "
+                                 f"{source_snippet(text, node)!r}; nothing was run") from None
+        lines[key] = line
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg in wanted:
+                    put(kw.arg, kw.value, kw.value.lineno, node)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                key = target.attr if isinstance(target, ast.Attribute) else (
+                    target.id if isinstance(target, ast.Name) else None)
+                if key in wanted:
+                    put(key, node.value, node.lineno)
+    return out
 
 
 class _Refused(Exception):
@@ -152,8 +219,9 @@ def load_yaml(text: str, *, loader: type = None, what: str = "YAML"):
         depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
         if depth > MAX_YAML_DEPTH:
             raise ParameterError(f"the {what} nests brackets deeper than {MAX_YAML_DEPTH} levels")
-    loader = loader_cls(text)
+    loader = None
     try:
+        loader = loader_cls(text)  # its reader refuses characters YAML does not allow, at once
         return loader.get_single_data()
     except _Refused as exc:
         raise ParameterError(str(exc)) from None
@@ -169,7 +237,8 @@ def load_yaml(text: str, *, loader: type = None, what: str = "YAML"):
     except (RecursionError, MemoryError):
         raise ParameterError(f"the {what} is too deeply nested or too large to read") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def find_section(data: dict, keys: set, *paths):
@@ -535,6 +604,20 @@ def dotted_name(node) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+def hf_mask_params(p: dict, *, raises: str) -> dict:
+    """transformers' SpecAugment keys (``apply_spec_augment``, ``mask_{time,feature}_{prob,length,min_masks}``),
+    checked: Whisper's and the wav2vec2 family's, which share ``_compute_mask_indices``. ``raises`` names who
+    refuses a span length below 1 ("Whisper", "transformers")."""
+    out = {"apply_spec_augment": check_bool("apply_spec_augment", p["apply_spec_augment"])}
+    for axis in ("time", "feature"):
+        out[f"mask_{axis}_prob"] = check_number(f"mask_{axis}_prob", p[f"mask_{axis}_prob"], low=0.0, high=1.0)
+        out[f"mask_{axis}_length"] = check_whole(f"mask_{axis}_length ({raises} raises below 1)",
+                                                 p[f"mask_{axis}_length"], low=1, high=100_000)
+        out[f"mask_{axis}_min_masks"] = check_whole(f"mask_{axis}_min_masks", p[f"mask_{axis}_min_masks"], low=0,
+                                                    high=100)
+    return out
 
 
 def hf_span_count(prob: float, L: int, min_masks: int, length: int, S: int, eps: float) -> int:

@@ -39,7 +39,18 @@ import numpy as np
 
 from ..errors import ParameterError, check_float
 from ..records import SpecAugmentConfig, WarpDraw, clipped
-from ._common import Fields, check_known, check_number, check_whole, dotted_name, make_record, short
+from ._common import (
+    MAX_PYTHON_CHARS,
+    Fields,
+    check_known,
+    check_number,
+    check_python_size,
+    check_whole,
+    dotted_name,
+    make_record,
+    short,
+    source_snippet,
+)
 from ._resample import two_piece_warp
 
 NAME = "lhotse"
@@ -196,8 +207,10 @@ def parse(source):
 
 
 def _parse_call(text: str) -> tuple[dict, list[str]]:
+    text = text.strip()
+    check_python_size(text, "the lhotse call")
     try:
-        tree = ast.parse(text.strip(), mode="exec")
+        tree = ast.parse(text, mode="exec")
     except SyntaxError as exc:
         raise ParameterError(f"the lhotse call is not valid Python at line {exc.lineno}: {exc.msg}") from None
     except (RecursionError, MemoryError, ValueError):
@@ -231,7 +244,7 @@ def _parse_call(text: str) -> tuple[dict, list[str]]:
             conf[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
             raise ParameterError(f"line {call.lineno}: SpecAugment argument {key}= must be a literal number (or "
-                                 f"None), got {_shown(ast.unparse(value))}; nothing was run") from None
+                                 f"None), got {_shown(source_snippet(text, value, MAX_PYTHON_CHARS))}; nothing was run") from None
     return conf, notes
 
 

@@ -33,7 +33,6 @@ family's when ``model_type`` or ``architectures`` say so, or the Python names on
 
 from __future__ import annotations
 
-import ast
 import json
 import math
 import re
@@ -42,7 +41,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..records import MaskDraw, SpecAugmentConfig
-from ._common import Fields, check_bool, check_number, check_whole, hf_span_count, make_record, short
+from ._common import Fields, check_whole, hf_mask_params, hf_span_count, make_record, python_literals, short
 
 NAME = "wav2vec2"
 #: Encoder frames of 20 ms (conv_stride (5, 2, 2, 2, 2, 2, 2) = 320 samples at 16 kHz); the channel count
@@ -163,46 +162,13 @@ def _units(data: dict):
 
 def _python(text: str) -> dict:
     """Keyword arguments of calls and ``x.config.key = value`` lines, literals only (never run)."""
-    try:
-        tree = ast.parse(text.strip(), mode="exec")
-    except SyntaxError as exc:
-        raise ParameterError(f"the wav2vec2 settings are not valid Python at line {exc.lineno}: {exc.msg}") from None
-    except (RecursionError, MemoryError):
-        raise ParameterError("the wav2vec2 settings are nested too deeply to read") from None
-    out, lines = {}, {}
-
-    def put(key, node, line):
-        if key in out:
-            raise ParameterError(f"line {line}: {key} is set twice (first at line {lines[key]})")
-        try:
-            out[key] = ast.literal_eval(node)
-        except (ValueError, SyntaxError, TypeError, RecursionError):
-            raise ParameterError(f"line {line}: {key} must be a literal (number, True/False); nothing was run") from None
-        lines[key] = line
-
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            for kw in node.keywords:
-                if kw.arg in KEYS:
-                    put(kw.arg, kw.value, kw.value.lineno)
-        elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                key = target.attr if isinstance(target, ast.Attribute) else None
-                if key in KEYS:
-                    put(key, node.value, node.lineno)
-    return out
+    return {key: value for key, (value, _) in python_literals(text, KEYS, what="the wav2vec2 settings").items()}
 
 
 def normalise(conf: dict) -> dict:
     """The family's SpecAugment keys with its defaults filled in and checked."""
     p = {**DEFAULTS, **{k: v for k, v in conf.items() if k in KEYS}}
-    out = {"apply_spec_augment": check_bool("apply_spec_augment", p["apply_spec_augment"])}
-    for axis in ("time", "feature"):
-        out[f"mask_{axis}_prob"] = check_number(f"mask_{axis}_prob", p[f"mask_{axis}_prob"], low=0.0, high=1.0)
-        out[f"mask_{axis}_length"] = check_whole(f"mask_{axis}_length (transformers raises below 1)",
-                                                 p[f"mask_{axis}_length"], low=1, high=100_000)
-        out[f"mask_{axis}_min_masks"] = check_whole(f"mask_{axis}_min_masks", p[f"mask_{axis}_min_masks"], low=0,
-                                                    high=100)
+    out = hf_mask_params(p, raises="transformers")
     return out
 
 

@@ -45,7 +45,17 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..records import SpecAugmentConfig, clipped
-from ._common import Fields, Frontend, check_bool, check_number, check_whole, hf_span_count, make_record, short
+from ._common import (
+    Fields,
+    Frontend,
+    check_bool,
+    check_whole,
+    hf_mask_params,
+    hf_span_count,
+    make_record,
+    python_literals,
+    short,
+)
 
 NAME = "whisper"
 #: WhisperFeatureExtractor: hop 160 at 16 kHz (10 ms), 80 mel bins (128 for large-v3).
@@ -233,38 +243,11 @@ def parse(source):
 
 def _python(text: str) -> dict:
     """Keyword arguments of calls and ``x.config.key = value`` lines, literals only (never run)."""
-    try:
-        tree = ast.parse(text.strip(), mode="exec")
-    except SyntaxError as exc:
-        raise ParameterError(f"the Whisper settings are not valid Python at line {exc.lineno}: {exc.msg}") from None
-    except (RecursionError, MemoryError):
-        raise ParameterError("the Whisper settings are nested too deeply to read") from None
-    wanted = KEYS | {MASK_KEY, "num_mel_bins"}
-    out, lines = {}, {}
-
-    def put(key, node, line, at=None):
-        if key in out:
-            raise ParameterError(f"line {line}: {key} is set twice (first at line {lines[key]})")
-        try:
-            out[key] = ast.literal_eval(node)
-        except (ValueError, SyntaxError, TypeError, RecursionError):
-            raise ParameterError(f"line {line}: {key} must be a literal (number, True/False), got "
-                                 f"{_snippet(node)}; nothing was run") from None
-        lines[key] = line
-        if key == MASK_KEY:
-            out[MASK_AT_KEY] = at
-
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            for kw in node.keywords:
-                if kw.arg in wanted:
-                    put(kw.arg, kw.value, kw.value.lineno, "call" if _is_extractor_call(node.func) else "extractor")
-        elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                key = target.attr if isinstance(target, ast.Attribute) else (
-                    target.id if isinstance(target, ast.Name) else None)
-                if key in wanted:
-                    put(key, node.value, node.lineno, "extractor")
+    found = python_literals(text, KEYS | {MASK_KEY, "num_mel_bins"}, what="the Whisper settings")
+    out = {key: value for key, (value, _) in found.items()}
+    if MASK_KEY in found:  # where the mask is asked for decides its shape (see _is_extractor_call)
+        call = found[MASK_KEY][1]
+        out[MASK_AT_KEY] = "call" if call is not None and _is_extractor_call(call.func) else "extractor"
     return out
 
 
@@ -278,24 +261,10 @@ def _is_extractor_call(func) -> bool:
     return bool(name) and name[0].islower() and name not in ("from_pretrained", "dict")
 
 
-def _snippet(node) -> str:
-    try:
-        text = ast.unparse(node)
-    except (RecursionError, MemoryError, ValueError):
-        return "an expression"
-    return repr(text[:60]) if len(text) <= 60 else f"an expression of {len(text)} characters"
-
-
 def normalise(conf: dict) -> dict:
     """Whisper's SpecAugment keys with WhisperConfig's defaults filled in and checked."""
     p = {**DEFAULTS, **{k: v for k, v in conf.items() if k in KEYS}}
-    out = {"apply_spec_augment": check_bool("apply_spec_augment", p["apply_spec_augment"])}
-    for axis in ("time", "feature"):
-        out[f"mask_{axis}_prob"] = check_number(f"mask_{axis}_prob", p[f"mask_{axis}_prob"], low=0.0, high=1.0)
-        out[f"mask_{axis}_length"] = check_whole(f"mask_{axis}_length (Whisper raises below 1)",
-                                                 p[f"mask_{axis}_length"], low=1, high=100_000)
-        out[f"mask_{axis}_min_masks"] = check_whole(f"mask_{axis}_min_masks", p[f"mask_{axis}_min_masks"], low=0,
-                                                    high=100)
+    out = hf_mask_params(p, raises="Whisper")
     mask = conf.get(MASK_KEY)
     out[MASK_KEY] = None if mask is None else check_bool(MASK_KEY, mask)
     out[MASK_AT_KEY] = conf.get(MASK_AT_KEY, "call") if out[MASK_KEY] else None  # False: no mask, wherever set
