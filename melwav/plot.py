@@ -22,6 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
 
+from .explain import time_order  # noqa: E402
 from .features import MelSettings  # noqa: E402
 from .specaugment import AugmentRecord  # noqa: E402
 
@@ -113,14 +114,14 @@ def _show_mel(ax, L: np.ndarray, *, settings: MelSettings, vmin: float, vmax: fl
 
 
 def numbered(masks) -> list[tuple[int, object]]:
-    """``[(k, mask), ...]`` for the masks of non-zero width, ``k`` = 1 + the mask's rank by start.
+    """``[(k, mask), ...]`` for the masks of non-zero width, ``k`` = 1 + the mask's rank by start among them.
 
     The page's labels: time mask k ("T1", "T2", ...) is the k-th in time order and frequency mask k
-    ("F1", ...) the k-th from the lowest band, counting every mask of the record (zero widths included,
-    ties in record order), so a text listing the record's masks sorted the same way matches the plot.
+    ("F1", ...) the k-th from the lowest band. A mask of width 0 covers nothing, is not drawn and takes no
+    number, so the figure and "what was drawn" (:func:`melwav.explain.describe`, the same order:
+    :func:`melwav.explain.time_order`) number the same masks the same way.
     """
-    order = sorted(range(len(masks)), key=lambda i: (masks[i].start, i))
-    return [(k + 1, masks[i]) for k, i in enumerate(order) if masks[i].width]
+    return list(enumerate(time_order(masks), start=1))
 
 
 def warp_label(record: AugmentRecord, settings: MelSettings) -> str:
