@@ -523,6 +523,11 @@ def load_params(file, audio, sr, n_fft, hop, n_mels):
     )
 
 
+def opened_demo(file, audio, sr, n_fft, hop, n_mels):
+    """The page's first step of opening a demo: :func:`load_params`'s values, kept in a State."""
+    return load_params(file, audio, sr, n_fft, hop, n_mels)
+
+
 @friendly
 def make_demo(audio, files):
     """This clip and the current draw's params in one .zip, which "Open a prepared demo" restores in one step."""
@@ -617,6 +622,12 @@ THEME_JS = """
 (...args) => { args[args.length - 1] = document.body.classList.contains('dark') ? 'dark' : 'light'; return args; }
 """
 
+def unkeep_js(index: int) -> str:
+    """THEME_JS for a main slider's render: its ``index``-th input ("Keep this draw") is read unticked."""
+    return (f"(...args) => {{ args[{int(index)}] = false; args[args.length - 1] = "
+            "document.body.classList.contains('dark') ? 'dark' : 'light'; return args; }")
+
+
 SC_HELP = ("**SC** (spectral convergence): how far a rebuild's spectrogram is from its mel; lower is closer, "
            "below -15 dB is good.")
 
@@ -678,6 +689,7 @@ def build() -> gr.Blocks:
         downloads_shown = gr.State(False)  # whether the Downloads tab is open (tab_opened)
         players_key = gr.State(())  # which unaugmented clips the players hold (render_page)
         grid_seeds = gr.State([])
+        opened = gr.State(None)  # a prepared demo, read and checked (opened_demo), before it sets the widgets
         # ---- first screen: the figure, then [sliders | players + what was drawn]
         plot = gr.Image(label="Log-mel spectrograms: original | augmented", type="filepath", show_label=False,
                         interactive=False, elem_id="spectrograms", buttons=["download", "fullscreen"],
@@ -854,8 +866,13 @@ def build() -> gr.Blocks:
         # the latest values once; moves in between are not rendered.
         audio.change(trigger_mode="always_last", **page).success(**downloads)
         demo.load(**page).success(**downloads)
+        main_sliders = [warp_ms, n_freq, freq_bands, n_time, time_ms]
         for ctl in [*aug_inputs, method, n_iter, keep, show_rebuilt]:
-            ctl.input(trigger_mode="always_last", **page).success(**downloads)
+            event = {**page, "js": unkeep_js(page_inputs.index(keep))} if ctl in main_sliders else page
+            ctl.input(trigger_mode="always_last", **event).success(**downloads)
+        # A main slider draws anew: "Keep this draw" is unticked on the page (its render reads it unticked).
+        for ctl in main_sliders:
+            ctl.input(None, None, keep, js="() => false", queue=False, show_progress="hidden")
         # A hand edit of a preset's number makes the preset "custom" (in the browser: no round trip).
         for ctl in policy_sliders:
             ctl.input(None, None, policy, js="() => 'custom'", queue=False, show_progress="hidden")
@@ -875,10 +892,15 @@ def build() -> gr.Blocks:
         variety_btn.click(variety, [audio, *aug_inputs, seed, *analysis_inputs, held, theme], [gallery, grid_seeds],
                           js=THEME_JS, api_name="variety", concurrency_limit=2, concurrency_id="render")
         rerender(gallery.select(pick_draw, [grid_seeds], [seed, keep], api_visibility="private"))
+        # /load_params (scripts) in one call; the page opens a demo in two steps: the file is read and checked
+        # into a State (a refusal is one message, and no widget is marked or covered), then the widgets are set.
+        opened_outputs = [policy, *aug_inputs, method, n_iter, seed, keep, *analysis_inputs, held, audio]
+        gr.Button("load params (API)", visible=False).click(
+            load_params, [params_file, audio, *analysis_inputs], opened_outputs, api_name="load_params")
         rerender(params_file.upload(
-            load_params, [params_file, audio, *analysis_inputs],
-            [policy, *aug_inputs, method, n_iter, seed, keep, *analysis_inputs, held, audio], api_name="load_params",
-        ))
+            opened_demo, [params_file, audio, *analysis_inputs], [opened], api_visibility="private",
+            show_progress="hidden",
+        ).success(tuple, [opened], opened_outputs, api_visibility="private", show_progress="hidden"))
         rerender(import_btn.click(
             import_recipe_handler, [rec_text, rec_framework, rec_hop_ms, rec_n_mels, fill_db, *analysis_inputs, held],
             [policy, *aug_inputs, rec_info, held], api_name="import_recipe",
