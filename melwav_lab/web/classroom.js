@@ -16,7 +16,7 @@
   const NAMES = ['1 original', '2 original rebuilt', '3 augmented rebuilt'];
   const S = {ctx: null, gains: [], srcs: [], bufs: null, urls: '', loading: null, active: 2, playing: false,
              t0ctx: 0, t0: 0, pos: 0, dur: 0, loop: null, axes: [], cursors: [], shades: [], drag: null,
-             dragged: false};
+             dragged: false, gen: 0, clip: '', pending: ''};
   window.melwav = window.melwav || {};
   window.melwav.abc = S;
   const box = () => document.getElementById('abc-box');
@@ -29,43 +29,63 @@
               duration: parseFloat(b.dataset.duration || '0') || 0};
     } catch (e) { return null; }
   };
-  S.position = () => {
+  // The playhead at context time `at` (now by default), wrapped into the loop.
+  const positionAt = at => {
     if (!S.playing || !S.ctx) return S.pos;
-    let t = S.t0 + (S.ctx.currentTime - S.t0ctx);
+    let t = S.t0 + ((at === undefined ? S.ctx.currentTime : at) - S.t0ctx);
     if (S.loop) {
       const [a, b] = S.loop;
       if (t >= b) t = a + ((t - a) % (b - a));
     }
     return Math.min(t, S.dur);
   };
-  const stopSources = () => {
-    S.srcs.forEach(s => { try { s.onended = null; s.stop(); } catch (e) { /* already stopped */ } });
-    S.srcs = [];
+  S.position = () => positionAt();
+  const FADE = 0.03;  // s: a crossfade when new versions replace the ones playing (no gap, no click)
+  const stopSources = (at, srcs = S.srcs) => {
+    srcs.forEach(s => { try { s.onended = null; s.stop(at); } catch (e) { /* already stopped */ } });
+    if (srcs === S.srcs) S.srcs = [];
   };
   const ensureCtx = () => {
-    if (!S.ctx) {
-      S.ctx = new (window.AudioContext || window.webkitAudioContext)();
-      S.gains = [0, 1, 2].map(() => { const g = S.ctx.createGain(); g.connect(S.ctx.destination); return g; });
-    }
+    if (!S.ctx) S.ctx = new (window.AudioContext || window.webkitAudioContext)();
     if (S.ctx.state === 'suspended') S.ctx.resume();
+  };
+  const decode = async urls => Promise.all(urls.map(async u => {
+    const r = await fetch(new URL(u, document.baseURI));
+    return S.ctx.decodeAudioData(await r.arrayBuffer());
+  }));
+  const take = (bufs, key, axes) => {
+    S.bufs = bufs; S.urls = key; S.axes = axes;
+    S.dur = Math.min(...bufs.map(b => b.duration));
   };
   const load = async d => {
     const key = JSON.stringify(d.urls);
     if (S.bufs && S.urls === key) return true;
     if (!d.urls.length || d.urls.some(u => !u)) return false;
     ensureCtx();
-    const bufs = await Promise.all(d.urls.map(async u => {
-      const r = await fetch(new URL(u, document.baseURI));
-      return S.ctx.decodeAudioData(await r.arrayBuffer());
-    }));
-    S.bufs = bufs; S.urls = key; S.axes = d.axes;
-    S.dur = Math.min(...bufs.map(b => b.duration));
+    take(await decode(d.urls), key, d.axes);
     return true;
   };
-  const start = at => {
-    stopSources();
+  // One voice at a time: a player's own play pauses the transport and the other players; the transport's play
+  // and pause stop the players. (Each player's media element may sit in a shadow root, where its "play"
+  // event does not reach the document: play() itself is watched.)
+  const media = new Set();
+  const hush = except => media.forEach(m => { if (m !== except && !m.paused) m.pause(); });
+  const mediaPlay = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function (...args) {
+    media.add(this);
+    hush(this);
+    if (S.playing) S.pause();
+    return mediaPlay.apply(this, args);
+  };
+  S.hush = () => hush(null);
+  // Play the three versions from `at` (s); with `fade`, the versions playing now fade out as these fade in.
+  const start = (at, fade) => {
+    const now = S.ctx.currentTime, when = now + 0.02;
+    const old = {srcs: S.srcs, gains: S.gains};
+    S.srcs = [];
     at = Math.max(0, Math.min(at, S.dur - 0.01));
     if (S.loop && (at < S.loop[0] || at >= S.loop[1])) at = S.loop[0];
+    S.gains = S.bufs.map(() => { const g = S.ctx.createGain(); g.connect(S.ctx.destination); return g; });
     S.srcs = S.bufs.map((buf, i) => {
       const src = S.ctx.createBufferSource();
       src.buffer = buf;
@@ -73,8 +93,16 @@
       if (S.loop) { src.loop = true; src.loopStart = S.loop[0]; src.loopEnd = S.loop[1]; }
       return src;
     });
-    S.gains.forEach((g, i) => g.gain.setValueAtTime(i === S.active ? 1 : 0, S.ctx.currentTime));
-    const when = S.ctx.currentTime + 0.02;
+    S.gains.forEach((g, i) => {
+      const on = i === S.active ? 1 : 0;
+      if (fade) { g.gain.setValueAtTime(0, now); g.gain.setValueAtTime(0, when); g.gain.linearRampToValueAtTime(on, when + FADE); }
+      else g.gain.setValueAtTime(on, now);
+    });
+    if (fade) {
+      old.gains.forEach(g => { g.gain.cancelScheduledValues(now); g.gain.setValueAtTime(g.gain.value, now);
+                               g.gain.setValueAtTime(g.gain.value, when); g.gain.linearRampToValueAtTime(0, when + FADE); });
+      stopSources(when + FADE + 0.01, old.srcs);
+    } else stopSources(undefined, old.srcs);
     S.srcs.forEach(src => src.start(when, at));
     S.srcs[0].onended = () => { if (S.playing && !S.loop) { S.playing = false; S.pos = 0; sync(); } };
     S.t0ctx = when; S.t0 = at; S.playing = true;
@@ -84,19 +112,28 @@
     const d = data();
     if (!d) return;
     ensureCtx();
+    S.hush();
     if (!(await load(d))) return;
     start(S.pos);
     sync();
   };
-  S.pause = () => { S.pos = S.position(); S.playing = false; stopSources(); sync(); };
+  S.pause = () => { S.pos = S.position(); S.playing = false; stopSources(); S.hush(); sync(); };
   S.select = i => {
     S.active = i;
     if (S.ctx) S.gains.forEach((g, k) => g.gain.setTargetAtTime(k === i ? 1 : 0, S.ctx.currentTime, 0.008));
     sync();
   };
+  // The whole clip again, from the same playhead (it carries on where the loop had it).
+  S.whole = () => {
+    const t = S.position();
+    S.loop = null;
+    if (S.playing) start(t); else S.pos = t;
+    sync();
+  };
   S.setLoop = (a, b) => {
     a = Math.max(0, +a); b = +b;
-    if (!(b - a >= 0.05)) { S.loop = null; } else { S.loop = [a, S.dur ? Math.min(b, S.dur) : b]; }
+    if (!(b - a >= 0.05)) { S.whole(); return; }
+    S.loop = [a, S.dur ? Math.min(b, S.dur) : b];
     const bx = box();
     if (bx && S.loop) {
       bx.querySelector('[data-abc=from]').value = S.loop[0].toFixed(2);
@@ -166,41 +203,67 @@
   };
   const tick = () => { sync(); if (S.playing) requestAnimationFrame(tick); };
   S.sync = sync;
-  // New files from the server: stop (or carry on at the same place with the new versions).
+  // New files from the server. A new draw while playing: the versions playing go on until the new ones are
+  // decoded, then a short crossfade at the same playhead. A new clip: stop, playhead and loop back to the start.
   const watch = () => {
     const d = data();
     if (!d) return;
     const key = JSON.stringify(d.urls);
     S.axes = d.axes;
-    if (S.urls && key !== S.urls && d.urls.every(u => u)) {
-      const was = S.playing;
-      let at = S.position();
-      stopSources(); S.playing = false; S.bufs = null;
-      // Another clip may be shorter: drop a loop or a playhead beyond its end.
-      if (d.duration && S.loop && S.loop[1] > d.duration) S.loop = null;
-      if (d.duration && at >= d.duration) at = 0;
-      S.pos = at;
-      if (was) load(d).then(ok => { if (ok) start(Math.min(at, S.dur)); sync(); });
+    const clip = d.urls[0];
+    const newClip = S.clip && clip && clip !== S.clip;  // another clip: its original's file is another
+    if (clip) S.clip = clip;
+    if (newClip) {
+      ++S.gen; S.pending = '';
+      stopSources(); S.playing = false; S.bufs = null; S.urls = ''; S.pos = 0; S.loop = null;
+    } else if (S.urls && key !== S.urls && key !== S.pending && d.urls.every(u => u)) {
+      const gen = ++S.gen;
+      if (S.playing) {
+        S.pending = key;
+        decode(d.urls).then(bufs => {
+          if (gen !== S.gen) return;
+          S.pending = '';
+          const at = positionAt(S.ctx.currentTime + 0.02);
+          take(bufs, key, d.axes);
+          if (S.loop && S.loop[1] > S.dur) S.loop = null;
+          if (S.playing) start(Math.min(at, S.dur), true); else S.pos = Math.min(S.pos, S.dur);
+          sync();
+        });
+      } else {
+        S.bufs = null; S.urls = ''; S.pending = '';
+        if (d.duration && S.loop && S.loop[1] > d.duration) S.loop = null;
+        if (d.duration && S.pos >= d.duration) S.pos = 0;
+      }
     }
     sync();
+  };
+  const applyLoop = () => {
+    const bx = box();
+    S.setLoop(parseFloat(bx.querySelector('[data-abc=from]').value), parseFloat(bx.querySelector('[data-abc=to]').value));
   };
   document.addEventListener('click', e => {
     const b = e.target.closest && e.target.closest('#abc-box [data-abc]');
     if (!b) return;
     const what = b.dataset.abc;
     if (what === 'play') { if (S.playing) S.pause(); else S.play(); }
-    else if (what === 'loop') {
-      const bx = box();
-      S.setLoop(parseFloat(bx.querySelector('[data-abc=from]').value), parseFloat(bx.querySelector('[data-abc=to]').value));
-    } else if (what === 'whole') { S.loop = null; sync(); if (S.playing) start(S.position()); }
+    else if (what === 'loop') applyLoop();
+    else if (what === 'whole') S.whole();
     else if (/^[012]$/.test(what)) S.select(+what);
   });
+  // Keys 1/2/3 wherever focus is (a slider, a radio, a button), except where they are typed (text and number
+  // fields). Enter in a loop field applies the loop. Capture phase: a widget that stops the key cannot eat it.
+  const TYPED = /^(text|number|search|email|url|password|tel|date|time|datetime-local|month|week)$/;
+  const typing = t => t && (t.isContentEditable || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' ||
+                            (t.tagName === 'INPUT' && TYPED.test(t.type || 'text')));
   document.addEventListener('keydown', e => {
     const t = e.target;
     if (e.altKey || e.ctrlKey || e.metaKey) return;
-    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) || t.getAttribute('role') === 'slider')) return;
+    if (e.key === 'Enter' && t && t.matches && t.matches('#abc-box [data-abc=from], #abc-box [data-abc=to]')) {
+      applyLoop(); e.preventDefault(); return;
+    }
+    if (typing(t)) return;
     if (/^[123]$/.test(e.key)) { S.select(+e.key - 1); e.preventDefault(); }
-  });
+  }, true);
   // Drag across the figure to choose a span.
   const hit = e => {
     const im = img();
