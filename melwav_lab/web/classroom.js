@@ -78,6 +78,7 @@
     return mediaPlay.apply(this, args);
   };
   S.hush = () => hush(null);
+  S.media = media;
   // Play the three versions from `at` (s); with `fade`, the versions playing now fade out as these fade in.
   const start = (at, fade) => {
     const now = S.ctx.currentTime, when = now + 0.02;
@@ -226,7 +227,7 @@
           const at = positionAt(S.ctx.currentTime + 0.02);
           take(bufs, key, d.axes);
           if (S.loop && S.loop[1] > S.dur) S.loop = null;
-          if (S.playing) start(Math.min(at, S.dur), true); else S.pos = Math.min(S.pos, S.dur);
+          if (S.playing) { start(Math.min(at, S.dur), true); S.switched = performance.now(); } else S.pos = Math.min(S.pos, S.dur);
           sync();
         });
       } else {
