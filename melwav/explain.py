@@ -8,7 +8,7 @@ import re
 from .features import MelSettings
 from .specaugment import AugmentRecord, Policy, SpecAugmentConfig
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")  # ">" and "<": html.escape
 
 
 def escape_markdown(text, *, limit: int = 500) -> str:
@@ -20,7 +20,9 @@ def escape_markdown(text, *, limit: int = 500) -> str:
     text = " ".join(str(text).split())
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=True))
+    # Markdown first, then HTML: the other way round, "#" of the entity "&#x27;" (an apostrophe) was escaped too,
+    # and the page showed "&#x27;" as typed.
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=True)
 
 
 def _s(frames: float, settings: MelSettings) -> str:
