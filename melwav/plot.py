@@ -431,9 +431,18 @@ def _overlays(image, rgba: np.ndarray, box, record: AugmentRecord, settings: Mel
             draw.line((cx, yc, dx - sign * head, yc), fill=green, width=4)
             draw.polygon([(dx, yc), (dx - sign * head, yc - 8), (dx - sign * head, yc + 8)], fill=green)
         draw.ellipse((cx - 6, yc - 6, cx + 6, yc + 6), fill=green)
-        near_end = dx > x0 + 0.7 * w
-        _text(draw, (dx + (-8 if near_end else 8), yc - 10), warp_label(record, settings), colour=green,
-              font=font, anchor="rb" if near_end else "lb")
+        # The label on the side of the line where it fits inside the panel (on a short clip "warp +209 ms" is a
+        # good part of the panel's width, and past its right edge it ran over the colour bar).
+        text = warp_label(record, settings)
+        width = draw.textlength(text, font=font) + 6
+        right_fits = dx + 8 + width <= x1
+        left_fits = dx - 8 - width >= x0
+        if right_fits and (not left_fits or dx <= x0 + 0.7 * w):
+            _text(draw, (dx + 8, yc - 10), text, colour=green, font=font, anchor="lb")
+        elif left_fits:
+            _text(draw, (dx - 8, yc - 10), text, colour=green, font=font, anchor="rb")
+        else:  # wider than either side: inside the panel, from its left edge
+            _text(draw, (x0 + 4, yc - 10), text, colour=green, font=font, anchor="lb")
 
 
 def compose_comparison(base: ComparisonBase, L_aug: np.ndarray, *, record: AugmentRecord | None = None,
