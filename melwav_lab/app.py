@@ -628,8 +628,11 @@ def unkeep_js(index: int) -> str:
             "document.body.classList.contains('dark') ? 'dark' : 'light'; return args; }")
 
 
-SC_HELP = ("**SC** (spectral convergence): how far a rebuild's spectrogram is from its mel; lower is closer, "
-           "below -15 dB is good.")
+SC_HELP = ("**mel rebuilt**: audio made from a mel (phase guessed, Griffin-Lim). **SC** (spectral convergence): "
+           "how far a rebuild is from its mel; lower is closer, below -15 dB good.")
+POLICY_INFO = "LB, LD: LibriSpeech basic, double · SM, SS: Switchboard mild, strong (Park et al. 2019)"
+DRAW_HELP = ("**Seed**: same seed, same draw. **Keep**: hold the masks and warp while the fill or rebuild "
+             "change; a main slider draws anew.")
 
 
 def transport_html(urls=("", "", ""), axes=(), duration_s=None) -> str:
@@ -668,8 +671,8 @@ def transport_update(orig, orig_rebuilt, aug, held):
     return transport_html([_file_url(orig), _file_url(orig_rebuilt), _file_url(aug)], axes, duration)
 
 
-TRANSPORT_HINT = ("**Listen:** ▶ plays the three versions in step; keys **1 2 3** switch between them at the same "
-                  "moment; drag across the figure to loop a span.")
+TRANSPORT_HINT = ("**Listen:** ▶ plays the three versions in step; keys **1 2 3** switch at the same moment; "
+                  "drag across the figure to loop a span.")
 TRANSPORT_HELP = (
     "**Compare at the same moment:** ▶ plays all three versions in step; **1 / 2 / 3** (keys or buttons) switches "
     "which one you hear without restarting. **Hear a region:** drag across the figure, or type a span, then loop it."
@@ -679,9 +682,8 @@ TRANSPORT_HELP = (
 def build() -> gr.Blocks:
     # No analytics: the app must work offline, and a public Space should not phone home for its users.
     with gr.Blocks(title="melwav: hear SpecAugment", delete_cache=(600, 3600), analytics_enabled=False) as demo:
-        gr.Markdown(
-            "**melwav · hear what SpecAugment does**: masks in cyan, numbered in time order; warp in green.",
-            elem_id="title")
+        gr.Markdown("# melwav · hear what SpecAugment does\n\nmasks in cyan, numbered in time order; warp in green.",
+                    elem_id="title")
         start = lab.policy_units("LD", MelSettings())
         held = gr.State({})
         theme = gr.Textbox("light", visible=False, label="page theme")  # set by THEME_JS before each render
@@ -690,44 +692,47 @@ def build() -> gr.Blocks:
         players_key = gr.State(())  # which unaugmented clips the players hold (render_page)
         grid_seeds = gr.State([])
         opened = gr.State(None)  # a prepared demo, read and checked (opened_demo), before it sets the widgets
-        # ---- first screen: the figure, then [sliders | players + what was drawn]
-        plot = gr.Image(label="Log-mel spectrograms: original | augmented", type="filepath", show_label=False,
-                        interactive=False, elem_id="spectrograms", buttons=["download", "fullscreen"],
-                        height="max(290px, 40vh)")  # 290 px at 1280x720, more on a taller screen
-        with gr.Row(equal_height=False, elem_id="lesson"):
-            with gr.Column(scale=6, min_width=420, elem_id="controls"):
-                policy = gr.Radio(["custom", *POLICIES], value="LD", label="Policy preset (fills the sliders)",
-                                  elem_id="policy",
-                                  info="Park et al. 2019: LB, LD, SM, SS; adaptive: 2020; moving a slider makes it "
-                                       "custom")
-                with gr.Row(elem_classes="tight"):
-                    warp_ms = gr.Slider(0, 2000, value=start["warp_ms"], step=10, label="W: max warp (ms)")
-                    n_freq = gr.Slider(0, 20, value=start["n_freq_masks"], step=1, label="mF: freq. masks")
-                    freq_bands = gr.Slider(0, 128, value=start["freq_mask_bands"], step=1,
-                                           label="F: max bands")
-                with gr.Row(elem_classes="tight"):
-                    n_time = gr.Slider(0, 40, value=start["n_time_masks"], step=1, label="mT: time masks")
-                    time_ms = gr.Slider(0, 3000, value=start["time_mask_ms"], step=10, label="T: max width (ms)")
-                    with gr.Column(min_width=150, elem_id="draw-box"):
+        # ---- first screen: [the figure, then [sliders | transport, draw, players] | what was drawn]. In that
+        # order for the keyboard too: the first slider is 3 Tab presses away, Play 8 (web/classroom.js).
+        with gr.Row(equal_height=False, elem_id="stage"):
+            with gr.Column(scale=8, min_width=360, elem_id="stage-main"):
+                plot = gr.Image(label="Log-mel spectrograms: original | augmented", type="filepath",
+                                show_label=False, interactive=False, elem_id="spectrograms",
+                                buttons=["download", "fullscreen"],
+                                height="max(290px, 40vh)")  # 290 px at 1280x720, more on a taller screen
+                with gr.Row(equal_height=False, elem_id="lesson"):
+                    with gr.Column(scale=6, min_width=300, elem_id="controls"):
+                        policy = gr.Radio(["custom", *POLICIES], value="LD", label="Policy preset (fills the sliders)",
+                                          elem_id="policy", info=POLICY_INFO)
                         with gr.Row(elem_classes="tight"):
+                            warp_ms = gr.Slider(0, 2000, value=start["warp_ms"], step=10, label="W: max warp (ms)")
+                            n_freq = gr.Slider(0, 20, value=start["n_freq_masks"], step=1, label="mF: freq. masks")
+                            freq_bands = gr.Slider(0, 128, value=start["freq_mask_bands"], step=1,
+                                                   label="F: max bands")
+                        with gr.Row(elem_classes="tight"):
+                            n_time = gr.Slider(0, 40, value=start["n_time_masks"], step=1, label="mT: time masks")
+                            time_ms = gr.Slider(0, 3000, value=start["time_mask_ms"], step=10,
+                                                label="T: max width (ms)")
+                        gr.Markdown(TRANSPORT_HINT, elem_id="abc-hint")
+                    with gr.Column(scale=5, min_width=300, elem_id="listen"):
+                        transport = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False)
+                        with gr.Row(elem_classes="tight", elem_id="draw-box"):
                             seed = gr.Number(value=7, precision=0, label="Seed", elem_id="seed", min_width=70,
                                              show_label=True)
                             reroll = gr.Button("New draw", variant="primary", size="sm", elem_id="reroll",
                                                min_width=70)
-                        keep = gr.Checkbox(value=False, label="Keep this draw", elem_id="keep",
-                                           info="hold masks and warp; fill and rebuild follow the settings")
-                gr.Markdown(TRANSPORT_HINT, elem_id="abc-hint")
-            with gr.Column(scale=5, min_width=420, elem_id="listen"):
-                transport = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False)
-                with gr.Column(elem_classes="players"):
-                    a_orig = gr.Audio(label="1 · original clip", type="filepath", interactive=False, elem_id="p1")
-                    a_orig_rebuilt = gr.Audio(label="2 · original mel rebuilt", type="filepath",
-                                              interactive=False, elem_id="p2")
-                    a_aug = gr.Audio(label="3 · augmented mel rebuilt", type="filepath",
-                                     interactive=False, elem_id="p3")
-                gr.Markdown(SC_HELP, elem_id="sc-help")
-                drawn = gr.Markdown(label="What was drawn", elem_id="drawn", max_height=190,
-                                    value="*Rendering the first draw…*")
+                            keep = gr.Checkbox(value=False, label="Keep this draw", elem_id="keep")
+                        gr.Markdown(DRAW_HELP, elem_id="draw-help")
+                        with gr.Column(elem_classes="players"):
+                            a_orig = gr.Audio(label="1 · original clip", type="filepath", interactive=False,
+                                              elem_id="p1")
+                            a_orig_rebuilt = gr.Audio(label="2 · original mel rebuilt", type="filepath",
+                                                      interactive=False, elem_id="p2")
+                            a_aug = gr.Audio(label="3 · augmented mel rebuilt", type="filepath",
+                                             interactive=False, elem_id="p3")
+                        gr.Markdown(SC_HELP, elem_id="sc-help")
+            with gr.Column(scale=3, min_width=260, elem_id="stage-side"):
+                drawn = gr.Markdown(label="What was drawn", elem_id="drawn", value="*Rendering the first draw…*")
         # ---- everything else, one tab each
         with gr.Tabs(elem_id="more") as tabs:
             with gr.Tab("Clip"):

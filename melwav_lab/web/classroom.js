@@ -9,6 +9,24 @@
     b.setAttribute('aria-label', 'Log-mel spectrograms, original and augmented (opens full screen)');
     b.querySelectorAll('img').forEach(i => i.setAttribute('alt', 'original and augmented log-mel spectrograms'));
   });
+  // The keyboard's path through the first screen: the figure is one stop (its image opens it full screen; its
+  // download is in the Downloads tab too), each slider one (its range: the number box beside it says the same),
+  // so the first slider is 3 Tab presses away and Play 8. "What was drawn" scrolls, so it takes focus.
+  const keyboard = () => {
+    document.querySelectorAll('#spectrograms .icon-button-wrapper button:not([tabindex]), '
+                              + '#spectrograms .icon-button-wrapper a:not([tabindex]), '
+                              + '#controls input[type=number]:not([tabindex])').forEach(e => e.setAttribute('tabindex', '-1'));
+    const drawn = document.getElementById('drawn');
+    if (drawn && !drawn.hasAttribute('tabindex')) {
+      drawn.setAttribute('tabindex', '0'); drawn.setAttribute('role', 'region'); drawn.setAttribute('aria-label', 'What was drawn');
+    }
+    // A name that starts with the words on the widget (axe-core's label-content-name-mismatch).
+    document.querySelectorAll('button[aria-label], .upload-container[aria-label]').forEach(e => {
+      const text = (e.innerText || '').replace(/\s+/g, ' ').trim();
+      const name = e.getAttribute('aria-label');
+      if (text && !name.toLowerCase().includes(text.toLowerCase())) e.setAttribute('aria-label', `${text}: ${name}`);
+    });
+  };
   // The preset radios as one group: one Tab stop, arrow keys move between presets (no list pops open).
   const group = () => document.querySelectorAll('#policy input[type=radio]:not([name=policy-preset])').forEach(r => {
     r.setAttribute('name', 'policy-preset');
@@ -301,7 +319,8 @@
   document.addEventListener('click', e => { if (S.dragged) { S.dragged = false; e.stopPropagation(); e.preventDefault(); } }, true);
   window.addEventListener('resize', draw);
   window.addEventListener('scroll', draw, {passive: true});
-  new MutationObserver(() => { label(); group(); watch(); }).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-urls', 'src']});
+  new MutationObserver(() => { label(); group(); keyboard(); watch(); }).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-urls', 'src']});
   label();
   group();
+  keyboard();
 }
