@@ -283,6 +283,30 @@
     if (typing(t)) return;
     if (/^[123]$/.test(e.key)) { S.select(+e.key - 1); e.preventDefault(); }
   }, true);
+  // W and T step by one analysis frame (their 10 ms step is under a frame: most presses drew the same): an arrow
+  // key moves to the 10 ms value nearest the next frame. The frame is in the transport's data (t0 = -frame/2).
+  const FRAME_SLIDERS = /^range slider for (W|T): /;
+  document.addEventListener('keydown', e => {
+    const r = e.target;
+    if (!r || r.type !== 'range' || !FRAME_SLIDERS.test(r.getAttribute('aria-label') || '')) return;
+    const dir = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1}[e.key];
+    const d = data();
+    const frame = d && d.axes.length ? -2000 * d.axes[0].t0 : 0;
+    if (!dir || !(frame > 0) || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    const step = +r.step || 10, lo = +r.min || 0, hi = +r.max;
+    const v = +r.value;
+    let k = Math.round(v / frame) + dir, next = v;
+    while (next === v || Math.round(next / frame) === Math.round(v / frame)) {
+      next = Math.min(hi, Math.max(lo, Math.round(k * frame / step) * step));
+      if (next === lo || next === hi) break;
+      k += dir;
+    }
+    e.preventDefault();
+    if (next === v) return;
+    r.value = String(next);
+    r.dispatchEvent(new Event('input', {bubbles: true}));
+    r.dispatchEvent(new Event('change', {bubbles: true}));
+  }, true);
   // Drag across the figure to choose a span.
   const hit = e => {
     const im = img();
