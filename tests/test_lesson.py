@@ -491,6 +491,18 @@ def test_tab_reaches_the_first_slider_in_4_and_play_in_8_with_a_focus_ring_on_ea
         return page.evaluate("() => { const s = getComputedStyle(document.activeElement); "
                              "return [document.activeElement.type, s.outlineStyle, parseFloat(s.outlineWidth)]; }")
 
+    # Out of the Tab order, still reached from the keyboard: the figure's buttons by arrows from its image, a
+    # slider's number box by Enter from its range (Escape goes back).
+    image = page.get_by_role("button", name="Log-mel spectrograms, original and augmented (opens full screen)")
+    image.focus()
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("() => document.activeElement.dataset.roving") == "figure"
+    w = _slider(page, "W: max warp (ms)")
+    w.focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "number input for W: max warp (ms)"
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "range slider for W: max warp (ms)"
     for locator in (page.locator("#policy input:checked"), page.get_by_role("spinbutton", name="Seed"),
                     page.locator("#abc-box [data-abc=from]")):
         kind, style, width = ring(locator)

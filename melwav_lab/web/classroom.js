@@ -12,10 +12,19 @@
   // The keyboard's path through the first screen: the figure is one stop (its image opens it full screen; its
   // download is in the Downloads tab too), each slider one (its range: the number box beside it says the same),
   // so the first slider is 3 Tab presses away and Play 8. "What was drawn" scrolls, so it takes focus.
+  // Those taken out of the Tab order stay reachable from the keyboard (data-roving says how): the figure's
+  // buttons with the arrow keys from its image (a toolbar), a slider's number box with Enter from its range
+  // (Escape goes back).
   const keyboard = () => {
     document.querySelectorAll('#spectrograms .icon-button-wrapper button:not([tabindex]), '
-                              + '#spectrograms .icon-button-wrapper a:not([tabindex]), '
-                              + '#controls input[type=number]:not([tabindex])').forEach(e => e.setAttribute('tabindex', '-1'));
+                              + '#spectrograms .icon-button-wrapper a:not([tabindex])').forEach(e => {
+      e.setAttribute('tabindex', '-1'); e.dataset.roving = 'figure';
+    });
+    const fig = document.getElementById('spectrograms');
+    if (fig && !fig.hasAttribute('role')) { fig.setAttribute('role', 'toolbar'); fig.setAttribute('aria-label', 'Figure'); }
+    document.querySelectorAll('#controls input[type=number]:not([tabindex])').forEach(e => {
+      e.setAttribute('tabindex', '-1'); e.dataset.roving = 'slider';
+    });
     const drawn = document.getElementById('drawn');
     if (drawn && !drawn.hasAttribute('tabindex')) {
       drawn.setAttribute('tabindex', '0'); drawn.setAttribute('role', 'region'); drawn.setAttribute('aria-label', 'What was drawn');
@@ -282,6 +291,24 @@
     }
     if (typing(t)) return;
     if (/^[123]$/.test(e.key)) { S.select(+e.key - 1); e.preventDefault(); }
+  }, true);
+  const figureStops = () => Array.from(document.querySelectorAll('#spectrograms button, #spectrograms a'))
+    .filter(e => e.offsetParent && !(e.tagName === 'BUTTON' && e.closest('a')));
+  document.addEventListener('keydown', e => {
+    const t = e.target;
+    if (!t || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (t.closest && t.closest('#spectrograms') && (e.key === 'ArrowRight' || e.key === 'ArrowLeft')) {
+      const stops = figureStops(), i = stops.indexOf(t);
+      if (i < 0) return;
+      stops[(i + (e.key === 'ArrowRight' ? 1 : stops.length - 1)) % stops.length].focus();
+      e.preventDefault();
+    } else if (t.type === 'range' && e.key === 'Enter' && t.closest('#controls')) {
+      const block = t.closest('.block'), box = block && block.querySelector('input[type=number]');
+      if (box) { box.focus(); box.select(); e.preventDefault(); }
+    } else if (t.type === 'number' && t.dataset.roving === 'slider' && e.key === 'Escape') {
+      const block = t.closest('.block'), range = block && block.querySelector('input[type=range]');
+      if (range) { range.focus(); e.preventDefault(); }
+    }
   }, true);
   // W and T step by one analysis frame (their 10 ms step is under a frame: most presses drew the same): an arrow
   // key moves to the 10 ms value nearest the next frame. The frame is in the transport's data (t0 = -frame/2).
