@@ -34,7 +34,6 @@ import soundfile as sf
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from _server import ROOT, Server, count_files  # noqa: E402
 
-AUG = [789, 2, 43, 2, 998, 1.0, 0.0, 0.0, "mean", -60, "melwav"]
 ROWS: list[tuple[str, str, float, float, str]] = []
 
 
@@ -106,13 +105,11 @@ def main() -> None:
     long44 = _clip(data / "long44.wav", 30.0, 44100)
     long22 = _clip(data / "long22.wav", 30.0, 22050)
 
-    def render(client, audio, *, method="fgla-mel", n_iter=-1, seed=7, keep=False, analysis=(22050, 2048, 512, 128),
-               show_rebuilt=False):
-        return client.predict(handle_file(str(audio)), *AUG, method, n_iter, seed, keep, *analysis, show_rebuilt,
-                              api_name="/render")
+    def render(client, audio, **values):  # /render by keyword; what is not given is the page's default (LD)
+        return client.predict(audio=handle_file(str(audio)), **values, api_name="/render")
 
     def load(client, params):
-        return client.predict(handle_file(str(params)), handle_file(str(speech)), 22050, 2048, 512, 128,
+        return client.predict(params_file=handle_file(str(params)), audio=handle_file(str(speech)),
                               api_name="/load_params")
 
     print(f"app: {app_dir}", flush=True)
@@ -126,7 +123,7 @@ def main() -> None:
 
         if not args.skip_heavy:
             _app_case(server, "huge render (30 s, 44.1k/4096/128, 200 it)",
-                      lambda: str(render(client, long44, n_iter=200, analysis=(44100, 4096, 128, 128),
+                      lambda: str(render(client, long44, n_iter=200, sr=44100, n_fft=4096, hop=128, n_mels=128,
                                          show_rebuilt=True)[1]))
             _app_case(server, "librosa method, 30 s clip", lambda: str(render(client, long22, method="librosa")[1]))
 
@@ -152,8 +149,7 @@ def main() -> None:
 
         log_before = pathlib.Path(server.log.name).read_text().count("\n")
         _app_case(server, "out-of-range slider (W = 99999) via the API",
-                  lambda: str(client.predict(handle_file(str(speech)), 99_999, *AUG[1:], "fgla", 1, 7, False, 22050,
-                                             2048, 512, 128, False, api_name="/render")))
+                  lambda: str(render(client, speech, warp_ms=99_999, method="fgla", n_iter=1)))
         time.sleep(0.5)
         log_lines = pathlib.Path(server.log.name).read_text().splitlines()[log_before:]
         tb = sum("Traceback" in line for line in log_lines)
@@ -189,8 +185,7 @@ def main() -> None:
     client = Client(server.url, verbose=False)
     for seed in range(3):
         render(client, speech, method="fgla", n_iter=4, seed=seed)
-    job = client.submit(handle_file(str(long22)), *AUG, "fgla", 100, 9, False, 22050, 2048, 512, 128, False,
-                        api_name="/render")
+    job = client.submit(audio=handle_file(str(long22)), method="fgla", n_iter=100, seed=9, api_name="/render")
     time.sleep(3.0)
     t0 = time.perf_counter()
     code = server.stop(signal.SIGTERM)

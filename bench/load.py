@@ -32,10 +32,10 @@ import soundfile as sf
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from _server import ROOT, Server, count_files  # noqa: E402
 
-# /render inputs after the audio: LD with the default reconstruction (seed, keep, analysis, panel follow).
-LD = [789, 2, 43, 2, 998, 1.0, 0.0, 0.0, "mean", -60, "melwav", "fgla-mel", -1]
-CHEAP = [789, 2, 43, 2, 998, 1.0, 0.0, 0.0, "mean", -60, "melwav", "fgla", 8]
-ANALYSIS = [22050, 2048, 512, 128]
+# /render by keyword (its parameters are the controls' keys, melwav_lab/controls.py): every value not given is
+# the page's default, LD with the default reconstruction; CHEAP rebuilds with a few fgla iterations.
+LD: dict = {}
+CHEAP = dict(method="fgla", n_iter=8)
 
 
 def _clip(path: pathlib.Path, freq: float, seconds: float, sr: int = 22050) -> pathlib.Path:
@@ -74,8 +74,7 @@ def main() -> None:
         rss_start = server.rss_mib()
         freqs = [110.0 * 1.25 ** i for i in range(args.users)]
         clips = [_clip(clips_dir / f"user{i}.wav", f, args.seconds) for i, f in enumerate(freqs)]
-        Client(server.url, verbose=False).predict(handle_file(str(clips[0])), *LD, 0, False, *ANALYSIS, False,
-                                                  api_name="/render")
+        Client(server.url, verbose=False).predict(audio=handle_file(str(clips[0])), **LD, seed=0, api_name="/render")
         rss_warm = server.rss_mib()
 
         def user(i: int):
@@ -84,8 +83,7 @@ def main() -> None:
             for r in range(args.requests):
                 t0 = time.perf_counter()
                 try:
-                    res = client.predict(handle_file(str(clips[i])), *LD, 100 * i + r, False, *ANALYSIS, False,
-                                         api_name="/render")
+                    res = client.predict(audio=handle_file(str(clips[i])), **LD, seed=100 * i + r, api_name="/render")
                     original, sr = sf.read(_value(res[3]), dtype="float32")
                     augmented, _ = sf.read(_value(res[5]), dtype="float32")
                     own = int(np.argmin([abs(_dominant_hz(original, sr) - f) for f in freqs])) == i
@@ -98,15 +96,14 @@ def main() -> None:
         # sends them (the rebuilt-mel panel off, as on the default page, then on).
         one = Client(server.url, verbose=False)
         speech = handle_file(str(ROOT / "assets" / "speech.wav"))
-        one.predict(speech, *LD, 0, False, *ANALYSIS, False, api_name="/render")  # first load: analysis
+        one.predict(audio=speech, **LD, seed=0, api_name="/render")  # first load: analysis
         slider = {}
         for show_rebuilt in (False, True):
             times = []
             for n_time in range(1, 9):
-                values = list(LD)
-                values[3] = n_time
                 t1 = time.perf_counter()
-                one.predict(speech, *values, 7, False, *ANALYSIS, show_rebuilt, api_name="/render")
+                one.predict(audio=speech, **LD, n_time_masks=n_time, seed=7, show_rebuilt=show_rebuilt,
+                            api_name="/render")
                 times.append(time.perf_counter() - t1)
             slider[show_rebuilt] = float(np.median(times))
 
@@ -132,8 +129,7 @@ def main() -> None:
         for i, r, _, _outcome, augmented in results:
             if augmented is None:
                 continue
-            res = serial.predict(handle_file(str(clips[i])), *LD, 100 * i + r, False, *ANALYSIS, False,
-                                 api_name="/render")
+            res = serial.predict(audio=handle_file(str(clips[i])), **LD, seed=100 * i + r, api_name="/render")
             compared += 1
             same += bool(np.array_equal(sf.read(_value(res[5]), dtype="float32")[0], augmented))
         rss_after_serial = server.rss_mib()
@@ -141,7 +137,7 @@ def main() -> None:
         # A burst at the real queue (32 waiting + 2 running): cheap jobs, all sent at once.
         burst_clip = _clip(clips_dir / "burst.wav", 300.0, 2.0)
         clients = [Client(server.url, verbose=False) for _ in range(args.burst)]
-        jobs = [c.submit(handle_file(str(burst_clip)), *CHEAP, s, False, *ANALYSIS, False, api_name="/render")
+        jobs = [c.submit(audio=handle_file(str(burst_clip)), **CHEAP, seed=s, api_name="/render")
                 for s, c in enumerate(clients)]
         outcomes: dict[str, int] = {}
         for job in jobs:

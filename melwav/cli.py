@@ -70,10 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
 # setting has one flag and one meaning everywhere.
 
 
-def add_augmentation_options(p: argparse.ArgumentParser, *, params: bool = True) -> None:
-    """``--policy``, ``--seed``, the sizes and the fill (and ``--params``, a saved draw, when ``params``)."""
+def add_augmentation_options(p: argparse.ArgumentParser, *, params: bool = True, repeat: bool = False,
+                             fill: bool = True) -> None:
+    """``--policy``, ``--seed``, the sizes and the fill (and ``--params``, a saved draw, when ``params``).
+
+    ``repeat``: ``--policy`` may be given several times (a list, ``None`` when absent), one recipe each;
+    ``fill=False`` leaves out ``--fill`` and ``--fill-db`` (for commands where nothing is heard).
+    """
     aug = p.add_argument_group("augmentation (SpecAugment)")
-    aug.add_argument("--policy", default="none", help=f"preset to start from: {', '.join(POLICIES)} (default none)")
+    if repeat:
+        aug.add_argument("--policy", action="append", metavar="NAME",
+                         help=f"a preset: {', '.join(POLICIES)}; repeat it for several recipes side by side")
+    else:
+        aug.add_argument("--policy", default="none", help=f"preset to start from: {', '.join(POLICIES)} (default none)")
     aug.add_argument("--seed", type=int, default=0, help="seed of the random draw (default 0)")
     if params:
         aug.add_argument("--params", metavar="JSON", help="replay the settings and exact draw saved in this file")
@@ -91,18 +100,24 @@ def add_augmentation_options(p: argparse.ArgumentParser, *, params: bool = True)
     aug.add_argument("--width-ratio", type=float, metavar="pS", help="adaptive width: T = pS x clip frames (0 = off)")
     aug.add_argument("--masks-per-frame", type=float, metavar="pM",
                      help="adaptive count: min(mT, pM x clip frames) masks (0 = off)")
+    if not fill:
+        return
     aug.add_argument("--fill", choices=FILL_MODES, help="what masked cells become: mean (default), floor "
                      "(silence), value (--fill-db), stage_mean, band_mean (each band's own mean), absolute "
                      "(--fill-db re. the recipe framework's own 0)")
     aug.add_argument("--fill-db", type=float, metavar="DB", help="fill level in dB re. the clip's peak (--fill value)")
 
 
-def add_recipe_options(p: argparse.ArgumentParser, *, export: bool = False) -> None:
-    """``--config``, ``--framework`` and the framework's units (and ``--export`` when ``export``)."""
+def add_recipe_options(p: argparse.ArgumentParser, *, export: bool = False, repeat: bool = False) -> None:
+    """``--config``, ``--framework`` and the framework's units (and ``--export`` when ``export``).
+
+    ``repeat``: ``--config`` may be given several times (a list, ``None`` when absent).
+    """
     fw = p.add_argument_group(f"training recipes ({', '.join(frameworks.FRAMEWORKS)})")
-    fw.add_argument("--config", metavar="FILE",
+    fw.add_argument("--config", metavar="FILE", action="append" if repeat else "store",
                     help="start from the SpecAugment settings in this training config (any of the frameworks "
-                    "above, see below); the options above still override single values")
+                    "above, see below); the options above still override single values"
+                    + ("; repeat it for several recipes side by side" if repeat else ""))
     fw.add_argument("--framework", metavar="NAME",
                     help=f"what --config is: {', '.join(frameworks.FRAMEWORKS)} (default: guessed from the text)")
     fw.add_argument("--framework-hop-ms", type=float, metavar="MS",
@@ -116,8 +131,9 @@ def add_recipe_options(p: argparse.ArgumentParser, *, export: bool = False) -> N
                         "(the --framework-* units apply)")
 
 
-def add_analysis_options(p: argparse.ArgumentParser) -> None:
-    """The mel analysis (``--sr``, ``--n-fft``, ``--hop``, ``--n-mels``, ...) and the clip-length cap."""
+def add_analysis_options(p: argparse.ArgumentParser, *, trim: bool = True) -> None:
+    """The mel analysis (``--sr``, ``--n-fft``, ``--hop``, ``--n-mels``, ...) and the clip-length cap
+    (and ``--trim`` when ``trim``: for commands that read a clip)."""
     ana = p.add_argument_group("analysis")
     ana.add_argument("--sr", type=int, default=22050, help="analysis sample rate (default 22050)")
     ana.add_argument("--n-fft", type=int, default=2048, help="FFT size (default 2048)")
@@ -127,7 +143,8 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
     ana.add_argument("--fmax", type=float, default=None, help="highest mel frequency, Hz (default sr/2)")
     ana.add_argument("--max-duration", type=float, default=DEFAULT_MAX_DURATION_S,
                      help=f"longest clip accepted, seconds (default {DEFAULT_MAX_DURATION_S:g})")
-    ana.add_argument("--trim", action="store_true", help="keep the head of a longer clip instead of refusing it")
+    if trim:
+        ana.add_argument("--trim", action="store_true", help="keep the head of a longer clip instead of refusing it")
 
 
 def add_reconstruction_options(p: argparse.ArgumentParser) -> None:
@@ -316,7 +333,7 @@ def _print_export(text: str, notes) -> None:
 
 #: Subcommands beside the render (``python -m melwav NAME ...``): NAME -> the module (in this package) whose
 #: ``run(argv) -> int`` handles the rest of the line. Imported only when called, so a render pays nothing.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {"stats": "stats_cli"}
 
 
 def dispatch(argv=None) -> int:

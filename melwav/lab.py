@@ -91,53 +91,47 @@ def open_clip(path, *, settings: MelSettings | None = None, max_duration_s: floa
     return cached
 
 
-def config_from_units(
-    settings: MelSettings,
-    *,
-    warp_ms: float = 0.0,
-    freq_mask_bands: int = 0,
-    n_freq_masks: int = 0,
-    time_mask_ms: float = 0.0,
-    n_time_masks: int = 0,
-    max_time_ratio: float = 1.0,
-    width_ratio: float = 0.0,
-    masks_per_frame: float = 0.0,
-    fill: str = "mean",
-    fill_db: float = -80.0,
-    convention: str = "melwav",
-) -> SpecAugmentConfig:
-    """A config from the units people think in: milliseconds for W and T, bands for F."""
-    warp_ms = check_float("time warp W (ms)", warp_ms, low=0.0, high=60_000.0)
-    time_mask_ms = check_float("time mask T (ms)", time_mask_ms, low=0.0, high=600_000.0)
-    return SpecAugmentConfig(
-        warp_frames=frames_from_ms(warp_ms, settings),
-        freq_mask_bands=freq_mask_bands,
-        n_freq_masks=n_freq_masks,
-        time_mask_frames=frames_from_ms(time_mask_ms, settings),
-        n_time_masks=n_time_masks,
-        max_time_ratio=max_time_ratio,
-        width_ratio=width_ratio,
-        masks_per_frame=masks_per_frame,
-        fill=fill,
-        fill_db=fill_db,
-        convention=convention,
-    )
+#: The two settings given in milliseconds (the config holds frames): their names in messages and their bounds.
+_MS_BOUNDS = {"warp_ms": ("time warp W (ms)", 60_000.0), "time_mask_ms": ("time mask T (ms)", 600_000.0)}
+_CONFIG_FIELDS = tuple(f.name for f in dataclasses.fields(SpecAugmentConfig) if f.name != "extra")
+
+
+def config_from_units(settings: MelSettings, **units) -> SpecAugmentConfig:
+    """A config from the units people think in: milliseconds for W and T, bands for F.
+
+    Each keyword is a :class:`~melwav.specaugment.SpecAugmentConfig` field (``n_time_masks``,
+    ``freq_mask_bands``, ``max_time_ratio``, ``fill``, ...), or a ``*_frames`` field given in milliseconds as
+    ``*_ms`` (``warp_ms``, ``time_mask_ms``), converted to this analysis' whole frames. Fields not given keep
+    the config's defaults.
+    """
+    fields = {}
+    for key, value in units.items():
+        frames = key[:-3] + "_frames" if key.endswith("_ms") else ""
+        if frames in _CONFIG_FIELDS:
+            name, high = _MS_BOUNDS.get(key, (key, 600_000.0))
+            fields[frames] = frames_from_ms(check_float(name, value, low=0.0, high=high), settings)
+        elif key in _CONFIG_FIELDS and not key.endswith("_frames"):
+            fields[key] = value
+        else:
+            raise ParameterError(f"unknown SpecAugment setting {key!r} (one of: {', '.join(unit_names())})")
+    return SpecAugmentConfig(**fields)
+
+
+def unit_names() -> tuple[str, ...]:
+    """The keywords of :func:`config_from_units` (and the keys of :func:`units_from_config`)."""
+    return tuple(f[:-7] + "_ms" if f.endswith("_frames") else f for f in _CONFIG_FIELDS)
 
 
 def units_from_config(config: SpecAugmentConfig, settings: MelSettings) -> dict:
-    """The inverse of :func:`config_from_units`, for filling sliders."""
-    return {
-        "warp_ms": round(config.warp_frames * settings.hop_ms),
-        "freq_mask_bands": config.freq_mask_bands,
-        "n_freq_masks": config.n_freq_masks,
-        "time_mask_ms": round(config.time_mask_frames * settings.hop_ms),
-        "n_time_masks": config.n_time_masks,
-        "max_time_ratio": config.max_time_ratio,
-        "width_ratio": config.width_ratio,
-        "masks_per_frame": config.masks_per_frame,
-        "fill": config.fill,
-        "fill_db": config.fill_db,
-    }
+    """The inverse of :func:`config_from_units`, for filling sliders (frames as whole milliseconds)."""
+    out = {}
+    for name in _CONFIG_FIELDS:
+        value = getattr(config, name)
+        if name.endswith("_frames"):
+            out[name[:-7] + "_ms"] = round(value * settings.hop_ms)
+        else:
+            out[name] = value
+    return out
 
 
 def policy_units(name: str, settings: MelSettings) -> dict:

@@ -19,6 +19,9 @@ import pytest
 import soundfile as sf
 from conftest import IDLE_JS, launched_app
 
+from melwav_lab.controls import defaults
+from melwav_lab.handlers import RESTORED
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "assets" / "speech.wav"
 FIGURE_PNG = ROOT / "docs" / "app.png"
@@ -32,10 +35,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 pytestmark = pytest.mark.app
 
-# Default slider values: the LD preset at the default analysis (22050 Hz, hop 512, 128 mels).
-LD = dict(warp_ms=789, n_freq=2, freq_bands=43, n_time=2, time_ms=998, p=1.0, width_ratio=0.0, per_frame=0.0,
-          fill="mean", fill_db=-60, convention="melwav", method="fgla-mel", n_iter=-1, seed=7, keep=False,
-          sr=22050, n_fft=2048, hop=512, n_mels=128, show_rebuilt=False)
+# The page's opening values (the LD preset at the default analysis: 22050 Hz, hop 512, 128 mels), by control key.
+LD = defaults()
+assert (LD["warp_ms"], LD["n_freq_masks"], LD["freq_mask_bands"], LD["n_time_masks"], LD["time_mask_ms"]) == (
+    789, 2, 43, 2, 998)
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +57,7 @@ def client(app_url):
 def _render(client, audio, **overrides):
     from gradio_client import handle_file
 
-    values = {**LD, **overrides}
-    return client.predict(handle_file(str(audio)), *values.values(), api_name="/render")
+    return client.predict(audio=handle_file(str(audio)), **overrides, api_name="/render")
 
 
 def _path(value) -> str:
@@ -116,10 +118,7 @@ def test_players_share_one_gain(client):
 
 def test_solo_operations_match_their_definitions(client):
     _render(client, SPEECH, seed=11)
-    aug = [LD[k] for k in ("warp_ms", "n_freq", "freq_bands", "n_time", "time_ms", "p", "width_ratio", "per_frame",
-                           "fill", "fill_db", "convention")]
-    warp, freq, time, mels, pictures = client.predict(handle_file_(SPEECH), *aug, 11, 22050, 2048, 512, 128,
-                                                      "fgla-mel", -1, api_name="/solo")
+    warp, freq, time, mels, pictures = client.predict(audio=handle_file_(SPEECH), seed=11, api_name="/solo")
     analysis = _analysis(SPEECH)
     for player in (warp, freq, time):
         y, sr = sf.read(_path(player))
@@ -155,11 +154,8 @@ def handle_file_(path):
 
 
 def test_variety_gives_eight_draws(client):
-    values = {k: v for k, v in LD.items() if k not in ("method", "n_iter", "keep", "show_rebuilt")}
-    seed = values.pop("seed")
-    analysis_keys = ("sr", "n_fft", "hop", "n_mels")
-    aug = [values[k] for k in values if k not in analysis_keys]
-    gallery = client.predict(handle_file_(SPEECH), *aug, seed, 22050, 2048, 512, 128, api_name="/variety")
+    seed = LD["seed"]
+    gallery = client.predict(audio=handle_file_(SPEECH), api_name="/variety")
     assert len(gallery) == 8
     captions = [item["caption"] for item in gallery]
     assert captions == [f"seed {seed + i}" for i in range(8)]
@@ -168,19 +164,16 @@ def test_variety_gives_eight_draws(client):
 
 
 def test_load_params_restores_the_exact_draw(client, tmp_path):
-    files = _render(client, SPEECH, seed=99, n_time=4)[6]
+    files = _render(client, SPEECH, seed=99, n_time_masks=4)[6]
     params_path = next(f for f in files if f.endswith(".json"))
     from gradio_client import handle_file
 
-    restored = client.predict(handle_file(params_path), handle_file_(SPEECH), 22050, 2048, 512, 128,
-                              api_name="/load_params")
-    assert restored[0] == "custom"  # four time masks: not the LD preset any more
-    assert restored[4] == 4 and restored[14] == 99 and restored[15] is True
+    out = client.predict(params_file=handle_file(params_path), audio=handle_file_(SPEECH), api_name="/load_params")
+    restored = dict(zip(("policy", *RESTORED, "audio"), out, strict=True))
+    assert restored["policy"] == "custom"  # four time masks: not the LD preset any more
+    assert restored["n_time_masks"] == 4 and restored["seed"] == 99 and restored["keep"] is True
     # Render with the restored values and "keep this draw": same audio as the CLI's replay of the JSON.
-    names = ["warp_ms", "n_freq", "freq_bands", "n_time", "time_ms", "p", "width_ratio", "per_frame", "fill",
-             "fill_db", "convention", "method", "n_iter", "seed", "keep", "sr", "n_fft", "hop", "n_mels"]
-    values = dict(zip(names, restored[1:20], strict=True))
-    files2 = _render(client, SPEECH, **values)[6]
+    files2 = _render(client, SPEECH, **{k: restored[k] for k in RESTORED})[6]
     wav = next(f for f in files2 if f.endswith(".wav"))
     out = tmp_path / "cli.wav"
     proc = subprocess.run([sys.executable, "-m", "melwav", str(SPEECH), "-o", str(out), "--params", params_path],
@@ -198,7 +191,7 @@ def test_params_for_another_clip_get_a_clear_message(client, tmp_path):
     files = _render(client, own, method="fgla", n_iter=2)[6]
     params_path = next(f for f in files if f.endswith(".json"))
     with pytest.raises(AppError, match="made for a clip of"):
-        client.predict(handle_file(params_path), handle_file_(MUSIC), 22050, 2048, 512, 128, api_name="/load_params")
+        client.predict(params_file=handle_file(params_path), audio=handle_file_(MUSIC), api_name="/load_params")
     # The app still works afterwards.
     assert _render(client, MUSIC)[5]
 
@@ -369,8 +362,8 @@ def test_file_over_max_file_size_is_refused(client, tmp_path):
 
 def test_extreme_sliders_give_messages_or_clean_output(client):
     # More masks than bands, masks wider than the spectrogram, W longer than the clip, p = 0, no iterations.
-    out = _render(client, SPEECH, n_freq=20, freq_bands=128, n_time=40, time_ms=3000, warp_ms=2000, p=0.0,
-                  n_iter=0, method="fgla")
+    out = _render(client, SPEECH, n_freq_masks=20, freq_mask_bands=128, n_time_masks=40, time_mask_ms=3000,
+                  warp_ms=2000, max_time_ratio=0.0, n_iter=0, method="fgla")
     y, _ = sf.read(_path(out[5]))
     assert np.all(np.isfinite(y))
     assert "Time masks" in out[1]
@@ -480,7 +473,7 @@ def test_browser_records_from_the_microphone(app_url, browser):
 
 def test_policy_endpoint_converts_the_paper_units(client):
     # SS (Park et al. 2019): W 40, F 27 of 80, mF 2, T 70 at 10 ms, p 0.2, mT 2; here hop 512 at 22050 Hz.
-    out = client.predict("SS", 22050, 2048, 512, 128, api_name="/policy")
+    out = client.predict(policy="SS", api_name="/policy")  # the analysis: the page's (22050, 2048, 512, 128)
     warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame = out
     hop_ms = 512 / 22050 * 1000
     assert round(warp_ms / hop_ms) == round(400 / hop_ms) == 17
@@ -488,7 +481,7 @@ def test_policy_endpoint_converts_the_paper_units(client):
     assert round(time_ms / hop_ms) == round(700 / hop_ms) == 30
     assert (width_ratio, per_frame) == (0.0, 0.0)
     # At the paper's own analysis (10 ms, 80 mels) the numbers come back unchanged.
-    out = client.predict("SS", 16000, 512, 160, 80, api_name="/policy")
+    out = client.predict(policy="SS", sr=16000, n_fft=512, hop=160, n_mels=80, api_name="/policy")
     assert list(out[:5]) == [400, 2, 27, 2, 700]
 
 
@@ -515,10 +508,9 @@ def app_module(monkeypatch, tmp_path):
     return app
 
 
-def _steps(app_module, audio, *, held=None, players=(), theme="light", **overrides):
-    values = {**LD, **overrides}
-    return list(app_module.render_page(audio if audio is None else str(audio), *values.values(), held or {},
-                                       players, theme))
+def _steps(app_module, audio, **values):
+    """render_page's steps, called by keyword: every input not given is the page's opening value."""
+    return list(app_module.render_page(audio=audio if audio is None else str(audio), **values))
 
 
 def test_render_page_yields_the_picture_then_the_audio(app_module):
@@ -529,13 +521,13 @@ def test_render_page_yields_the_picture_then_the_audio(app_module):
     names = app_module.PAGE_OUTPUTS
     assert len(picture) == len(sound) == len(names) == 9
     first, second = dict(zip(names, picture)), dict(zip(names, sound))
-    # First the figure, the text, the bounds and the held draw; the players are left as they are.
+    # First the figure, the text, the bounds and the page's state; the players are left as they are.
     assert pathlib.Path(first["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Seed 7" in first["drawn"] and "34 frames" in first["bounds"]
-    assert first["held"]["seed"] == 7 and first["held"]["record"] and first["held"]["figure"] == first["plot"]
+    assert first["state"].seed == 7 and first["state"].record and first["state"].figure == first["plot"]
     assert all(first[k] == skip for k in names[4:])
     # Then the three players, the downloads to write and the players' key; the figure has no third panel.
-    assert second["plot"] == skip and second["drawn"] == skip and second["bounds"] == skip and second["held"] == skip
+    assert second["plot"] == skip and second["drawn"] == skip and second["bounds"] == skip and second["state"] == skip
     n = _analysis(SPEECH).n_samples
     for k in ("a_orig", "a_orig_rebuilt", "a_aug"):
         y, sr = sf.read(second[k]["value"])
@@ -551,8 +543,8 @@ def test_render_page_sends_the_unaugmented_players_only_when_they_change(app_mod
     import gradio as gr
 
     picture, sound = _steps(app_module, SPEECH)
-    key, held = sound[-1], picture[3]
-    _, again = _steps(app_module, SPEECH, held=held, players=key, seed=8)
+    key, state = sound[-1], picture[3]
+    _, again = _steps(app_module, SPEECH, state=state, players_key=key, seed=8)
     assert again[4] == gr.skip() and again[5] == gr.skip()  # the page has them
     assert again[6]["value"] != sound[6]["value"] and again[-1] == key
 

@@ -16,6 +16,9 @@ import pytest
 import soundfile as sf
 from conftest import IDLE_JS, launched_app
 
+from melwav_lab.controls import PRESET, defaults
+from melwav_lab.handlers import RESTORED
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "assets" / "speech.wav"
 MUSIC = ROOT / "assets" / "music.wav"
@@ -25,9 +28,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
 W, H = 1280, 720
 SLIDERS = ("W: max warp (ms)", "mF: freq. masks", "F: max bands", "mT: time masks", "T: max width (ms)")
-LD = dict(warp_ms=789, n_freq=2, freq_bands=43, n_time=2, time_ms=998, p=1.0, width_ratio=0.0, per_frame=0.0,
-          fill="mean", fill_db=-60, convention="melwav", method="fgla", n_iter=4, seed=7, keep=False,
-          sr=22050, n_fft=2048, hop=512, n_mels=128, show_rebuilt=False)
+# The page's opening values (the LD preset), rebuilt quickly; every value by its control's key.
+LD = {**defaults(), "method": "fgla", "n_iter": 4}
+LOAD_OUT = ("policy", *RESTORED, "audio")  # what /load_params returns, in order
 
 pytestmark = pytest.mark.app
 needs_chromium = pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason="Debian chromium not installed")
@@ -53,7 +56,12 @@ def _file(path):
 
 
 def _render(client, audio, **overrides):
-    return client.predict(_file(audio), *{**LD, **overrides}.values(), api_name="/render")
+    return client.predict(audio=_file(audio), **{**LD, **overrides}, api_name="/render")
+
+
+def _load(client, file, audio=SPEECH) -> dict:
+    out = client.predict(params_file=_file(file), audio=_file(audio), api_name="/load_params")
+    return dict(zip(LOAD_OUT, out, strict=True))
 
 
 # ------------------------------------------------------------------------------------------ gradio_client
@@ -77,17 +85,17 @@ def test_kept_draw_keeps_positions_and_takes_the_current_fill(client):
 
 def test_custom_preset_is_not_an_error(client):
     """Bug: choosing "custom" said "policy must be one of ..., got 'custom'"."""
-    out = client.predict("custom", 22050, 2048, 512, 128, api_name="/policy")
-    assert len(out) == 8
+    out = client.predict(policy="custom", api_name="/policy")
+    assert len(out) == len(PRESET) == 8
 
 
 def test_params_json_names_a_bundled_clip_and_opens_it(client):
     """A prepared demo opens in one step: params made on music.wav, opened while speech.wav is loaded."""
-    files = _render(client, MUSIC, seed=42, n_time=3)[6]
+    files = _render(client, MUSIC, seed=42, n_time_masks=3)[6]
     params_path = next(f for f in files if f.endswith(".json"))
-    out = client.predict(_file(params_path), _file(SPEECH), 22050, 2048, 512, 128, api_name="/load_params")
-    assert pathlib.Path(out[-1]["value"] if isinstance(out[-1], dict) else out[-1]).name == "music.wav"
-    assert out[4] == 3 and out[14] == 42 and out[15] is True
+    out = _load(client, params_path)
+    assert pathlib.Path(out["audio"]["value"] if isinstance(out["audio"], dict) else out["audio"]).name == "music.wav"
+    assert out["n_time_masks"] == 3 and out["seed"] == 42 and out["keep"] is True
 
 
 def test_demo_zip_restores_clip_and_draw(client, tmp_path):
@@ -95,12 +103,12 @@ def test_demo_zip_restores_clip_and_draw(client, tmp_path):
     t = np.arange(int(1.2 * 22050)) / 22050
     sf.write(clip, (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), 22050)
     files = _render(client, clip, seed=17)[6]
-    demo = client.predict(_file(clip), [_file(f) for f in files], api_name="/demo_file")
-    out = client.predict(_file(demo), _file(SPEECH), 22050, 2048, 512, 128, api_name="/load_params")
-    restored = out[-1]["value"] if isinstance(out[-1], dict) else out[-1]
+    demo = client.predict(audio=_file(clip), files=[_file(f) for f in files], api_name="/demo_file")
+    out = _load(client, demo)
+    restored = out["audio"]["value"] if isinstance(out["audio"], dict) else out["audio"]
     assert pathlib.Path(restored).name == "my_tone.wav"
     assert pathlib.Path(restored).read_bytes() == clip.read_bytes()
-    assert out[14] == 17 and out[15] is True
+    assert out["seed"] == 17 and out["keep"] is True
 
 
 def test_a_bad_demo_zip_gets_one_line(client, tmp_path):
@@ -113,7 +121,7 @@ def test_a_bad_demo_zip_gets_one_line(client, tmp_path):
         z.writestr("params.json", "{}")
         z.writestr("../evil.wav", b"RIFF")
     with pytest.raises(AppError, match="demo file's clip must be an audio file at the top"):
-        client.predict(_file(bad), _file(SPEECH), 22050, 2048, 512, 128, api_name="/load_params")
+        _load(client, bad)
 
 
 # ------------------------------------------------------------------------------------------ browser

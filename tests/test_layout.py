@@ -89,8 +89,26 @@ def test_registry_is_explicit():
         for attr in ("UNITS", "ORDER", "FILLS", "WARPS", "OPERATIONS", "detect", "parse", "fields", "draw",
                      "export", "fill_explanation"):
             assert hasattr(m, attr), (name, attr)
-    assert frameworks.FRAMEWORKS[:4] == ("torchaudio", "espnet", "nemo", "lingvo")
-    assert frameworks.FRAMEWORKS[4:] == ("whisper", "wenet", "fairseq", "lhotse", "speechbrain")
+    # Derived from the files: every public module in melwav/frameworks/ is registered, and nothing else.
+    files = {p.stem for p in (PKG / "frameworks").glob("*.py") if not p.stem.startswith("_")}
+    assert set(frameworks.FRAMEWORKS) == files and len(frameworks.FRAMEWORKS) == len(files)
+    assert frameworks.FRAMEWORKS[:4] == ("torchaudio", "espnet", "nemo", "lingvo")  # the first four, in CLI order
+
+
+def test_every_package_folder_is_in_the_distribution():
+    """A subpackage missing from pyproject's list is left out of the wheel (melwav.frameworks once was)."""
+    import tomllib
+
+    root = PKG.parent
+    setup = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    listed = set(setup["packages"])
+    for top in ("melwav", "melwav_lab"):
+        for init in (root / top).rglob("__init__.py"):
+            name = ".".join(init.parent.relative_to(root).parts)
+            assert name in listed, f"{name} (a folder with __init__.py) is not in pyproject's packages"
+    for name in listed:  # and each listed one exists, in its own folder or the one package-dir maps it to
+        folder = root / setup.get("package-dir", {}).get(name, name.replace(".", "/"))
+        assert folder.is_dir(), name
 
 
 def test_a_frameworks_own_operation_is_drawn_into_extra_and_applied_in_order(monkeypatch):

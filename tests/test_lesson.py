@@ -16,13 +16,12 @@ from test_classroom import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    LD,
     MUSIC,
     SPEECH,
     _box_in_view,
-    _file,
     _open,
     _plot_src,
+    _render,
     _slider,
     _tab,
     _wait_idle,
@@ -113,7 +112,7 @@ def test_a_main_slider_after_a_demo_draws_anew(app_url, browser, tmp_path):
     from gradio_client import Client
 
     client = Client(app_url, verbose=False, download_files=str(tmp_path))
-    files = client.predict(_file(SPEECH), *{**LD, "seed": 42, "n_time": 3}.values(), api_name="/render")[6]
+    files = _render(client, SPEECH, seed=42, n_time_masks=3)[6]
     params = next(f for f in files if f.endswith(".json"))
     page = _open(browser, app_url)
     src = _plot_src(page)

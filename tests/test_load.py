@@ -25,10 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 pytestmark = pytest.mark.app
 
-# Time warp and time masks, no frequency masks (they could hide the pitch that identifies each user);
-# cheap reconstruction. Values up to n_iter, in the order of the /render endpoint.
-LD = [789, 0, 43, 2, 998, 1.0, 0.0, 0.0, "mean", -60, "melwav", "fgla", 8]
-ANALYSIS = [22050, 2048, 512, 128]
+# The page's LD draw without its frequency masks (they could hide the pitch that identifies each user), and a
+# cheap reconstruction; every other /render parameter is the page's default.
+PITCH_SAFE = dict(n_freq_masks=0, method="fgla", n_iter=8)
 
 
 def _tone(path: pathlib.Path, freq: float, seconds: float = 2.0, sr: int = 22050) -> pathlib.Path:
@@ -53,7 +52,7 @@ def _user(url: str, clip: pathlib.Path, seed: int):
     from gradio_client import Client, handle_file
 
     client = Client(url, verbose=False)
-    out = client.predict(handle_file(str(clip)), *LD, seed, False, *ANALYSIS, False, api_name="/render")
+    out = client.predict(audio=handle_file(str(clip)), **PITCH_SAFE, seed=seed, api_name="/render")
     original = out[3]["value"] if isinstance(out[3], dict) else out[3]
     augmented = out[5]["value"] if isinstance(out[5], dict) else out[5]
     return original, augmented
@@ -91,7 +90,7 @@ def test_full_queue_rejects_politely(launched, tmp_path):
     url, _ = launched
     clip = _tone(tmp_path / "busy.wav", 300.0, seconds=6.0)
     clients = [Client(url, verbose=False) for _ in range(6)]
-    jobs = [c.submit(handle_file(str(clip)), *LD[:-1], 60, s, False, *ANALYSIS, False, api_name="/render")
+    jobs = [c.submit(audio=handle_file(str(clip)), **{**PITCH_SAFE, "n_iter": 60}, seed=s, api_name="/render")
             for s, c in enumerate(clients)]
     outcomes = []
     deadline = time.monotonic() + 300

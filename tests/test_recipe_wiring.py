@@ -128,7 +128,7 @@ def test_help_mentions_recipes():
 
 # ------------------------------------------------------------------------------------------ the app
 
-ANALYSIS = (22050, 2048, 512, 128)
+ANALYSIS = dict(sr=22050, n_fft=2048, hop=512, n_mels=128)
 
 
 @pytest.fixture(scope="module")
@@ -138,21 +138,33 @@ def app_module():
     return app
 
 
+def _imported(app_module, config, **values) -> dict:
+    """The import handler's outputs by name (called by keyword, as a script calls /import_recipe)."""
+    fn = app_module.import_recipe
+    return dict(zip(fn.outputs, fn(config=config, **values), strict=True))
+
+
+def _sliders(out) -> dict:
+    from melwav_lab.controls import AUGMENT
+
+    return {k: out[k] for k in AUGMENT}
+
+
 def test_app_import_fills_the_sliders(app_module):
-    out = app_module.import_recipe_handler(ESPNET_LIBRISPEECH, "auto", 10, 0, -70, *ANALYSIS)
-    (policy, warp_ms, n_freq, freq_bands, n_time, time_ms, p, width_ratio, per_frame, fill, fill_db, convention, md,
-     held) = out
-    assert held["recipe"].framework == "espnet"
+    out = _imported(app_module, ESPNET_LIBRISPEECH, framework_hop_ms=10, fill_db=-70)
+    assert out["state"].recipe.framework == "espnet"
     # ESPnet's replace_with_zero: its own 0, placed on the clip through its absolute power (issue 13)
-    assert policy == "custom" and convention == "espnet" and fill == "absolute" and fill_db == 0
-    assert (n_freq, freq_bands, n_time, time_ms, width_ratio) == (2, 43, 10, 0, 0.05)
-    assert 40 <= warp_ms <= 50  # 50 ms -> 2 frames of 23.2 ms
-    assert "27 of 80 channels" in md and "replace_with_zero" in md
+    assert out["policy"] == "custom" and out["convention"] == "espnet" and out["fill"] == "absolute"
+    assert out["fill_db"] == 0
+    assert (out["n_freq_masks"], out["freq_mask_bands"], out["n_time_masks"], out["time_mask_ms"],
+            out["width_ratio"]) == (2, 43, 10, 0, 0.05)
+    assert 40 <= out["warp_ms"] <= 50  # 50 ms -> 2 frames of 23.2 ms
+    assert "27 of 80 channels" in out["recipe_info"] and "replace_with_zero" in out["recipe_info"]
 
 
 def test_app_import_widens_a_slider_it_would_overflow(app_module):
-    out = app_module.import_recipe_handler("TimeMasking(time_mask_param=500)", "torchaudio", 0, 0, -60, *ANALYSIS)
-    assert out[5]["maximum"] == out[5]["value"] > 3000
+    out = _imported(app_module, "TimeMasking(time_mask_param=500)", framework="torchaudio")
+    assert out["time_mask_ms"]["maximum"] == out["time_mask_ms"]["value"] > 3000
 
 
 def test_app_import_refuses_code_with_a_message(app_module, tmp_path):
@@ -160,59 +172,74 @@ def test_app_import_refuses_code_with_a_message(app_module, tmp_path):
 
     marker = tmp_path / "pwned"
     with pytest.raises(gr.Error, match="nothing was run"):
-        app_module.import_recipe_handler(f'__import__("os").system("touch {marker}")', "torchaudio", 0, 0, -60,
-                                         *ANALYSIS)
+        _imported(app_module, f'__import__("os").system("touch {marker}")', framework="torchaudio")
     assert not marker.exists()
-    with pytest.raises(gr.Error):
-        app_module.import_recipe_handler("", "auto", 0, 0, -60, *ANALYSIS)
+    with pytest.raises(gr.Error, match="empty"):
+        _imported(app_module, "")
 
 
 def test_app_keeps_an_imported_recipes_settings_that_have_no_slider(app_module):
+    from melwav_lab.controls import analysis_values
+    from melwav_lab.state import PageState
+
     text = (REPO / "examples" / "wenet_aishell_u2pp_conformer.yaml").read_text(encoding="utf-8")
-    out = app_module.import_recipe_handler(text, "auto", 0, 0, -60, *ANALYSIS, {"seed": 3})
-    held, sliders = out[-1], out[1:12]
-    assert held["seed"] == 3 and sliders[-1] == "wenet"
+    out = _imported(app_module, text, state=PageState(seed=3))
+    state, sliders = out["state"], _sliders(out)
+    assert state.seed == 3 and sliders["convention"] == "wenet"
     settings = MelSettings()
-    config = app_module._config(settings, *sliders, held)
+    config = app_module.config_of({**sliders, **analysis_values(settings)}, state)[1]
     assert config.option("spec_sub") is True and config.option("sub_count") == 3
     # the sub-chunk size follows the analysis, like W, T and F: 30 frames of 10 ms
     assert config.option("sub_max_frames") == round(300 / settings.hop_ms)
     wider = MelSettings(hop_length=256)
-    assert app_module._config(wider, *sliders, held).option("sub_max_frames") == round(300 / wider.hop_ms)
+    assert app_module.config_of({**sliders, **analysis_values(wider)}, state)[1].option("sub_max_frames") == round(
+        300 / wider.hop_ms)
     # another framework's rules chosen by hand: the recipe's settings no longer apply
-    assert app_module._config(settings, *sliders[:-1], "melwav", held).extra == ()
+    hand = {**sliders, **analysis_values(settings), "convention": "melwav"}
+    assert app_module.config_of(hand, state)[1].extra == ()
 
 
 def test_app_export_gives_the_imported_recipe_back(app_module):
     text = ESPNET_LIBRISPEECH.replace("time_mask_width_ratio_range: [0., 0.05]", "time_mask_width_range: [0, 40]")
-    out = app_module.import_recipe_handler(text, "espnet", 10, 80, -60, *ANALYSIS)
-    sliders, held = out[1:12], out[-1]
-    exported, _ = app_module.export_recipe_handler("espnet", 10, 80, *sliders, *ANALYSIS, held)
+    out = _imported(app_module, text, framework="espnet", framework_hop_ms=10, framework_n_mels=80)
+    units = dict(export="espnet", framework_hop_ms=10, framework_n_mels=80, **_sliders(out))
+    exported, _ = app_module.export_recipe(**units, state=out["state"])
     assert "time_mask_width_range: [0, 40]" in exported and "time_warp_window: 5" in exported
     # without the recipe, 40 frames of 10 ms come back through 23.2 ms frames as another number
-    rounded, _ = app_module.export_recipe_handler("espnet", 10, 80, *sliders, *ANALYSIS)
+    rounded, _ = app_module.export_recipe(**units)
     assert "time_mask_width_range: [0, 40]" not in rounded
 
 
 def test_app_export(app_module):
-    sliders = app_module.import_recipe_handler(ESPNET_LIBRISPEECH, "auto", 10, 0, -60, *ANALYSIS)[1:12]
-    text, notes = app_module.export_recipe_handler("espnet", 10, 0, *sliders, *ANALYSIS)
+    sliders = _sliders(_imported(app_module, ESPNET_LIBRISPEECH, framework_hop_ms=10))
+    text, notes = app_module.export_recipe(export="espnet", framework_hop_ms=10, **sliders)
     assert "freq_mask_width_range: [0, 27]" in text and "num_time_mask: 10" in text
-    text, notes = app_module.export_recipe_handler("torchaudio", 0, 0, *sliders, *ANALYSIS)
+    text, notes = app_module.export_recipe(export="torchaudio", **sliders)
     assert "FrequencyMasking" in text and "no time warp" in notes
+
+
+def test_the_handlers_keep_their_positional_order(app_module):
+    """Scripts and branches that call the handlers positionally (the old names) get the same results."""
+    by_name = app_module.import_recipe(config=ESPNET_LIBRISPEECH, framework="auto", framework_hop_ms=10, fill_db=-70)
+    positional = app_module.import_recipe_handler(ESPNET_LIBRISPEECH, "auto", 10, 0, -70, *ANALYSIS.values())
+    assert by_name[:12] == positional[:12] and by_name[12] == positional[12]
 
 
 def test_app_endpoints_over_http(app_module):
     from gradio_client import Client
+
+    from melwav_lab.controls import AUGMENT
 
     demo = app_module.build()
     port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        out = client.predict(ESPNET_LIBRISPEECH, "auto", 10, 0, -60, *ANALYSIS, api_name="/import_recipe")
-        assert out[0] == "custom" and out[11] == "espnet" and "27 of 80 channels" in out[12]
-        text, notes = client.predict("nemo", 0, 0, *out[1:12], *ANALYSIS, api_name="/export_recipe")
+        out = client.predict(config=ESPNET_LIBRISPEECH, framework_hop_ms=10, api_name="/import_recipe")
+        named = dict(zip(("policy", *AUGMENT, "recipe_info"), out, strict=True))
+        assert named["policy"] == "custom" and named["convention"] == "espnet"
+        assert "27 of 80 channels" in named["recipe_info"]
+        text, notes = client.predict(export="nemo", **{k: named[k] for k in AUGMENT}, api_name="/export_recipe")
         assert "spec_augment" in text and "time_masks: 10" in text
         # hostile text over HTTP (issue 13): a readable refusal, quickly, and the server keeps serving
         from gradio_client.exceptions import AppError
@@ -220,9 +247,9 @@ def test_app_endpoints_over_http(app_module):
 
         t0 = time.perf_counter()
         with pytest.raises(AppError, match="expands to more than"):
-            client.predict(HOSTILE["alias bomb (9 levels)"], "auto", 0, 0, -60, *ANALYSIS, api_name="/import_recipe")
+            client.predict(config=HOSTILE["alias bomb (9 levels)"], api_name="/import_recipe")
         assert time.perf_counter() - t0 < 10
-        assert client.predict(ESPNET_LIBRISPEECH, "auto", 10, 0, -60, *ANALYSIS, api_name="/import_recipe")[0] == "custom"
+        assert client.predict(config=ESPNET_LIBRISPEECH, framework_hop_ms=10, api_name="/import_recipe")[0] == "custom"
     finally:
         demo.close()
 

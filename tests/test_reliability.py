@@ -17,9 +17,12 @@ import pytest
 import soundfile as sf
 from conftest import launched_app
 
+from melwav_lab.controls import defaults
+from melwav_lab.handlers import RENDER_IN, RESTORED
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "assets" / "speech.wav"
-AUG = [789, 2, 43, 2, 998, 1.0, 0.0, 0.0, "mean", -60, "melwav"]  # LD, in /render's order
+LD = defaults()  # the page's opening values (the LD preset), by control key
 
 pytestmark = pytest.mark.app
 
@@ -47,12 +50,10 @@ def long_clip(tmp_path_factory):
     return path
 
 
-def _render(client, audio, *, method="fgla-mel", n_iter=-1, seed=7, keep=False, analysis=(22050, 2048, 512, 128),
-            show_rebuilt=False):
+def _render(client, audio, **values):
     from gradio_client import handle_file
 
-    return client.predict(handle_file(str(audio)), *AUG, method, n_iter, seed, keep, *analysis, show_rebuilt,
-                          api_name="/render")
+    return client.predict(audio=handle_file(str(audio)), **values, api_name="/render")
 
 
 def test_the_four_minute_render_is_refused_in_seconds(client, long_clip):
@@ -60,7 +61,7 @@ def test_the_four_minute_render_is_refused_in_seconds(client, long_clip):
 
     t0 = time.perf_counter()
     with pytest.raises(AppError, match=r"over the work limit .* try at most \d+ iterations, a larger hop"):
-        _render(client, long_clip, n_iter=200, analysis=(44100, 4096, 128, 128), show_rebuilt=True)
+        _render(client, long_clip, n_iter=200, sr=44100, n_fft=4096, hop=128, n_mels=128, show_rebuilt=True)
     assert time.perf_counter() - t0 < 60  # was 246 s
 
 
@@ -79,8 +80,8 @@ def test_solo_works_on_a_first_api_call(client):
     from melwav import MelSettings, lab, pipeline
     from melwav.specaugment import apply
 
-    warp, freq, time_, mels, pictures = client.predict(handle_file(str(SPEECH)), *AUG, 5, 22050, 2048, 512, 128,
-                                                       "fgla", 2, api_name="/solo")
+    warp, freq, time_, mels, pictures = client.predict(audio=handle_file(str(SPEECH)), seed=5, method="fgla", n_iter=2,
+                                                       api_name="/solo")
     assert [caption for _, caption in ((p["image"], p["caption"]) for p in pictures)] == [
         "time warp only", "frequency masks only", "time masks only"]
     analysis = pipeline.load_and_analyse(SPEECH, settings=MelSettings(), trim=True)
@@ -104,8 +105,8 @@ def _params_file(client, tmp_path, **record_changes):
 def _load(client, path):
     from gradio_client import handle_file
 
-    return client.predict(handle_file(str(path)), handle_file(str(SPEECH)), 22050, 2048, 512, 128,
-                          api_name="/load_params")
+    out = client.predict(params_file=handle_file(str(path)), audio=handle_file(str(SPEECH)), api_name="/load_params")
+    return dict(zip(("policy", *RESTORED, "audio"), out, strict=True))
 
 
 def test_params_with_20000_notes_are_refused(client, tmp_path):
@@ -132,21 +133,19 @@ def test_hostile_params_json_gets_a_readable_message(client, tmp_path, text, mes
 def test_html_in_a_params_note_reaches_the_page_as_text(client, tmp_path):
     path = _params_file(client, tmp_path, notes=["<img src=x onerror=alert(1)> <b>hi</b> [link](http://e.vil)"])
     restored = _load(client, path)
-    assert restored[15] is True  # "keep this draw"
-    drawn = _render(client, SPEECH, method="fgla", n_iter=1, seed=restored[14], keep=True)[1]
+    assert restored["keep"] is True  # "keep this draw"
+    drawn = _render(client, SPEECH, method="fgla", n_iter=1, seed=restored["seed"], keep=True)[1]
     assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in drawn
     assert "<img" not in drawn and "<b>" not in drawn and "](" not in drawn
 
 
 def test_out_of_range_slider_logs_one_line(client, capfd, caplog):
-    from gradio_client import handle_file
     from gradio_client.exceptions import AppError
 
     capfd.readouterr()
     caplog.set_level("WARNING", logger="melwav.app")
     with pytest.raises(AppError, match="greater than maximum value 2000"):
-        client.predict(handle_file(str(SPEECH)), 99_999, *AUG[1:], "fgla", 1, 7, False, 22050, 2048, 512, 128, False,
-                       api_name="/render")
+        _render(client, SPEECH, warp_ms=99_999, method="fgla", n_iter=1)
     assert "Traceback" not in capfd.readouterr().err
     assert [r.getMessage() for r in caplog.records if r.name == "melwav.app"] == [
         "refused an out-of-range value: Value 99999 is greater than maximum value 2000."]
@@ -157,8 +156,8 @@ def test_errors_never_name_server_paths(app):
 
     # A path on the server instead of an upload, sent raw (gradio_client would upload it): Gradio refuses
     # it with a message naming the path and the server's folders; visitors must not see that message.
-    data = [{"path": str(SPEECH), "meta": {"_type": "gradio.FileData"}}, *AUG, "fgla", 1, 7, False,
-            22050, 2048, 512, 128, False]
+    values = {**LD, "audio": {"path": str(SPEECH), "meta": {"_type": "gradio.FileData"}}, "method": "fgla", "n_iter": 1}
+    data = [values[k] for k in RENDER_IN if k != "state"]  # the raw HTTP API is positional
     with httpx.Client(base_url=app, timeout=60) as http:
         event_id = http.post("gradio_api/call/render", json={"data": data}).json()["event_id"]
         text = http.get(f"gradio_api/call/render/{event_id}").text
@@ -184,8 +183,7 @@ def test_a_render_stops_when_its_client_goes(client, long_clip, monkeypatch):
 
     # About 1.86e9 work units (2585 frames x 2048 x 351 iterations: 130 for the original, 130 + 91 for the
     # augmented one): inside the budget, ~15 s of work.
-    job = client.submit(handle_file(str(long_clip)), *AUG, "fgla", 130, 7, False, 44100, 2048, 512, 128, False,
-                        api_name="/render")
+    job = client.submit(audio=handle_file(str(long_clip)), method="fgla", n_iter=130, sr=44100, api_name="/render")
     time.sleep(4)
     cancelled_at = time.monotonic()
     job.cancel()

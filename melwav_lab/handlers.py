@@ -1,0 +1,376 @@
+"""What each event of the page (and each named endpoint) does: named values in, named values out.
+
+Each handler takes one dict ``v`` (input name -> value: the controls' keys of :mod:`.controls`, ``audio``,
+``state``, ...) and returns a dict of the outputs it changes. :func:`.wiring.named` makes it the function
+Gradio calls, with parameters named after its inputs; the module-level names below (``render``,
+``render_page``, ...) are those functions, so they can be called positionally in their inputs' order or by
+keyword, each input defaulting to its control's value on the page (``render(audio="x.wav", seed=5)``).
+The signal processing, caching and files live in :mod:`melwav` (mostly :mod:`melwav.lab`).
+"""
+
+from __future__ import annotations
+
+import pathlib
+import random
+
+import gradio as gr
+
+from melwav import demofile, frameworks, lab, limits, pipeline
+from melwav.explain import escape_markdown
+from melwav.frameworks import fill_explanation
+from melwav.specaugment import POLICIES
+
+from . import controls
+from .compat import deadline
+from .controls import ANALYSIS, AUGMENT, BY_KEY, PRESET, analysis_values, n_iter_of, settings_of
+from .messages import friendly, inert
+from .settings import BUNDLED, DEMO_MAX_BYTES, MAX_DURATION_S, MAX_TOASTS, VARIETY_N
+from .state import PageState, as_state, clip_notes, framework_units, kept_record, new_notes, page_theme
+from .wiring import named
+
+#: Inputs that are not controls, with their defaults for Python and API callers.
+DEFAULTS = {**controls.defaults(), "state": PageState(), "players_key": (), "theme": "light",
+            "policy": "LD", "framework": "auto", "framework_hop_ms": 0, "framework_n_mels": 0, "export": "espnet"}
+
+
+def handler(inputs, outputs):
+    """A handler of named values (see the module's doc), errors shown as one message on the page."""
+    return lambda fn: named(friendly(fn), inputs, outputs, defaults=DEFAULTS)
+
+
+def config_of(v: dict, state: PageState):
+    """The analysis and the controls' config, plus the imported recipe's own settings that have no slider.
+
+    Those (WeNet's spec_sub, lhotse's p, SpeechBrain's order, ...) are converted to the analysis anew on every
+    call, and apply only while the draw rules are still the recipe's framework.
+    """
+    settings = settings_of(v)
+    config = lab.config_from_units(settings, **{k: v[k] for k in AUGMENT})
+    recipe = state.recipe_for(config.convention)
+    return settings, config.replace(extra=recipe.to_config(settings).extra) if recipe is not None else config
+
+
+def check_cost(v: dict, settings) -> None:
+    """Over the limits whatever is cached: refused from the file's header, before decoding it."""
+    pipeline.check_file_render(v["audio"], settings=settings, max_duration_s=MAX_DURATION_S, method=v["method"],
+                               n_iter=n_iter_of(v), rebuilt_mel=bool(v["show_rebuilt"]),
+                               budget=limits.server_budget())
+
+
+def prepare(v: dict, state: PageState):
+    """The clip, config, seed and (with "keep this draw") the held record of one render."""
+    settings, config = config_of(v, state)
+    analysis = lab.open_clip(v["audio"], settings=settings, max_duration_s=MAX_DURATION_S)
+    seed, record = lab.parse_seed(v["seed"]), None
+    if v["keep"] and state.record:
+        record = kept_record(state.record, config)
+        if (record.n_mels, record.n_frames) != (analysis.n_mels, analysis.n_frames):
+            gr.Warning("The kept draw was made for another clip or analysis; drawing anew.")
+            record = None
+        else:
+            seed = int(state.seed if state.seed is not None else seed)
+    return analysis, config, seed, record
+
+
+def players(out) -> dict:
+    """Updates of the three players (a clip that did not change, None, is left as it is)."""
+    new = {"a_aug": gr.update(value=str(out.augmented_wav),
+                              label=f"3 · augmented mel rebuilt · SC {out.augmented_sc_db:.1f} dB")}
+    if out.original_wav is not None:
+        new["a_orig"] = gr.update(value=str(out.original_wav))
+    if out.original_rebuilt_wav is not None:
+        new["a_orig_rebuilt"] = gr.update(value=str(out.original_rebuilt_wav),
+                                          label=f"2 · original mel rebuilt · SC {out.original_sc_db:.1f} dB")
+    return new
+
+
+def drawn(state: PageState, analysis, pic, **more) -> PageState:
+    """Show the notes not yet shown for this clip (a few, as messages); the page's state for the new draw."""
+    fresh, shown = new_notes(state, analysis.key, pic.notes)
+    for note in fresh[:MAX_TOASTS]:
+        gr.Info(inert(note))
+    return state.replace(record=pic.record.to_dict(), seed=pic.seed, clip=analysis.key, shown=shown,
+                         axes=tuple(pic.axes), **more)
+
+
+RENDER_IN = ("audio", *controls.KEYS, "state")
+
+
+@handler(RENDER_IN, ("plot", "drawn", "bounds", "a_orig", "a_orig_rebuilt", "a_aug", "files", "state"))
+def render(v):
+    """Augment the clip's log-mel and rebuild audio from the original and the augmented mel, in one call.
+
+    The ``/render`` endpoint for scripts; the page runs the same work in :func:`render_page`, which shows
+    the picture before the audio is rebuilt.
+    """
+    if not v["audio"]:
+        return {}
+    state = as_state(v["state"])
+    check_cost(v, settings_of(v))
+    analysis, config, seed, record = prepare(v, state)
+    view = lab.render_view(analysis, config, seed=seed, method=v["method"], n_iter=n_iter_of(v), record=record,
+                           policy_name=lab.matching_policy(config, analysis.settings),
+                           show_rebuilt_mel=bool(v["show_rebuilt"]), budget=limits.server_budget(), cancel=deadline())
+    return {"plot": str(view.figure_png), "drawn": view.description + clip_notes(view.notes, view.description),
+            "bounds": view.bounds, **players(view), "files": [str(p) for p in view.downloads],
+            "state": drawn(state, analysis, view)}
+
+
+#: render_page's outputs: the picture's (plot, drawn, bounds, state), then the audio's.
+PAGE_OUTPUTS = ("plot", "drawn", "bounds", "state", "a_orig", "a_orig_rebuilt", "a_aug", "pending_downloads",
+                "players_key")
+
+
+@handler((*RENDER_IN, "players_key", "theme"), PAGE_OUTPUTS)
+def render_page(v):
+    """A render on the page, in one event: the picture first, then, in the same call, the audio.
+
+    Yields twice, each time the outputs of :data:`PAGE_OUTPUTS` (``gr.skip()`` for those a step leaves as
+    they are). First the draw, its figure, description and bounds and the page's state (tens of ms, no
+    reconstruction), so the page shows the figure at once; then the rebuilt audio: the players (the two
+    unaugmented ones only when ``players_key``, the key of the clips the page has, changes), the downloads
+    to write (:func:`show_downloads`, chained after this event) and the players' new key, and the figure
+    again when it has the rebuilt-mel panel. ``theme`` ("light"/"dark") is set by the page (``THEME_JS``).
+    """
+    if not v["audio"]:
+        # The clip was cleared (or is being replaced): keep what is on the page rather than raise.
+        yield {}
+        return
+    state = as_state(v["state"])
+    check_cost(v, settings_of(v))
+    analysis, config, seed, record = prepare(v, state)
+    policy_name = lab.matching_policy(config, analysis.settings)
+    theme, show_rebuilt = page_theme(v["theme"]), bool(v["show_rebuilt"])
+    # Called through the module (lab.render_picture, lab.render_sound): bench/latency.py times them there.
+    pic = lab.render_picture(analysis, config, seed=seed, record=record, policy_name=policy_name, theme=theme,
+                             show_rebuilt_mel=show_rebuilt)
+    yield {"plot": str(pic.figure_png), "drawn": pic.description + clip_notes(pic.notes, pic.description),
+           "bounds": pic.bounds,
+           "state": drawn(state, analysis, pic, figure=str(pic.figure_png), policy=policy_name, theme=theme)}
+    snd = lab.render_sound(analysis, config, pic.record, seed=pic.seed, method=v["method"], n_iter=n_iter_of(v),
+                           policy_name=policy_name, figure_png=pic.figure_png, theme=theme,
+                           show_rebuilt_mel=show_rebuilt, downloads=False, players_key=tuple(v["players_key"] or ()),
+                           budget=limits.server_budget(), cancel=deadline())
+    # The downloads are written in the next event (show_downloads), so the players do not wait for them.
+    pending = {"analysis": analysis, "rendered": snd.rendered, "figure": snd.figure_png or pic.figure_png,
+               "policy": policy_name}
+    yield {**({"plot": str(snd.figure_png)} if snd.figure_png is not None else {}), **players(snd),
+           "pending_downloads": pending, "players_key": snd.players_key}
+
+
+@friendly
+def show_downloads(pending, shown=True):
+    """Write the downloads of the audio just rebuilt into the file list, while the Downloads tab is open (``shown``).
+
+    Chained after :func:`render_page`, and run when the tab is opened (:func:`tab_opened`). Written only for
+    someone looking at them: right after a render, writing and caching four files competed with the
+    browser's download of the player's new WAV (~20 ms later audio, ``bench/latency.py``).
+    """
+    if not shown or not pending or pending.get("rendered") is None:
+        return gr.skip()
+    paths = lab.write_downloads(pending["analysis"], pending["rendered"], figure_png=pending["figure"],
+                                policy_name=pending["policy"])
+    return [str(p) for p in paths]
+
+
+def tab_opened(pending, evt: gr.SelectData):
+    """A tab was opened: whether it is the Downloads tab (kept in the page), and if so its files, written now."""
+    shown = evt.value == "Downloads"
+    return shown, show_downloads(pending, shown)
+
+
+@handler(("policy", *ANALYSIS), PRESET)
+def fill_policy(v):
+    """Set the sliders to a preset, converted to the current hop and number of mel bands ("custom": as they are)."""
+    if v["policy"] not in POLICIES:
+        return {}
+    units = lab.policy_units(v["policy"], settings_of(v))
+    return {k: units[k] for k in PRESET}
+
+
+@handler(("policy", *PRESET, *ANALYSIS, "state"), PRESET)
+def analysis_changed(v):
+    """A new analysis: a preset is converted anew; hand-set values keep their durations and share of the mel scale."""
+    if v["policy"] in POLICIES:
+        return fill_policy.fn(v)
+    settings = settings_of(v)
+    before = as_state(v["state"]).n_mels or settings.n_mels
+    units = lab.convert_units({k: v[k] for k in PRESET}, n_mels_from=before, settings=settings)
+    return {k: units[k] for k in PRESET}
+
+
+def new_seed():
+    return random.randint(0, 999_999)
+
+
+_SOLO_LABEL = {"warp": "time warp only", "freq": "frequency masks only", "time": "time masks only"}
+DRAW_IN = ("audio", *AUGMENT, "seed", *ANALYSIS)
+
+
+@handler((*DRAW_IN, "method", "n_iter", "state", "theme"), ("a_warp", "a_freq", "a_time", "solo_mels", "solo_pictures"))
+def solo(v):
+    """The current draw's time warp, frequency masks and time masks, each heard (and pictured) on its own.
+
+    The page's current draw when there is one for this clip; otherwise (a first API call) the draw the
+    settings and seed give, as /render would make it.
+    """
+    state = as_state(v["state"])
+    settings, config = config_of(v, state)
+    analysis = lab.open_clip(v["audio"], settings=settings, max_duration_s=MAX_DURATION_S)
+    record, seed = state.draw_for(analysis.key) or (None, lab.parse_seed(v["seed"]))
+    if record is None:
+        record = pipeline.draw_for(analysis, config, seed=seed)
+    pipeline.check_render(analysis, method=v["method"], n_iter=n_iter_of(v), n_renders=3,
+                          budget=limits.server_budget())
+    cancel, out = deadline(), {"solo_mels": [], "solo_pictures": []}
+    for op, name in zip(("warp", "freq", "time"), ("a_warp", "a_freq", "a_time")):
+        wav, mel, png, sc = lab.render_solo(analysis, record, op, seed=seed, method=v["method"],
+                                            n_iter=n_iter_of(v), theme=page_theme(v["theme"]), cancel=cancel)
+        out[name] = gr.update(value=str(wav), label=f"{_SOLO_LABEL[op]} · SC {sc:.1f} dB")
+        out["solo_mels"].append(str(mel))
+        out["solo_pictures"].append((str(png), _SOLO_LABEL[op]))
+    return out
+
+
+@handler((*DRAW_IN, "state", "theme"), ("gallery", "grid_seeds"))
+def variety(v):
+    """Eight draws of the current settings, to see the variety of a policy."""
+    settings, config = config_of(v, as_state(v["state"]))
+    analysis = lab.open_clip(v["audio"], settings=settings, max_duration_s=MAX_DURATION_S)
+    draws = lab.variety(analysis, config, first_seed=lab.parse_seed(v["seed"]), n=VARIETY_N,
+                        budget=limits.server_budget(), theme=page_theme(v["theme"]))
+    return {"gallery": [(str(png), f"seed {s}") for png, s, _ in draws], "grid_seeds": [s for _, s, _ in draws]}
+
+
+def pick_draw(seeds, evt: gr.SelectData):
+    """Clicking a thumbnail makes its seed the current draw."""
+    if not seeds or evt.index is None:
+        raise gr.Error("Make a grid of draws first.")
+    index = evt.index if isinstance(evt.index, int) else evt.index[0]
+    return seeds[index], False
+
+
+def bundled_clip(params, audio):
+    """The bundled example the params name, when the current clip is not the one they were made for."""
+    name = str(params.clip.get("name") or "")
+    if name not in BUNDLED:
+        return None
+    if audio and pathlib.Path(str(audio)).name == name:
+        return None
+    return BUNDLED[name]
+
+
+def values_from_params(params) -> dict:
+    """The controls' values a params file restores (all but the teaching tools'), under the controls' keys."""
+    units = lab.units_from_config(params.config, params.settings)
+    return {**{k: units[k] for k in AUGMENT}, "method": params.method,
+            "n_iter": params.n_iter if params.n_iter is not None else -1, "seed": params.seed, "keep": True,
+            **analysis_values(params.settings)}
+
+
+#: What a params file restores: the controls it saves (``saved``), in table order.
+RESTORED = tuple(c.key for c in controls.CONTROLS if c.saved)
+
+
+@handler(("params_file", "audio", *ANALYSIS), ("policy", *RESTORED, "state", "audio"))
+def load_params(v):
+    """Open a prepared demo: a params JSON (its clip: the current one, or a bundled example it names) or a demo
+    .zip (clip + params). Restores the clip, the settings and the exact draw."""
+    file, audio, out = v["params_file"], v["audio"], {}
+    if file is None:
+        raise gr.Error("Choose a params .json or a demo .zip file first.")
+    if str(file).lower().endswith(".zip"):
+        clip, params = demofile.read_demo(file, lab.new_output_dir(), max_bytes=DEMO_MAX_BYTES)
+        audio = out["audio"] = str(clip)
+    else:
+        params = pipeline.read_params(file)
+        bundled = bundled_clip(params, audio)
+        if bundled:
+            audio = out["audio"] = bundled
+    analysis = lab.open_clip(audio, settings=params.settings, max_duration_s=MAX_DURATION_S)
+    pipeline.check_fits(params, analysis)
+    values = values_from_params(params)
+    return {**out, "policy": params.policy if params.policy in POLICIES else "custom",
+            **{k: values[k] for k in RESTORED},
+            "state": PageState(record=params.record.to_dict(), seed=params.seed, clip=analysis.key)}
+
+
+@handler(("audio", "files"), ("demo_zip",))
+def make_demo(v):
+    """This clip and the current draw's params in one .zip, which "Open a prepared demo" restores in one step."""
+    params_json = next((f for f in v["files"] or [] if str(f).endswith(".json")), None)
+    if not v["audio"] or params_json is None:
+        raise gr.Error("Render a draw first (pick an example or upload a clip).")
+    stem = pathlib.Path(str(params_json)).stem
+    zipped = demofile.write_demo(lab.new_output_dir() / f"{stem}_demo.zip", clip=v["audio"], params_json=params_json)
+    return {"demo_zip": str(zipped)}
+
+
+RECIPE_EXAMPLE = """# ESPnet LibriSpeech conformer (train_asr_conformer10_hop_length160.yaml): replace with your own
+frontend_conf:
+    hop_length: 160          # 10 ms frames at 16 kHz
+specaug: specaug
+specaug_conf:
+    apply_time_warp: true
+    time_warp_window: 5
+    time_warp_mode: bicubic
+    freq_mask_width_range: [0, 27]
+    num_freq_mask: 2
+    time_mask_width_ratio_range: [0., 0.05]
+    num_time_mask: 10
+"""
+DEFAULTS["config"] = RECIPE_EXAMPLE
+
+
+def widened(key, value):
+    """A slider's new value; beyond its top (an imported recipe's), the slider widens instead of cutting it."""
+    top = BY_KEY[key].maximum
+    return gr.update(value=value, maximum=value) if top is not None and value > top else value
+
+
+@handler(("config", "framework", "framework_hop_ms", "framework_n_mels", "fill_db", *ANALYSIS, "state"),
+         ("policy", *AUGMENT, "recipe_info", "state"))
+def import_recipe(v):
+    """Read a training config's SpecAugment settings and set the sliders to them (converted to this analysis).
+
+    Sets the policy ("custom"), the draw's controls, a Markdown report, and the page's state with the recipe
+    (for its settings that have no slider, and an exact export).
+    """
+    settings = settings_of(v)
+    hop_ms, mels = framework_units(v["framework_hop_ms"], v["framework_n_mels"])
+    framework = None if v["framework"] in (None, "", "auto") else v["framework"]
+    recipe = frameworks.import_recipe(v["config"] or "", framework=framework, hop_ms=hop_ms, n_mels=mels)
+    config = recipe.to_config(settings, fill_db=float(v["fill_db"]) if v["fill_db"] is not None else -80.0)
+    units = lab.units_from_config(config, settings)
+    lines = [f"**Imported: {recipe.framework}** (its frames: {recipe.hop_ms:g} ms, its mel channels: "
+             f"{recipe.n_mels}; here: {settings.hop_ms:.3g} ms frames, {settings.n_mels} bands). "
+             f"Draw rules set to *{config.convention}*.", ""]
+    # Everything below comes from the pasted text: escaped, so its HTML or links show as typed.
+    lines += [f"- {escape_markdown(line)}" for line in recipe.describe(settings).splitlines()]
+    lines += ["", f"**Fill:** {fill_explanation(config.convention, fill=config.fill, fill_db=config.fill_db)}"]
+    notes = recipe.config_notes()
+    if notes:
+        lines += ["", "**Notes:**", *[f"- {escape_markdown(n)}" for n in notes]]
+    return {"policy": "custom", **{k: widened(k, units[k]) for k in AUGMENT}, "recipe_info": "\n".join(lines),
+            "state": as_state(v["state"]).replace(recipe=recipe)}
+
+
+@handler(("export", "framework_hop_ms", "framework_n_mels", *AUGMENT, *ANALYSIS, "state"),
+         ("export_text", "export_notes"))
+def export_recipe(v):
+    """The current sliders as a training framework's SpecAugment fragment, and what it cannot express.
+
+    Sizes still at what the imported recipe converts to are written as the recipe's own numbers, so an
+    import followed by an export gives the recipe back at any analysis.
+    """
+    state, framework = as_state(v["state"]), v["export"]
+    settings, config = config_of(v, state)
+    hop_ms, mels = framework_units(v["framework_hop_ms"], v["framework_n_mels"])
+    text, notes = frameworks.export_recipe(config, settings=settings, framework=framework, hop_ms=hop_ms,
+                                           n_mels=mels, recipe=state.recipe_for(config.convention))
+    d_hop, d_mels = frameworks.default_units(framework)
+    head = f"In {framework}'s units: frames of {hop_ms or d_hop:g} ms, {mels or d_mels} mel channels."
+    body = "\n".join(f"- {n}" for n in notes) if notes else f"- {framework} can express all of these settings."
+    return {"export_text": text,
+            "export_notes": f"{head}\n\n**What {framework} cannot express or draws differently:**\n{body}"}
+

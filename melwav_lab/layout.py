@@ -1,0 +1,277 @@
+"""The page: its widgets, where they sit, and which handler each event runs.
+
+Each control's widget is made from its row of :data:`.controls.CONTROLS` at the row's place; every other
+widget is named here and kept by name in ``w``, the names the handlers' inputs and outputs use
+(:mod:`.handlers`), so an event's inputs and outputs are its handler's (``wired(w, handler)``).
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from melwav import frameworks
+from melwav.specaugment import POLICIES
+
+from . import controls
+from .compat import page_event
+from .controls import ANALYSIS, PRESET, Control, placed
+from .handlers import (
+    RECIPE_EXAMPLE,
+    analysis_changed,
+    export_recipe,
+    fill_policy,
+    import_recipe,
+    load_params,
+    make_demo,
+    new_seed,
+    pick_draw,
+    render,
+    render_page,
+    show_downloads,
+    solo,
+    tab_opened,
+    variety,
+)
+from .settings import ABOUT, EXAMPLES
+from .state import PageState
+from .transport import (
+    DRAW_HELP,
+    POLICY_INFO,
+    SC_HELP,
+    THEME_JS,
+    TRANSPORT_EMPTY,
+    TRANSPORT_HELP,
+    TRANSPORT_HINT,
+    transport_update,
+    unkeep_js,
+)
+
+
+def widget(c: Control) -> gr.components.Component:
+    """The widget of one control, as its row describes it."""
+    extra = {k: v for k, v in (("elem_id", c.elem_id), ("min_width", c.min_width), ("info", c.info or None))
+             if v is not None}
+    if c.kind == "slider":
+        return gr.Slider(c.minimum, c.maximum, value=c.default, step=c.step, label=c.label, **extra)
+    if c.kind == "number":
+        return gr.Number(value=c.default, precision=c.precision, label=c.label, show_label=True, **extra)
+    if c.kind == "dropdown":
+        return gr.Dropdown(list(c.choices), value=c.default, label=c.label, **extra)
+    return gr.Checkbox(value=c.default, label=c.label, **extra)
+
+
+def widgets(w: dict, place: str) -> None:
+    """Make the widgets of the controls at ``place`` here, in table order, and keep them in ``w`` by key."""
+    for c in placed(place):
+        w[c.key] = widget(c)
+
+
+def wired(w: dict, fn, *, fast: bool = True) -> dict:
+    """The ``fn``/``inputs``/``outputs`` of an event running ``fn``, a handler of :mod:`.handlers`, with its
+    widgets' processing in one thread where this Gradio allows it (:func:`.compat.page_event`)."""
+    inputs, outputs = [w[n] for n in fn.inputs], [w[n] for n in fn.outputs]
+    return dict(inputs=inputs, outputs=outputs, **(page_event(fn, inputs, outputs) if fast else dict(fn=fn)))
+
+
+def build() -> gr.Blocks:
+    # No analytics: the app must work offline, and a public Space should not phone home for its users.
+    with gr.Blocks(title="melwav: hear SpecAugment", delete_cache=(600, 3600), analytics_enabled=False) as demo:
+        gr.Markdown("# melwav · hear what SpecAugment does\n\nmasks in cyan, numbered in time order; warp in green.",
+                    elem_id="title")
+        w = {"state": gr.State(PageState())}  # the page's current draw (PageState)
+        w["theme"] = gr.Textbox("light", visible=False, label="page theme")  # set by THEME_JS before each render
+        w["pending_downloads"] = gr.State({})  # render_page -> show_downloads
+        w["downloads_shown"] = gr.State(False)  # whether the Downloads tab is open (tab_opened)
+        w["players_key"] = gr.State(())  # which unaugmented clips the players hold (render_page)
+        w["grid_seeds"] = gr.State([])
+        w["opened"] = gr.State(None)  # a prepared demo, read and checked (load_params), before it sets the widgets
+        # ---- first screen: [the figure, then [sliders | transport, draw, players] | what was drawn]. In that
+        # order for the keyboard too: the first slider is 3 Tab presses away, Play 8 (web/classroom.js).
+        with gr.Row(equal_height=False, elem_id="stage"):
+            with gr.Column(scale=8, min_width=360, elem_id="stage-main"):
+                w["plot"] = gr.Image(label="Log-mel spectrograms: original | augmented", type="filepath",
+                                     show_label=False, interactive=False, elem_id="spectrograms",
+                                     buttons=["download", "fullscreen"],
+                                     height="max(290px, 40vh)")  # 290 px at 1280x720, more on a taller screen
+                with gr.Row(equal_height=False, elem_id="lesson"):
+                    with gr.Column(scale=6, min_width=300, elem_id="controls"):
+                        w["policy"] = gr.Radio(["custom", *POLICIES], value="LD",
+                                               label="Policy preset (fills the sliders)", elem_id="policy",
+                                               info=POLICY_INFO)
+                        with gr.Row(elem_classes="tight"):
+                            widgets(w, "main-1")
+                        with gr.Row(elem_classes="tight"):
+                            widgets(w, "main-2")
+                        gr.Markdown(TRANSPORT_HINT, elem_id="abc-hint")
+                    with gr.Column(scale=5, min_width=300, elem_id="listen"):
+                        w["transport"] = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False)
+                        with gr.Row(elem_classes="tight", elem_id="draw-box"):
+                            w["seed"] = widget(controls.BY_KEY["seed"])
+                            reroll = gr.Button("New draw", variant="primary", size="sm", elem_id="reroll",
+                                               min_width=70)
+                            for c in placed("draw"):
+                                if c.key not in w:
+                                    w[c.key] = widget(c)
+                        gr.Markdown(DRAW_HELP, elem_id="draw-help")
+                        with gr.Column(elem_classes="players"):
+                            w["a_orig"] = gr.Audio(label="1 · original clip", type="filepath", interactive=False,
+                                                   elem_id="p1")
+                            w["a_orig_rebuilt"] = gr.Audio(label="2 · original mel rebuilt", type="filepath",
+                                                           interactive=False, elem_id="p2")
+                            w["a_aug"] = gr.Audio(label="3 · augmented mel rebuilt", type="filepath",
+                                                  interactive=False, elem_id="p3")
+                        gr.Markdown(SC_HELP, elem_id="sc-help")
+            with gr.Column(scale=3, min_width=260, elem_id="stage-side"):
+                w["drawn"] = gr.Markdown(label="What was drawn", elem_id="drawn", value="*Rendering the first draw…*")
+        # ---- everything else, one tab each
+        with gr.Tabs(elem_id="more") as tabs:
+            with gr.Tab("Clip"):
+                with gr.Row():
+                    w["audio"] = audio = gr.Audio(value=EXAMPLES[0][0], label="Your clip (upload, record, or pick an example)",
+                                     type="filepath", elem_id="clip", sources=["upload", "microphone"])
+                    with gr.Column():
+                        gr.Examples(EXAMPLES, inputs=[audio],
+                                    label="Bundled examples (speech by espeak-ng, synthesised music; CC0)")
+                        w["params_file"] = gr.File(
+                            label="Open a prepared demo: a params .json (names its clip) or a demo .zip (clip + params)",
+                            file_types=[".json", ".zip"], type="filepath", elem_id="demo-file")
+            with gr.Tab("More settings"):
+                with gr.Row():
+                    with gr.Column():
+                        widgets(w, "more-1")
+                    with gr.Column():
+                        widgets(w, "more-2")
+                    with gr.Column():
+                        widgets(w, "more-3")
+                        gr.Markdown("### Bounds in frames and milliseconds")
+                        w["bounds"] = gr.Markdown()
+            with gr.Tab("Teaching tools"):
+                gr.Markdown(TRANSPORT_HELP)
+                with gr.Row():
+                    solo_btn = gr.Button("Hear each operation of this draw on its own")
+                    widgets(w, "teaching")
+                with gr.Row():
+                    w["a_warp"] = gr.Audio(label="time warp only", type="filepath", interactive=False)
+                    w["a_freq"] = gr.Audio(label="frequency masks only", type="filepath", interactive=False)
+                    w["a_time"] = gr.Audio(label="time masks only", type="filepath", interactive=False)
+                w["solo_pictures"] = gr.Gallery(label="Each operation alone: original | augmented by it", columns=3,
+                                           height="auto", object_fit="contain", allow_preview=True)
+                w["solo_mels"] = gr.File(label="Their mel spectrograms (.npy: warp, frequency, time)",
+                                    file_count="multiple", interactive=False, height=110)
+                variety_btn = gr.Button("Show 8 draws of these settings (click one to make it current)")
+                # Two whole rows of whole thumbnails (a fixed height: "auto" cut the second row in half).
+                w["gallery"] = gr.Gallery(label="Draws (seed under each)", columns=4, rows=2, height=600,
+                                     allow_preview=False, object_fit="contain")
+            with gr.Tab("Recipes"):
+                gr.Markdown(
+                    "Paste the SpecAugment part of a training config to hear it on this clip ("
+                    + ", ".join(frameworks.FRAMEWORKS) + "): an ESPnet `specaug_conf` or NeMo `spec_augment` (YAML), "
+                    "a torchaudio `SpecAugment(...)` call, lingvo `p.name = value` lines, a Whisper (transformers) "
+                    "`config.json` or `from_pretrained(...)` arguments, a WeNet `dataset_conf`, an icefall/lhotse "
+                    "`SpecAugment(...)` call, flags or state_dict, a fairseq S2T data `config.yaml`, or SpeechBrain "
+                    "hparams YAML. Nothing pasted is run. Sizes are converted by duration (ms) and by share of the "
+                    "mel bank, and the masks are drawn by that framework's rules. Export goes the other way.\n\n"
+                    "Examples: NeMo `spec_augment: {freq_masks: 2, freq_width: 27, time_masks: 10, time_width: 0.05}`"
+                    " · torchaudio `SpecAugment(n_time_masks=2, time_mask_param=100, n_freq_masks=2, "
+                    "freq_mask_param=27)` · lingvo `p.freq_mask_max_bins = 27`"
+                )
+                with gr.Row():
+                    w["framework"] = gr.Dropdown(["auto", *frameworks.FRAMEWORKS], value="auto", label="Framework",
+                                                info="auto: guessed from the text")
+                    w["framework_hop_ms"] = gr.Number(value=0, label="Its feature hop (ms)", minimum=0,
+                                           info="what one of its frames lasts; 0 = the config's, else the default (10)")
+                    w["framework_n_mels"] = gr.Number(value=0, precision=0, minimum=0, label="Its mel channels",
+                                           info="0 = the config's, else the default (80)")
+                w["config"] = gr.Code(language="yaml", lines=8, label="Training config (paste here)",
+                                   value=RECIPE_EXAMPLE)
+                import_btn = gr.Button("Import: set the sliders and render", variant="primary")
+                w["recipe_info"] = gr.Markdown()
+                with gr.Row():
+                    w["export"] = gr.Dropdown(list(frameworks.FRAMEWORKS), value="espnet",
+                                                label="Export the current sliders to")
+                    export_btn = gr.Button("Export")
+                w["export_text"] = gr.Code(language="python", lines=6, label="Fragment for your training config",
+                                   interactive=False)
+                w["export_notes"] = gr.Markdown()
+            with gr.Tab("Analysis"):
+                with gr.Row():
+                    widgets(w, "analysis")
+                gr.Markdown("Changing the analysis converts the sliders: a preset is recomputed for the new frames and "
+                            "bands; hand-set values keep their durations (ms) and their share of the mel scale.")
+            with gr.Tab("Downloads"):
+                w["files"] = gr.File(label="Augmented WAV, mel (.npy), figure (.png), params (.json)",
+                                file_count="multiple", interactive=False, elem_id="downloads")
+                gr.Markdown("Replay the exact draw from the command line: "
+                            "`python -m melwav your_clip.wav -o same.wav --params <downloaded>.json`")
+                demo_btn = gr.Button("Make a demo file (.zip: this clip + these params, opens in one step)")
+                w["demo_zip"] = gr.File(label="Demo file", interactive=False)
+            if ABOUT:
+                with gr.Tab("About"):
+                    gr.Markdown(ABOUT)
+
+        # /render (scripts): the whole render in one call, from a button the page does not show.
+        gr.Button("render (API)", visible=False).click(**wired(w, render), api_name="render",
+                                                       concurrency_limit=2, concurrency_id="render")
+        # The page: one event (render_page) that yields the picture first (tens of ms) and then, in the same
+        # call, the rebuilt audio, so the eye never waits for the reconstruction. One event rather than a
+        # picture event with the audio chained after it: the chain cost a second round trip (the browser took
+        # ~25 ms to send the audio event) and a second preprocess of the same inputs (~8 ms: Gradio checks
+        # the clip's file path again) before the reconstruction could start. THEME_JS tells it the page's theme.
+        # It stays in the queue although the queue's round trip costs more than the picture itself (~70 ms
+        # here): outside it, Gradio delivers neither its error messages nor its notes, nor a generator's steps.
+        # Progress shows on the figure only, never over the players, and "minimal": a small timer until the
+        # picture comes, then nothing over the new figure while the audio is rebuilt ("full" would cover the
+        # figure with the page's background until the picture comes, then pulse a border around it).
+        page = dict(wired(w, render_page), js=THEME_JS,
+                    concurrency_limit=2, concurrency_id="render", api_visibility="private", show_progress="minimal",
+                    show_progress_on=[w["plot"]])
+        downloads = dict(fn=show_downloads, inputs=[w["pending_downloads"], w["downloads_shown"]],
+                         outputs=[w["files"]], api_visibility="private", show_progress="hidden")
+
+        def rerender(event):
+            """After ``event``: the picture and the audio (one event), then the downloads."""
+            return event.then(**page).success(**downloads)
+
+        # "always_last": a move made while a render runs waits for it to end (picture and audio), then renders
+        # the latest values once; moves in between are not rendered.
+        audio.change(trigger_mode="always_last", **page).success(**downloads)
+        demo.load(**page).success(**downloads)
+        # A main slider draws anew: "Keep this draw" is unticked on the page, and its render reads it unticked.
+        main = {c.key for c in controls.CONTROLS if c.place in ("main-1", "main-2")}
+        unkept = dict(page, js=unkeep_js(page["inputs"].index(w["keep"])))
+        for c in controls.CONTROLS:
+            if c.trigger == "input":
+                w[c.key].input(trigger_mode="always_last", **(unkept if c.key in main else page)).success(**downloads)
+        for key in sorted(main):
+            w[key].input(None, None, w["keep"], js="() => false", queue=False, show_progress="hidden")
+        # A hand edit of a preset's number makes the preset "custom" (in the browser: no round trip).
+        for key in PRESET:
+            w[key].input(None, None, w["policy"], js="() => 'custom'", queue=False, show_progress="hidden")
+        for c in controls.CONTROLS:
+            if c.trigger == "submit":
+                w[c.key].submit(**page).success(**downloads)
+        for key in ANALYSIS:
+            rerender(w[key].input(**wired(w, analysis_changed), api_visibility="private", show_progress="hidden"))
+        rerender(w["policy"].input(**wired(w, fill_policy), api_name="policy", show_progress="hidden"))
+        rerender(reroll.click(new_seed, None, w["seed"], api_visibility="private", show_progress="hidden").then(
+            lambda: False, None, w["keep"], api_visibility="private", show_progress="hidden"))
+        w["a_aug"].change(**wired(w, transport_update, fast=False), api_visibility="private", show_progress="hidden", queue=False)
+        solo_btn.click(**wired(w, solo), js=THEME_JS, api_name="solo", concurrency_limit=2, concurrency_id="render")
+        variety_btn.click(**wired(w, variety), js=THEME_JS, api_name="variety", concurrency_limit=2,
+                          concurrency_id="render")
+        rerender(w["gallery"].select(pick_draw, [w["grid_seeds"]], [w["seed"], w["keep"]], api_visibility="private"))
+        # /load_params (scripts) in one call; the page opens a demo in two steps: the file is read and checked
+        # into a State (a refusal is one message, and no widget is marked or covered), then the widgets are set.
+        opened = wired(w, load_params, fast=False)
+        gr.Button("load params (API)", visible=False).click(**wired(w, load_params), api_name="load_params")
+        rerender(w["params_file"].upload(
+            lambda *args: list(opened["fn"](*args)), opened["inputs"], [w["opened"]], api_visibility="private",
+            show_progress="hidden",
+        ).success(tuple, [w["opened"]], opened["outputs"], api_visibility="private", show_progress="hidden"))
+        rerender(import_btn.click(**wired(w, import_recipe), api_name="import_recipe"))
+        export_btn.click(**wired(w, export_recipe), api_name="export_recipe")
+        demo_btn.click(**wired(w, make_demo), api_name="demo_file")
+        tabs.select(tab_opened, [w["pending_downloads"]], [w["downloads_shown"], w["files"]], api_visibility="private",
+                    show_progress="hidden")
+    return demo
+
