@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import time
 
 import pytest
 from conftest import launched_app
@@ -433,6 +434,7 @@ def test_toasts_stay_off_the_figure_and_its_buttons(app_url, browser, tmp_path):
     page.locator("#clip").get_by_role("button", name="Clear").click()
     page.locator("#clip input[type=file]").set_input_files(str(clip))
     page.locator(".toast-body").first.wait_for(timeout=60_000)
+    shown_at = time.monotonic()
     toast = page.locator(".toast-body").first.bounding_box()  # fixed on the screen: the same once scrolled up
     assert toast is not None and toast["width"] <= 320
     _wait_plot_change(page, src)
@@ -443,6 +445,10 @@ def test_toasts_stay_off_the_figure_and_its_buttons(app_url, browser, tmp_path):
         overlap = not (toast["x"] + toast["width"] <= other["x"] or other["x"] + other["width"] <= toast["x"]
                        or toast["y"] + toast["height"] <= other["y"] or other["y"] + other["height"] <= toast["y"])
         assert not overlap, (what, toast, other)
+    # And it goes within a few seconds (a note stays in "what was drawn").
+    page.wait_for_function("() => !document.querySelector('.toast-body')", timeout=10_000)
+    assert time.monotonic() - shown_at < 7.5  # Gradio's default: 10 s
+    assert "resampled from 16000 Hz" in page.locator("#drawn").inner_text()
     page.close()
 
 
