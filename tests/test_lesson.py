@@ -541,3 +541,25 @@ def test_a_phone_screen_is_usable(app_url, browser):
     page.screenshot(path=str(ARTIFACTS / "lesson-phone.png"))
     assert not page.errors, page.errors
     page.close()
+
+
+@needs_chromium
+def test_the_page_numbers_masks_one_way_when_one_has_width_zero(app_url, browser):
+    """Issue 21's case on the page: adaptive preset, the music clip, seed 7 (a time mask of width 0)."""
+    import re
+
+    page = _open(browser, app_url)
+    src = _plot_src(page)
+    _tab(page, "Clip")
+    page.get_by_text("music.wav", exact=True).click()
+    src = _wait_plot_change(page, src)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.locator("#policy label", has_text="adaptive").click()
+    _wait_plot_change(page, src)
+    text = page.locator("#drawn").inner_text()
+    m = re.search(r"Time masks \((\d+) of (\d+) drawn with width > 0\)", text)
+    assert m and int(m.group(1)) < int(m.group(2)), text  # one of width 0
+    listed = page.locator("#drawn ol").first.locator("li").count()
+    assert listed == int(m.group(1))
+    assert page.locator("#drawn ol").first.get_attribute("start") in (None, "1")
+    page.close()
