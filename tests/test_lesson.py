@@ -265,6 +265,7 @@ def test_a_slider_move_while_playing_keeps_sounding_and_switches_at_the_playhead
     urls = page.locator("#abc-box").get_attribute("data-urls")
     mt = _slider(page, "mT: time masks")
     mt.focus()
+    pressed = page.evaluate("() => performance.now()")
     mt.press("ArrowRight")
     page.wait_for_function("u => document.querySelector('#abc-box').dataset.urls !== u", arg=urls, timeout=90_000)
     page.wait_for_function(f"() => {ABC}.switched && {ABC}.urls === JSON.stringify("
@@ -273,6 +274,10 @@ def test_a_slider_move_while_playing_keeps_sounding_and_switches_at_the_playhead
     samples = page.evaluate("() => window.__samples")
     assert len({s[2] for s in samples}) == 2  # the old versions, then the new ones
     assert all(s[0] for s in samples), "a moment with nothing playing"
+    # Only the changed version was fetched again (the two unaugmented ones are decoded already).
+    fetched = page.evaluate("t => performance.getEntriesByType('resource').filter(e => e.startTime > t)"
+                            ".map(e => e.name).filter(n => n.endsWith('.wav'))", pressed)
+    assert fetched and not [n for n in fetched if "original" in n.rsplit("/", 1)[-1]], fetched
     # The playhead moves with the audio clock: no jump back, none ahead (a slow frame moves both alike).
     slips = [(b[1] - a[1]) - (b[3] - a[3]) for a, b in zip(samples, samples[1:])]
     assert max(abs(x) for x in slips) < 0.06, (min(slips), max(slips))

@@ -76,10 +76,20 @@
     if (!S.ctx) S.ctx = new (window.AudioContext || window.webkitAudioContext)();
     if (S.ctx.state === 'suspended') S.ctx.resume();
   };
-  const decode = async urls => Promise.all(urls.map(async u => {
-    const r = await fetch(new URL(u, document.baseURI));
-    return S.ctx.decodeAudioData(await r.arrayBuffer());
-  }));
+  // Decoded versions by URL: a slider move changes the augmented version only, so only it is fetched and
+  // decoded again (the new audio is heard that much sooner). The last six used are kept.
+  const decoded = new Map();
+  const decode = async urls => {
+    const bufs = await Promise.all(urls.map(async u => {
+      if (decoded.has(u)) { const buf = decoded.get(u); decoded.delete(u); decoded.set(u, buf); return buf; }
+      const r = await fetch(new URL(u, document.baseURI));
+      const buf = await S.ctx.decodeAudioData(await r.arrayBuffer());
+      decoded.set(u, buf);
+      return buf;
+    }));
+    while (decoded.size > 6) decoded.delete(decoded.keys().next().value);
+    return bufs;
+  };
   const take = (bufs, key, axes) => {
     S.bufs = bufs; S.urls = key; S.axes = axes;
     S.dur = Math.min(...bufs.map(b => b.duration));
