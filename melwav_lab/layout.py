@@ -248,8 +248,10 @@ def build() -> gr.Blocks:
         for key in PRESET:
             w[key].input(None, None, w["policy"], js="() => 'custom'", queue=False, show_progress="hidden")
         for c in controls.CONTROLS:
-            if c.trigger == "submit":
-                w[c.key].submit(**page).success(**downloads)
+            if c.trigger == "submit":  # the seed: a new one typed is a new draw, as "New draw" is
+                w[c.key].submit(**(unkept if c.key == "seed" else page)).success(**downloads)
+                if c.key == "seed":
+                    w[c.key].submit(None, None, w["keep"], js="() => false", queue=False, show_progress="hidden")
         for key in ANALYSIS:
             rerender(w[key].input(**wired(w, analysis_changed), api_visibility="private", show_progress="hidden"))
         rerender(w["policy"].input(**wired(w, fill_policy), api_name="policy", show_progress="hidden"))

@@ -129,6 +129,14 @@ def test_a_main_slider_after_a_demo_draws_anew(app_url, browser, tmp_path):
     _wait_plot_change(page, src)
     assert not page.locator("#keep input").is_checked()
     assert "(4 of 4 drawn" in page.locator("#drawn").inner_text()
+    # A seed typed after a demo is a new draw too.
+    page.locator("#keep input").check()
+    _wait_idle(page)
+    src = _plot_src(page)
+    page.get_by_role("spinbutton", name="Seed").fill("9")
+    page.get_by_role("spinbutton", name="Seed").press("Enter")
+    _wait_plot_change(page, src)
+    assert not page.locator("#keep input").is_checked() and "Seed 9" in page.locator("#drawn").inner_text()
     assert not page.errors, page.errors
     page.close()
 
