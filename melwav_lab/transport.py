@@ -22,8 +22,8 @@ def unkeep_js(index: int) -> str:
 SC_HELP = ("**mel rebuilt**: audio made from a mel (phase guessed, Griffin-Lim). **SC** (spectral convergence): "
            "how far a rebuild is from its mel; lower is closer, below -15 dB good.")
 POLICY_INFO = "LB, LD: LibriSpeech basic, double · SM, SS: Switchboard mild, strong (Park et al. 2019)"
-DRAW_HELP = ("**Seed**: same seed, same draw. **Keep**: hold the masks and warp while the fill or rebuild "
-             "change; a main slider draws anew.")
+DRAW_HELP = ("**Seed**: same seed, same draw. **Keep**: hold masks and warp while fill or rebuild change; a "
+             "main slider or a new seed draws anew.")
 
 
 def transport_html(urls=("", "", ""), axes=(), duration_s=None) -> str:

@@ -359,7 +359,7 @@ def test_the_smaller_ones_in_the_page(app_url, browser):
     its column; the Recipes tab's report shows apostrophes as typed."""
     page = _open(browser, app_url)
     for where, words in (("#policy", "LibriSpeech"), ("#draw-help", "same seed, same draw"),
-                         ("#draw-help", "a main slider draws anew"), ("#sc-help", "mel rebuilt")):
+                         ("#draw-help", "main slider or a new seed draws anew"), ("#sc-help", "mel rebuilt")):
         _box_in_view(page, page.locator(where).get_by_text(words), words)
     clipped = page.evaluate("""() => Array.from(document.querySelectorAll('#abc-box input')).map(i => {
       const c = document.createElement('canvas').getContext('2d'); const s = getComputedStyle(i);
