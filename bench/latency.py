@@ -1,4 +1,4 @@
-"""Slider -> new plot and slider -> new audio in a real browser, against mel_to_audio (tracker issue 12).
+"""Slider -> new plot, new audio and new audio heard in a real browser, against mel_to_audio (issues 12, 21).
 
 Run: ``python bench/latency.py [--moves 9] [--ref-repeats 3] [--skip-long]``
 
@@ -16,6 +16,11 @@ text), ``picture`` (compose and encode the figure), ``reconstruction``, ``files`
 downloads), and what is left of each browser time: ``queue`` (Gradio's queue, pre/post-processing,
 transfer and the browser), all medians in ms. Targets (issue 12): plot <= 0.06x and audio <= 0.12x of
 mel_to_audio on the 8 s clip; plot <= 0.06x and audio <= 0.15x on the 30 s clip.
+
+"Heard" (issue 21): the A/B/C transport plays the clip in a loop during the moves; the time from the key press
+to the moment it switches (crossfades) to the new versions, once they are downloaded and decoded, and the
+longest silence of the transport after a key press (0: the old versions play until the new ones are ready).
+Target: heard <= 0.10x of mel_to_audio on the 8 s clip.
 """
 
 from __future__ import annotations
@@ -45,9 +50,11 @@ from melwav.features import MelSettings  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
+                 "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
 SLIDER = "mT: time masks"
 TARGETS = {"speech 8 s": (0.06, 0.12), "speech+music 30 s": (0.06, 0.15)}
+#: slider -> new audio heard (the A/B/C transport playing, issue 21), / mel_to_audio.
+HEARD_TARGETS = {"speech 8 s": 0.10, "speech+music 30 s": 0.15}
 
 
 def make_long_clip(path: pathlib.Path, seconds: float = 29.9) -> pathlib.Path:
@@ -114,12 +121,20 @@ _IDLE_JS = ("() => !document.querySelector('.progress-text, .eta-bar, .progress-
 
 
 #: Timing inside the page, on its own clock: the key press (capture phase), each image's load event (fetched
-#: and decoded) and each resource's end of download. Each key press starts a new record.
+#: and decoded), each resource's end of download, and how long the playing transport was silent (no sources
+#: playing, sampled each frame) since the key press. Each key press starts a new record. The transport marks
+#: the moment it switches to the new versions (``window.melwav.abc.switched``): the new audio is heard then.
 TIMING_JS = """
-window.__melwav = {key: null, loads: [], res: []};
+window.__melwav = {key: null, loads: [], res: [], silent: 0, last: 0};
 document.addEventListener('keydown', () => {
-  window.__melwav = {key: performance.now(), loads: [], res: []};
+  window.__melwav = {key: performance.now(), loads: [], res: [], silent: 0, last: performance.now()};
 }, true);
+(function gap() {
+  const S = window.melwav && window.melwav.abc, now = performance.now(), m = window.__melwav;
+  if (S && m.key !== null && S.loop && !(S.playing && S.srcs.length)) m.silent += now - m.last;
+  m.last = now;
+  requestAnimationFrame(gap);
+})();
 document.addEventListener('load', e => {
   const t = e.target;
   if (t && t.tagName === 'IMG') window.__melwav.loads.push([t.currentSrc || t.src, performance.now()]);
@@ -149,6 +164,10 @@ def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes) -> dict:
         time.sleep(0.1)
     page.wait_for_function(_IDLE_JS, timeout=600_000)
     page.wait_for_timeout(1000)
+    # The transport plays the whole clip in a loop while the slider moves: "heard" is when it switches.
+    page.locator("#abc-box [data-abc=play]").click()
+    page.wait_for_function("() => window.melwav.abc.playing && window.melwav.abc.dur > 0", timeout=60_000)
+    page.evaluate("() => window.melwav.abc.setLoop(0, window.melwav.abc.dur)")
     slider = page.get_by_role("slider", name=SLIDER)
     rows, breakdown, unchanged = [], [], 0
     last = {"render_picture": None, "render_sound": None}
@@ -162,8 +181,14 @@ def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes) -> dict:
                 raise TimeoutError("no new plot or audio after a slider move")
             time.sleep(0.005)
         page.wait_for_function(_IDLE_JS, timeout=120_000)
+        try:  # a move that changed no audio (same files) switches nothing
+            page.wait_for_function("k => (window.melwav.abc.switched || 0) > k",
+                                   arg=page.evaluate("window.__melwav.key"), timeout=10_000)
+        except Exception:  # playwright's TimeoutError
+            pass
         page.wait_for_timeout(300)
         seen = page.evaluate("window.__melwav")
+        switched = page.evaluate("window.melwav.abc.switched")
         events = server.take()
         changed = {e["kind"]: e["digest"] != last[e["kind"]] for e in events}
         for e in events:
@@ -178,7 +203,11 @@ def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes) -> dict:
         if not png or not wav:
             print(f"  move {i}: the page did not fetch the new figure and audio (skipped)")
             continue
-        got = {"plot": min(png) - seen["key"], "audio": min(wav) - seen["key"]}
+        if not switched or switched <= seen["key"]:
+            print(f"  move {i}: the transport did not switch to the new audio (skipped)")
+            continue
+        got = {"plot": min(png) - seen["key"], "audio": min(wav) - seen["key"], "heard": switched - seen["key"],
+               "silent": seen["silent"]}
         pic = [e for e in events if e["kind"] == "render_picture"]
         snd = [e for e in events if e["kind"] == "render_sound"]
         if len(pic) != 1 or len(snd) != 1:
@@ -197,6 +226,7 @@ def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes) -> dict:
     med = lambda xs: statistics.median(xs)  # noqa: E731
     return {
         "plot_ms": med([r["plot"] for r in rows]), "audio_ms": med([r["audio"] for r in rows]),
+        "heard_ms": med([r["heard"] for r in rows]), "silent_ms": max(r["silent"] for r in rows),
         "n": len(rows), "breakdown_ms": {k: 1e3 * med([b[k] for b in breakdown]) for k in breakdown[0]},
     }
 
@@ -264,6 +294,13 @@ def main(argv=None) -> int:
         rp, ra = r["plot_ms"] / 1e3 / r["ref_s"], r["audio_ms"] / 1e3 / r["ref_s"]
         print(f"| {name} | {r['ref_s']:.2f} | {r['plot_ms']:.0f} | {rp:.3f} (<= {tp}) {'ok' if rp <= tp else 'MISSED'} |"
               f" {r['audio_ms']:.0f} | {ra:.3f} (<= {ta}) {'ok' if ra <= ta else 'MISSED'} |")
+    print()
+    print("| clip | slider->new audio heard ms (transport playing) | / ref (target) | longest silence ms |")
+    print("|---|---|---|---|")
+    for name, r in results.items():
+        th, rh = HEARD_TARGETS[name], r["heard_ms"] / 1e3 / r["ref_s"]
+        print(f"| {name} | {r['heard_ms']:.0f} | {rh:.3f} (<= {th}) {'ok' if rh <= th else 'MISSED'} |"
+              f" {r['silent_ms']:.0f} |")
     print()
     keys = list(next(iter(results.values()))["breakdown_ms"])
     print("Server-side breakdown, medians in ms (queue = browser time minus the server's work before it):")

@@ -8,7 +8,7 @@ import re
 from .features import MelSettings
 from .specaugment import AugmentRecord, Policy, SpecAugmentConfig
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")  # ">" and "<": html.escape
 
 
 def escape_markdown(text, *, limit: int = 500) -> str:
@@ -20,7 +20,9 @@ def escape_markdown(text, *, limit: int = 500) -> str:
     text = " ".join(str(text).split())
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=True))
+    # Markdown first, then HTML: the other way round, "#" of the entity "&#x27;" (an apostrophe) was escaped too,
+    # and the page showed "&#x27;" as typed.
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=True)
 
 
 def _s(frames: float, settings: MelSettings) -> str:
@@ -67,8 +69,10 @@ def summary_line(record: AugmentRecord, *, settings: MelSettings) -> str:
 
 
 def time_order(masks) -> list:
-    """The masks with width > 0, sorted by where they start: the k-th one is mask number k on the plot."""
-    return sorted((m for m in masks if m.width), key=lambda m: (m.start, m.width))
+    """The masks with width > 0, sorted by where they start (then by width, then as drawn): the k-th one is
+    mask number k on the plot (``T{k}`` for time masks, ``F{k}`` for frequency masks, from the lowest band)."""
+    ranked = sorted(range(len(masks)), key=lambda i: (masks[i].start, masks[i].width, i))
+    return [masks[i] for i in ranked if masks[i].width]
 
 
 def mel_share(width: int, n_mels: int) -> str:
@@ -146,16 +150,16 @@ def describe(
     time = time_order(record.time_masks)
     if time:
         lines.append(f"- **Time masks** ({len(time)} of {len(record.time_masks)} drawn with width > 0), "
-                     "numbered in time order as on the figure:")
+                     "numbered in time order, T1, T2, ... as on the figure:")
         lines += [f"  {k}. {_s(m.start, settings)} to {_s(m.stop, settings)}: {frames_txt(m.width)}"
                   for k, m in enumerate(time, start=1)]
     else:
         lines.append(f"- **Time masks**: {'all drawn with width 0' if record.time_masks else 'none'}.")
-    freq = sorted((m for m in record.freq_masks if m.width), key=lambda m: (m.start, m.width))
+    freq = time_order(record.freq_masks)
     if freq:
         lines.append(f"- **Frequency masks** ({len(freq)} of {len(record.freq_masks)} drawn with width > 0), "
-                     "lowest first:")
-        lines += [f"  - {bands_txt(m.start, m.width)}" for m in freq]
+                     "lowest first, F1, F2, ... as on the figure:")
+        lines += [f"  - F{k}: {bands_txt(m.start, m.width)}" for k, m in enumerate(freq, start=1)]
     else:
         lines.append(f"- **Frequency masks**: {'all drawn with width 0' if record.freq_masks else 'none'}.")
     fill_txt = FILL_WORDS[record.fill]

@@ -22,6 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
 
+from .explain import time_order  # noqa: E402
 from .features import MelSettings  # noqa: E402
 from .specaugment import AugmentRecord  # noqa: E402
 
@@ -113,14 +114,14 @@ def _show_mel(ax, L: np.ndarray, *, settings: MelSettings, vmin: float, vmax: fl
 
 
 def numbered(masks) -> list[tuple[int, object]]:
-    """``[(k, mask), ...]`` for the masks of non-zero width, ``k`` = 1 + the mask's rank by start.
+    """``[(k, mask), ...]`` for the masks of non-zero width, ``k`` = 1 + the mask's rank by start among them.
 
     The page's labels: time mask k ("T1", "T2", ...) is the k-th in time order and frequency mask k
-    ("F1", ...) the k-th from the lowest band, counting every mask of the record (zero widths included,
-    ties in record order), so a text listing the record's masks sorted the same way matches the plot.
+    ("F1", ...) the k-th from the lowest band. A mask of width 0 covers nothing, is not drawn and takes no
+    number, so the figure and "what was drawn" (:func:`melwav.explain.describe`, the same order:
+    :func:`melwav.explain.time_order`) number the same masks the same way.
     """
-    order = sorted(range(len(masks)), key=lambda i: (masks[i].start, i))
-    return [(k + 1, masks[i]) for k, i in enumerate(order) if masks[i].width]
+    return list(enumerate(time_order(masks), start=1))
 
 
 def warp_label(record: AugmentRecord, settings: MelSettings) -> str:
@@ -430,9 +431,18 @@ def _overlays(image, rgba: np.ndarray, box, record: AugmentRecord, settings: Mel
             draw.line((cx, yc, dx - sign * head, yc), fill=green, width=4)
             draw.polygon([(dx, yc), (dx - sign * head, yc - 8), (dx - sign * head, yc + 8)], fill=green)
         draw.ellipse((cx - 6, yc - 6, cx + 6, yc + 6), fill=green)
-        near_end = dx > x0 + 0.7 * w
-        _text(draw, (dx + (-8 if near_end else 8), yc - 10), warp_label(record, settings), colour=green,
-              font=font, anchor="rb" if near_end else "lb")
+        # The label on the side of the line where it fits inside the panel (on a short clip "warp +209 ms" is a
+        # good part of the panel's width, and past its right edge it ran over the colour bar).
+        text = warp_label(record, settings)
+        width = draw.textlength(text, font=font) + 6
+        right_fits = dx + 8 + width <= x1
+        left_fits = dx - 8 - width >= x0
+        if right_fits and (not left_fits or dx <= x0 + 0.7 * w):
+            _text(draw, (dx + 8, yc - 10), text, colour=green, font=font, anchor="lb")
+        elif left_fits:
+            _text(draw, (dx - 8, yc - 10), text, colour=green, font=font, anchor="rb")
+        else:  # wider than either side: inside the panel, from its left edge
+            _text(draw, (x0 + 4, yc - 10), text, colour=green, font=font, anchor="lb")
 
 
 def compose_comparison(base: ComparisonBase, L_aug: np.ndarray, *, record: AugmentRecord | None = None,

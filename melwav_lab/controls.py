@@ -103,8 +103,8 @@ CONTROLS: tuple[Control, ...] = (
     Control("seed", "Seed", "number", 7, "draw", "draw", precision=0, elem_id="seed", min_width=70, trigger="submit",
             help="the random draw's seed, 0..4294967295"),
     Control("keep", "Keep this draw", "checkbox", False, "draw", "draw", elem_id="keep",
-            help="replay the page's current draw (masks and warp) with the other settings",
-            info="hold masks and warp; fill and rebuild follow the settings"),
+            help="replay the page's current draw (masks and warp) with the other settings"),
+    # (explained under it on the page: transport.DRAW_HELP)
     # ---- the analysis
     Control("sr", "Sample rate (Hz)", "dropdown", 22050, "analysis", "analysis", "Hz", choices=(16000, 22050, 44100),
             trigger="analysis", help="analysis sample rate"),

@@ -95,11 +95,15 @@ def players(out) -> dict:
     return new
 
 
+#: How long a note stays as a message (Gradio's default is 10 s); it stays in "What was drawn" too.
+NOTE_SECONDS = 5
+
+
 def drawn(state: PageState, analysis, pic, **more) -> PageState:
     """Show the notes not yet shown for this clip (a few, as messages); the page's state for the new draw."""
     fresh, shown = new_notes(state, analysis.key, pic.notes)
     for note in fresh[:MAX_TOASTS]:
-        gr.Info(inert(note))
+        gr.Info(inert(note), duration=NOTE_SECONDS)
     return state.replace(record=pic.record.to_dict(), seed=pic.seed, clip=analysis.key, shown=shown,
                          axes=tuple(pic.axes), **more)
 

@@ -37,7 +37,17 @@ from .handlers import (
 )
 from .settings import ABOUT, EXAMPLES
 from .state import PageState
-from .transport import SC_HELP, THEME_JS, TRANSPORT_EMPTY, TRANSPORT_HELP, TRANSPORT_HINT, transport_update
+from .transport import (
+    DRAW_HELP,
+    POLICY_INFO,
+    SC_HELP,
+    THEME_JS,
+    TRANSPORT_EMPTY,
+    TRANSPORT_HELP,
+    TRANSPORT_HINT,
+    transport_update,
+    unkeep_js,
+)
 
 
 def widget(c: Control) -> gr.components.Component:
@@ -69,49 +79,53 @@ def wired(w: dict, fn, *, fast: bool = True) -> dict:
 def build() -> gr.Blocks:
     # No analytics: the app must work offline, and a public Space should not phone home for its users.
     with gr.Blocks(title="melwav: hear SpecAugment", delete_cache=(600, 3600), analytics_enabled=False) as demo:
-        gr.Markdown(
-            "**melwav · hear what SpecAugment does**: masks in cyan, numbered in time order; warp in green.",
-            elem_id="title")
+        gr.Markdown("# melwav · hear what SpecAugment does\n\nmasks in cyan, numbered in time order; warp in green.",
+                    elem_id="title")
         w = {"state": gr.State(PageState())}  # the page's current draw (PageState)
         w["theme"] = gr.Textbox("light", visible=False, label="page theme")  # set by THEME_JS before each render
         w["pending_downloads"] = gr.State({})  # render_page -> show_downloads
         w["downloads_shown"] = gr.State(False)  # whether the Downloads tab is open (tab_opened)
         w["players_key"] = gr.State(())  # which unaugmented clips the players hold (render_page)
         w["grid_seeds"] = gr.State([])
-        # ---- first screen: the figure, then [sliders | players + what was drawn]
-        w["plot"] = gr.Image(label="Log-mel spectrograms: original | augmented", type="filepath", show_label=False,
-                        interactive=False, elem_id="spectrograms", buttons=["download", "fullscreen"],
-                        height="max(290px, 40vh)")  # 290 px at 1280x720, more on a taller screen
-        with gr.Row(equal_height=False, elem_id="lesson"):
-            with gr.Column(scale=6, min_width=420, elem_id="controls"):
-                w["policy"] = gr.Radio(["custom", *POLICIES], value="LD", label="Policy preset (fills the sliders)",
-                                  elem_id="policy",
-                                  info="Park et al. 2019: LB, LD, SM, SS; adaptive: 2020; moving a slider makes it "
-                                       "custom")
-                with gr.Row(elem_classes="tight"):
-                    widgets(w, "main-1")
-                with gr.Row(elem_classes="tight"):
-                    widgets(w, "main-2")
-                    with gr.Column(min_width=150, elem_id="draw-box"):
+        w["opened"] = gr.State(None)  # a prepared demo, read and checked (load_params), before it sets the widgets
+        # ---- first screen: [the figure, then [sliders | transport, draw, players] | what was drawn]. In that
+        # order for the keyboard too: the first slider is 3 Tab presses away, Play 8 (web/classroom.js).
+        with gr.Row(equal_height=False, elem_id="stage"):
+            with gr.Column(scale=8, min_width=360, elem_id="stage-main"):
+                w["plot"] = gr.Image(label="Log-mel spectrograms: original | augmented", type="filepath",
+                                     show_label=False, interactive=False, elem_id="spectrograms",
+                                     buttons=["download", "fullscreen"],
+                                     height="max(290px, 40vh)")  # 290 px at 1280x720, more on a taller screen
+                with gr.Row(equal_height=False, elem_id="lesson"):
+                    with gr.Column(scale=6, min_width=300, elem_id="controls"):
+                        w["policy"] = gr.Radio(["custom", *POLICIES], value="LD",
+                                               label="Policy preset (fills the sliders)", elem_id="policy",
+                                               info=POLICY_INFO)
                         with gr.Row(elem_classes="tight"):
+                            widgets(w, "main-1")
+                        with gr.Row(elem_classes="tight"):
+                            widgets(w, "main-2")
+                        gr.Markdown(TRANSPORT_HINT, elem_id="abc-hint")
+                    with gr.Column(scale=5, min_width=300, elem_id="listen"):
+                        w["transport"] = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False)
+                        with gr.Row(elem_classes="tight", elem_id="draw-box"):
                             w["seed"] = widget(controls.BY_KEY["seed"])
                             reroll = gr.Button("New draw", variant="primary", size="sm", elem_id="reroll",
                                                min_width=70)
-                        for c in placed("draw"):
-                            if c.key not in w:
-                                w[c.key] = widget(c)
-                gr.Markdown(TRANSPORT_HINT, elem_id="abc-hint")
-            with gr.Column(scale=5, min_width=420, elem_id="listen"):
-                w["transport"] = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False)
-                with gr.Column(elem_classes="players"):
-                    w["a_orig"] = gr.Audio(label="1 · original clip", type="filepath", interactive=False, elem_id="p1")
-                    w["a_orig_rebuilt"] = gr.Audio(label="2 · original mel rebuilt", type="filepath",
-                                              interactive=False, elem_id="p2")
-                    w["a_aug"] = gr.Audio(label="3 · augmented mel rebuilt", type="filepath",
-                                     interactive=False, elem_id="p3")
-                gr.Markdown(SC_HELP, elem_id="sc-help")
-                w["drawn"] = gr.Markdown(label="What was drawn", elem_id="drawn", max_height=190,
-                                    value="*Rendering the first draw…*")
+                            for c in placed("draw"):
+                                if c.key not in w:
+                                    w[c.key] = widget(c)
+                        gr.Markdown(DRAW_HELP, elem_id="draw-help")
+                        with gr.Column(elem_classes="players"):
+                            w["a_orig"] = gr.Audio(label="1 · original clip", type="filepath", interactive=False,
+                                                   elem_id="p1")
+                            w["a_orig_rebuilt"] = gr.Audio(label="2 · original mel rebuilt", type="filepath",
+                                                           interactive=False, elem_id="p2")
+                            w["a_aug"] = gr.Audio(label="3 · augmented mel rebuilt", type="filepath",
+                                                  interactive=False, elem_id="p3")
+                        gr.Markdown(SC_HELP, elem_id="sc-help")
+            with gr.Column(scale=3, min_width=260, elem_id="stage-side"):
+                w["drawn"] = gr.Markdown(label="What was drawn", elem_id="drawn", value="*Rendering the first draw…*")
         # ---- everything else, one tab each
         with gr.Tabs(elem_id="more") as tabs:
             with gr.Tab("Clip"):
@@ -237,15 +251,22 @@ def build() -> gr.Blocks:
         # the latest values once; moves in between are not rendered.
         audio.change(trigger_mode="always_last", **page).success(**downloads)
         demo.load(**page).success(**downloads)
+        # A main slider draws anew: "Keep this draw" is unticked on the page, and its render reads it unticked.
+        main = {c.key for c in controls.CONTROLS if c.place in ("main-1", "main-2")}
+        unkept = dict(page, js=unkeep_js(page["inputs"].index(w["keep"])))
         for c in controls.CONTROLS:
             if c.trigger == "input":
-                w[c.key].input(trigger_mode="always_last", **page).success(**downloads)
+                w[c.key].input(trigger_mode="always_last", **(unkept if c.key in main else page)).success(**downloads)
+        for key in sorted(main):
+            w[key].input(None, None, w["keep"], js="() => false", queue=False, show_progress="hidden")
         # A hand edit of a preset's number makes the preset "custom" (in the browser: no round trip).
         for key in PRESET:
             w[key].input(None, None, w["policy"], js="() => 'custom'", queue=False, show_progress="hidden")
         for c in controls.CONTROLS:
-            if c.trigger == "submit":
-                w[c.key].submit(**page).success(**downloads)
+            if c.trigger == "submit":  # the seed: a new one typed is a new draw, as "New draw" is
+                w[c.key].submit(**(unkept if c.key == "seed" else page)).success(**downloads)
+                if c.key == "seed":
+                    w[c.key].submit(None, None, w["keep"], js="() => false", queue=False, show_progress="hidden")
         for key in ANALYSIS:
             rerender(w[key].input(**wired(w, analysis_changed), api_visibility="private", show_progress="hidden"))
         rerender(w["policy"].input(**wired(w, fill_policy), api_name="policy", show_progress="hidden"))
@@ -256,7 +277,14 @@ def build() -> gr.Blocks:
         variety_btn.click(**wired(w, variety), js=THEME_JS, api_name="variety", concurrency_limit=2,
                           concurrency_id="render")
         rerender(w["gallery"].select(pick_draw, [w["grid_seeds"]], [w["seed"], w["keep"]], api_visibility="private"))
-        rerender(w["params_file"].upload(**wired(w, load_params), api_name="load_params"))
+        # /load_params (scripts) in one call; the page opens a demo in two steps: the file is read and checked
+        # into a State (a refusal is one message, and no widget is marked or covered), then the widgets are set.
+        opened = wired(w, load_params, fast=False)
+        gr.Button("load params (API)", visible=False).click(**wired(w, load_params), api_name="load_params")
+        rerender(w["params_file"].upload(
+            lambda *args: list(opened["fn"](*args)), opened["inputs"], [w["opened"]], api_visibility="private",
+            show_progress="hidden",
+        ).success(tuple, [w["opened"]], opened["outputs"], api_visibility="private", show_progress="hidden"))
         rerender(import_btn.click(**wired(w, import_recipe), api_name="import_recipe"))
         rerender(native_btn.click(**wired(w, native_analysis), api_name="native_analysis"))
         compare_btn.click(**wired(w, compare_recipes), js=THEME_JS, api_name="compare_recipes", concurrency_limit=2,

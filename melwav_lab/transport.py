@@ -13,8 +13,17 @@ THEME_JS = """
 (...args) => { args[args.length - 1] = document.body.classList.contains('dark') ? 'dark' : 'light'; return args; }
 """
 
-SC_HELP = ("**SC** (spectral convergence): how far a rebuild's spectrogram is from its mel; lower is closer, "
-           "below -15 dB is good.")
+def unkeep_js(index: int) -> str:
+    """THEME_JS for a main slider's render: its ``index``-th input ("Keep this draw") is read unticked."""
+    return (f"(...args) => {{ args[{int(index)}] = false; args[args.length - 1] = "
+            "document.body.classList.contains('dark') ? 'dark' : 'light'; return args; }")
+
+
+SC_HELP = ("**mel rebuilt**: audio made from a mel (phase guessed, Griffin-Lim). **SC** (spectral convergence): "
+           "how far a rebuild is from its mel; lower is closer, below -15 dB good.")
+POLICY_INFO = "LB, LD: LibriSpeech basic, double · SM, SS: Switchboard mild, strong (Park et al. 2019)"
+DRAW_HELP = ("**Seed**: same seed, same draw. **Keep**: hold masks and warp while fill or rebuild change; a "
+             "main slider or a new seed draws anew.")
 
 
 def transport_html(urls=("", "", ""), axes=(), duration_s=None) -> str:
@@ -57,8 +66,8 @@ def transport_update(v: dict) -> dict:
 transport_update = named(transport_update, ("a_orig", "a_orig_rebuilt", "a_aug", "state"), ("transport",))
 
 
-TRANSPORT_HINT = ("**Listen:** ▶ plays the three versions in step; keys **1 2 3** switch between them at the same "
-                  "moment; drag across the figure to loop a span.")
+TRANSPORT_HINT = ("**Listen:** ▶ plays the three versions in step; keys **1 2 3** switch at the same moment; "
+                  "drag across the figure to loop a span.")
 TRANSPORT_HELP = (
     "**Compare at the same moment:** ▶ plays all three versions in step; **1 / 2 / 3** (keys or buttons) switches "
     "which one you hear without restarting. **Hear a region:** drag across the figure, or type a span, then loop it."

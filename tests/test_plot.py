@@ -19,9 +19,13 @@ def L():
     return (rng.random((SETTINGS.n_mels, 120)) * -80).astype(np.float32)
 
 
-def test_masks_are_numbered_in_time_order_counting_zero_widths():
+def test_masks_are_numbered_in_time_order_skipping_zero_widths():
+    """Issue 21: a mask of width 0 took a number on the figure (T1-T4, T6-T10) but not in the text (1-9)."""
+    from melwav.explain import time_order
+
     masks = (MaskDraw(50, 5), MaskDraw(10, 0), MaskDraw(20, 3), MaskDraw(20, 1))
-    assert plot.numbered(masks) == [(2, MaskDraw(20, 3)), (3, MaskDraw(20, 1)), (4, MaskDraw(50, 5))]
+    assert plot.numbered(masks) == [(1, MaskDraw(20, 1)), (2, MaskDraw(20, 3)), (3, MaskDraw(50, 5))]
+    assert [m for _, m in plot.numbered(masks)] == time_order(masks)
 
 
 @pytest.mark.parametrize("duration", [0.7, 1.3, 4.0, 7.97, 8.5, 30.0, 600.0])

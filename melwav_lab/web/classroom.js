@@ -9,6 +9,33 @@
     b.setAttribute('aria-label', 'Log-mel spectrograms, original and augmented (opens full screen)');
     b.querySelectorAll('img').forEach(i => i.setAttribute('alt', 'original and augmented log-mel spectrograms'));
   });
+  // The keyboard's path through the first screen: the figure is one stop (its image opens it full screen; its
+  // download is in the Downloads tab too), each slider one (its range: the number box beside it says the same),
+  // so the first slider is 3 Tab presses away and Play 8. "What was drawn" scrolls, so it takes focus.
+  // Those taken out of the Tab order stay reachable from the keyboard (data-roving says how): the figure's
+  // buttons with the arrow keys from its image (a toolbar), a slider's number box with Enter from its range
+  // (Escape goes back).
+  const keyboard = () => {
+    document.querySelectorAll('#spectrograms .icon-button-wrapper button:not([tabindex]), '
+                              + '#spectrograms .icon-button-wrapper a:not([tabindex])').forEach(e => {
+      e.setAttribute('tabindex', '-1'); e.dataset.roving = 'figure';
+    });
+    const fig = document.getElementById('spectrograms');
+    if (fig && !fig.hasAttribute('role')) { fig.setAttribute('role', 'toolbar'); fig.setAttribute('aria-label', 'Figure'); }
+    document.querySelectorAll('#controls input[type=number]:not([tabindex])').forEach(e => {
+      e.setAttribute('tabindex', '-1'); e.dataset.roving = 'slider';
+    });
+    const drawn = document.getElementById('drawn');
+    if (drawn && !drawn.hasAttribute('tabindex')) {
+      drawn.setAttribute('tabindex', '0'); drawn.setAttribute('role', 'region'); drawn.setAttribute('aria-label', 'What was drawn');
+    }
+    // A name that starts with the words on the widget (axe-core's label-content-name-mismatch).
+    document.querySelectorAll('button[aria-label], .upload-container[aria-label]').forEach(e => {
+      const text = (e.innerText || '').replace(/\s+/g, ' ').trim();
+      const name = e.getAttribute('aria-label');
+      if (text && !name.toLowerCase().includes(text.toLowerCase())) e.setAttribute('aria-label', `${text}: ${name}`);
+    });
+  };
   // The preset radios as one group: one Tab stop, arrow keys move between presets (no list pops open).
   const group = () => document.querySelectorAll('#policy input[type=radio]:not([name=policy-preset])').forEach(r => {
     r.setAttribute('name', 'policy-preset');
@@ -16,7 +43,7 @@
   const NAMES = ['1 original', '2 original rebuilt', '3 augmented rebuilt'];
   const S = {ctx: null, gains: [], srcs: [], bufs: null, urls: '', loading: null, active: 2, playing: false,
              t0ctx: 0, t0: 0, pos: 0, dur: 0, loop: null, axes: [], cursors: [], shades: [], drag: null,
-             dragged: false};
+             dragged: false, gen: 0, clip: '', pending: ''};
   window.melwav = window.melwav || {};
   window.melwav.abc = S;
   const box = () => document.getElementById('abc-box');
@@ -29,43 +56,74 @@
               duration: parseFloat(b.dataset.duration || '0') || 0};
     } catch (e) { return null; }
   };
-  S.position = () => {
+  // The playhead at context time `at` (now by default), wrapped into the loop.
+  const positionAt = at => {
     if (!S.playing || !S.ctx) return S.pos;
-    let t = S.t0 + (S.ctx.currentTime - S.t0ctx);
+    let t = S.t0 + ((at === undefined ? S.ctx.currentTime : at) - S.t0ctx);
     if (S.loop) {
       const [a, b] = S.loop;
       if (t >= b) t = a + ((t - a) % (b - a));
     }
     return Math.min(t, S.dur);
   };
-  const stopSources = () => {
-    S.srcs.forEach(s => { try { s.onended = null; s.stop(); } catch (e) { /* already stopped */ } });
-    S.srcs = [];
+  S.position = () => positionAt();
+  const FADE = 0.03;  // s: a crossfade when new versions replace the ones playing (no gap, no click)
+  const stopSources = (at, srcs = S.srcs) => {
+    srcs.forEach(s => { try { s.onended = null; s.stop(at); } catch (e) { /* already stopped */ } });
+    if (srcs === S.srcs) S.srcs = [];
   };
   const ensureCtx = () => {
-    if (!S.ctx) {
-      S.ctx = new (window.AudioContext || window.webkitAudioContext)();
-      S.gains = [0, 1, 2].map(() => { const g = S.ctx.createGain(); g.connect(S.ctx.destination); return g; });
-    }
+    if (!S.ctx) S.ctx = new (window.AudioContext || window.webkitAudioContext)();
     if (S.ctx.state === 'suspended') S.ctx.resume();
+  };
+  // Decoded versions by URL: a slider move changes the augmented version only, so only it is fetched and
+  // decoded again (the new audio is heard that much sooner). The last six used are kept.
+  const decoded = new Map();
+  const decode = async urls => {
+    const bufs = await Promise.all(urls.map(async u => {
+      if (decoded.has(u)) { const buf = decoded.get(u); decoded.delete(u); decoded.set(u, buf); return buf; }
+      const r = await fetch(new URL(u, document.baseURI));
+      const buf = await S.ctx.decodeAudioData(await r.arrayBuffer());
+      decoded.set(u, buf);
+      return buf;
+    }));
+    while (decoded.size > 6) decoded.delete(decoded.keys().next().value);
+    return bufs;
+  };
+  const take = (bufs, key, axes) => {
+    S.bufs = bufs; S.urls = key; S.axes = axes;
+    S.dur = Math.min(...bufs.map(b => b.duration));
   };
   const load = async d => {
     const key = JSON.stringify(d.urls);
     if (S.bufs && S.urls === key) return true;
     if (!d.urls.length || d.urls.some(u => !u)) return false;
     ensureCtx();
-    const bufs = await Promise.all(d.urls.map(async u => {
-      const r = await fetch(new URL(u, document.baseURI));
-      return S.ctx.decodeAudioData(await r.arrayBuffer());
-    }));
-    S.bufs = bufs; S.urls = key; S.axes = d.axes;
-    S.dur = Math.min(...bufs.map(b => b.duration));
+    take(await decode(d.urls), key, d.axes);
     return true;
   };
-  const start = at => {
-    stopSources();
+  // One voice at a time: a player's own play pauses the transport and the other players; the transport's play
+  // and pause stop the players. (Each player's media element may sit in a shadow root, where its "play"
+  // event does not reach the document: play() itself is watched.)
+  const media = new Set();
+  const hush = except => media.forEach(m => { if (m !== except && !m.paused) m.pause(); });
+  const mediaPlay = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function (...args) {
+    media.add(this);
+    hush(this);
+    if (S.playing) S.pause();
+    return mediaPlay.apply(this, args);
+  };
+  S.hush = () => hush(null);
+  S.media = media;
+  // Play the three versions from `at` (s); with `fade`, the versions playing now fade out as these fade in.
+  const start = (at, fade) => {
+    const now = S.ctx.currentTime, when = now + 0.02;
+    const old = {srcs: S.srcs, gains: S.gains};
+    S.srcs = [];
     at = Math.max(0, Math.min(at, S.dur - 0.01));
     if (S.loop && (at < S.loop[0] || at >= S.loop[1])) at = S.loop[0];
+    S.gains = S.bufs.map(() => { const g = S.ctx.createGain(); g.connect(S.ctx.destination); return g; });
     S.srcs = S.bufs.map((buf, i) => {
       const src = S.ctx.createBufferSource();
       src.buffer = buf;
@@ -73,8 +131,16 @@
       if (S.loop) { src.loop = true; src.loopStart = S.loop[0]; src.loopEnd = S.loop[1]; }
       return src;
     });
-    S.gains.forEach((g, i) => g.gain.setValueAtTime(i === S.active ? 1 : 0, S.ctx.currentTime));
-    const when = S.ctx.currentTime + 0.02;
+    S.gains.forEach((g, i) => {
+      const on = i === S.active ? 1 : 0;
+      if (fade) { g.gain.setValueAtTime(0, now); g.gain.setValueAtTime(0, when); g.gain.linearRampToValueAtTime(on, when + FADE); }
+      else g.gain.setValueAtTime(on, now);
+    });
+    if (fade) {
+      old.gains.forEach(g => { g.gain.cancelScheduledValues(now); g.gain.setValueAtTime(g.gain.value, now);
+                               g.gain.setValueAtTime(g.gain.value, when); g.gain.linearRampToValueAtTime(0, when + FADE); });
+      stopSources(when + FADE + 0.01, old.srcs);
+    } else stopSources(undefined, old.srcs);
     S.srcs.forEach(src => src.start(when, at));
     S.srcs[0].onended = () => { if (S.playing && !S.loop) { S.playing = false; S.pos = 0; sync(); } };
     S.t0ctx = when; S.t0 = at; S.playing = true;
@@ -84,19 +150,28 @@
     const d = data();
     if (!d) return;
     ensureCtx();
+    S.hush();
     if (!(await load(d))) return;
     start(S.pos);
     sync();
   };
-  S.pause = () => { S.pos = S.position(); S.playing = false; stopSources(); sync(); };
+  S.pause = () => { S.pos = S.position(); S.playing = false; stopSources(); S.hush(); sync(); };
   S.select = i => {
     S.active = i;
     if (S.ctx) S.gains.forEach((g, k) => g.gain.setTargetAtTime(k === i ? 1 : 0, S.ctx.currentTime, 0.008));
     sync();
   };
+  // The whole clip again, from the same playhead (it carries on where the loop had it).
+  S.whole = () => {
+    const t = S.position();
+    S.loop = null;
+    if (S.playing) start(t); else S.pos = t;
+    sync();
+  };
   S.setLoop = (a, b) => {
     a = Math.max(0, +a); b = +b;
-    if (!(b - a >= 0.05)) { S.loop = null; } else { S.loop = [a, S.dur ? Math.min(b, S.dur) : b]; }
+    if (!(b - a >= 0.05)) { S.whole(); return; }
+    S.loop = [a, S.dur ? Math.min(b, S.dur) : b];
     const bx = box();
     if (bx && S.loop) {
       bx.querySelector('[data-abc=from]').value = S.loop[0].toFixed(2);
@@ -166,41 +241,109 @@
   };
   const tick = () => { sync(); if (S.playing) requestAnimationFrame(tick); };
   S.sync = sync;
-  // New files from the server: stop (or carry on at the same place with the new versions).
+  // New files from the server. A new draw while playing: the versions playing go on until the new ones are
+  // decoded, then a short crossfade at the same playhead. A new clip: stop, playhead and loop back to the start.
   const watch = () => {
     const d = data();
     if (!d) return;
     const key = JSON.stringify(d.urls);
     S.axes = d.axes;
-    if (S.urls && key !== S.urls && d.urls.every(u => u)) {
-      const was = S.playing;
-      let at = S.position();
-      stopSources(); S.playing = false; S.bufs = null;
-      // Another clip may be shorter: drop a loop or a playhead beyond its end.
-      if (d.duration && S.loop && S.loop[1] > d.duration) S.loop = null;
-      if (d.duration && at >= d.duration) at = 0;
-      S.pos = at;
-      if (was) load(d).then(ok => { if (ok) start(Math.min(at, S.dur)); sync(); });
+    const clip = d.urls[0];
+    const newClip = S.clip && clip && clip !== S.clip;  // another clip: its original's file is another
+    if (clip) S.clip = clip;
+    if (newClip) {
+      ++S.gen; S.pending = '';
+      stopSources(); S.playing = false; S.bufs = null; S.urls = ''; S.pos = 0; S.loop = null;
+    } else if (S.urls && key !== S.urls && key !== S.pending && d.urls.every(u => u)) {
+      const gen = ++S.gen;
+      if (S.playing) {
+        S.pending = key;
+        decode(d.urls).then(bufs => {
+          if (gen !== S.gen) return;
+          S.pending = '';
+          const at = positionAt(S.ctx.currentTime + 0.02);
+          take(bufs, key, d.axes);
+          if (S.loop && S.loop[1] > S.dur) S.loop = null;
+          if (S.playing) { start(Math.min(at, S.dur), true); S.switched = performance.now(); } else S.pos = Math.min(S.pos, S.dur);
+          sync();
+        });
+      } else {
+        S.bufs = null; S.urls = ''; S.pending = '';
+        if (d.duration && S.loop && S.loop[1] > d.duration) S.loop = null;
+        if (d.duration && S.pos >= d.duration) S.pos = 0;
+      }
     }
     sync();
+  };
+  const applyLoop = () => {
+    const bx = box();
+    S.setLoop(parseFloat(bx.querySelector('[data-abc=from]').value), parseFloat(bx.querySelector('[data-abc=to]').value));
   };
   document.addEventListener('click', e => {
     const b = e.target.closest && e.target.closest('#abc-box [data-abc]');
     if (!b) return;
     const what = b.dataset.abc;
     if (what === 'play') { if (S.playing) S.pause(); else S.play(); }
-    else if (what === 'loop') {
-      const bx = box();
-      S.setLoop(parseFloat(bx.querySelector('[data-abc=from]').value), parseFloat(bx.querySelector('[data-abc=to]').value));
-    } else if (what === 'whole') { S.loop = null; sync(); if (S.playing) start(S.position()); }
+    else if (what === 'loop') applyLoop();
+    else if (what === 'whole') S.whole();
     else if (/^[012]$/.test(what)) S.select(+what);
   });
+  // Keys 1/2/3 wherever focus is (a slider, a radio, a button), except where they are typed (text and number
+  // fields). Enter in a loop field applies the loop. Capture phase: a widget that stops the key cannot eat it.
+  const TYPED = /^(text|number|search|email|url|password|tel|date|time|datetime-local|month|week)$/;
+  const typing = t => t && (t.isContentEditable || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' ||
+                            (t.tagName === 'INPUT' && TYPED.test(t.type || 'text')));
   document.addEventListener('keydown', e => {
     const t = e.target;
     if (e.altKey || e.ctrlKey || e.metaKey) return;
-    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) || t.getAttribute('role') === 'slider')) return;
+    if (e.key === 'Enter' && t && t.matches && t.matches('#abc-box [data-abc=from], #abc-box [data-abc=to]')) {
+      applyLoop(); e.preventDefault(); return;
+    }
+    if (typing(t)) return;
     if (/^[123]$/.test(e.key)) { S.select(+e.key - 1); e.preventDefault(); }
-  });
+  }, true);
+  const figureStops = () => Array.from(document.querySelectorAll('#spectrograms button, #spectrograms a'))
+    .filter(e => e.offsetParent && !(e.tagName === 'BUTTON' && e.closest('a')));
+  document.addEventListener('keydown', e => {
+    const t = e.target;
+    if (!t || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (t.closest && t.closest('#spectrograms') && (e.key === 'ArrowRight' || e.key === 'ArrowLeft')) {
+      const stops = figureStops(), i = stops.indexOf(t);
+      if (i < 0) return;
+      stops[(i + (e.key === 'ArrowRight' ? 1 : stops.length - 1)) % stops.length].focus();
+      e.preventDefault();
+    } else if (t.type === 'range' && e.key === 'Enter' && t.closest('#controls')) {
+      const block = t.closest('.block'), box = block && block.querySelector('input[type=number]');
+      if (box) { box.focus(); box.select(); e.preventDefault(); }
+    } else if (t.type === 'number' && t.dataset.roving === 'slider' && e.key === 'Escape') {
+      const block = t.closest('.block'), range = block && block.querySelector('input[type=range]');
+      if (range) { range.focus(); e.preventDefault(); }
+    }
+  }, true);
+  // W and T step by one analysis frame (their 10 ms step is under a frame: most presses drew the same): an arrow
+  // key moves to the 10 ms value nearest the next frame. The frame is in the transport's data (t0 = -frame/2).
+  const FRAME_SLIDERS = /^range slider for (W|T): /;
+  document.addEventListener('keydown', e => {
+    const r = e.target;
+    if (!r || r.type !== 'range' || !FRAME_SLIDERS.test(r.getAttribute('aria-label') || '')) return;
+    const dir = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1}[e.key];
+    const d = data();
+    const frame = d && d.axes.length ? -2000 * d.axes[0].t0 : 0;
+    if (!dir || !(frame > 0) || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    const step = +r.step || 10, lo = +r.min || 0, hi = +r.max;
+    const v = +r.value;
+    let k = Math.round(v / frame) + dir, next = v;
+    while (next === v || Math.round(next / frame) === Math.round(v / frame)) {
+      next = Math.min(hi, Math.max(lo, Math.round(k * frame / step) * step));
+      if (next === lo || next === hi) break;
+      k += dir;
+    }
+    e.preventDefault();
+    if (next === v) return;
+    r.value = String(next);
+    r.dispatchEvent(new Event('input', {bubbles: true}));
+    r.dispatchEvent(new Event('change', {bubbles: true}));
+  }, true);
   // Drag across the figure to choose a span.
   const hit = e => {
     const im = img();
@@ -237,7 +380,8 @@
   document.addEventListener('click', e => { if (S.dragged) { S.dragged = false; e.stopPropagation(); e.preventDefault(); } }, true);
   window.addEventListener('resize', draw);
   window.addEventListener('scroll', draw, {passive: true});
-  new MutationObserver(() => { label(); group(); watch(); }).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-urls', 'src']});
+  new MutationObserver(() => { label(); group(); keyboard(); watch(); }).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-urls', 'src']});
   label();
   group();
+  keyboard();
 }
