@@ -35,6 +35,8 @@ import types
 
 import gradio as gr
 
+from .controls import BY_KEY
+
 log = logging.getLogger("melwav.guard")
 
 
@@ -592,8 +594,9 @@ class _CutTraceback(types.ModuleType):
 
 
 #: The analysis settings the page offers (its four dropdowns); a params file for others is replayed on the CLI.
-PAGE_ANALYSIS = {"sr": (16000, 22050, 44100), "n_fft": (512, 1024, 2048, 4096),
-                 "hop_length": (128, 160, 256, 320, 512, 1024), "n_mels": (40, 64, 80, 128)}
+#: The analyses the page offers (its Analysis tab's dropdowns, from the table of controls), by MelSettings field.
+PAGE_ANALYSIS = {field: BY_KEY[key].choices for field, key in
+                 (("sr", "sr"), ("n_fft", "n_fft"), ("hop_length", "hop"), ("n_mels", "n_mels"))}
 
 
 def check_page_settings(settings) -> None:

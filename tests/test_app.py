@@ -260,7 +260,7 @@ def test_browser_page_example_slider_and_teaching(app_url, browser, theme):
     page.locator("#drawn", has_text="Time warp").wait_for()
     _wait_idle(page)
     # Pick the other bundled example: the plot changes.
-    page.get_by_role("tab", name="Clip").click()
+    page.get_by_role("tab", name="Clip", exact=True).click()
     page.get_by_role("button", name="music.wav").first.click()
     after_example = _wait_plot_change(page, first)
     # Move a slider from the keyboard: the plot updates.
@@ -282,7 +282,7 @@ def test_browser_page_example_slider_and_teaching(app_url, browser, theme):
     page.screenshot(path=str(ARTIFACTS / f"page-{theme}.png"), full_page=False)
     page.screenshot(path=str(ARTIFACTS / f"page-{theme}-full.png"), full_page=True)
     # Teaching: the grid of draws appears; picking one makes it current (plot and text change).
-    page.get_by_role("tab", name="Teaching tools").click()
+    page.get_by_role("tab", name="Teaching tools", exact=True).click()
     page.get_by_role("button", name="Show 8 draws of these settings").click()
     thumbs = page.locator("[data-testid='gallery'] img, .gallery img, button.thumbnail-item img")
     thumbs.nth(7).wait_for(timeout=60_000)
@@ -296,7 +296,7 @@ def test_browser_page_example_slider_and_teaching(app_url, browser, theme):
         "t => Array.from(document.querySelectorAll('strong')).some(s => /^Seed \\d+$/.test(s.innerText) && s.innerText !== t)",
         arg=text_before, timeout=60_000)
     assert drawn_seed.inner_text() != text_before
-    page.get_by_role("tab", name="About").click()
+    page.get_by_role("tab", name="About", exact=True).click()
     page.get_by_text("How the audio is rebuilt").first.wait_for(timeout=10_000)
     _wait_idle(page)
     page.screenshot(path=str(ARTIFACTS / f"teaching-{theme}.png"), full_page=True)
@@ -380,7 +380,7 @@ def test_browser_upload_bad_then_good_file(app_url, browser, tmp_path):
     page.goto(app_url)
     first = _plot_src(page)
     _wait_idle(page)
-    page.get_by_role("tab", name="Clip").click()
+    page.get_by_role("tab", name="Clip", exact=True).click()
     page.locator("#clip").get_by_role("button", name="Clear").click()
     page.locator("#clip input[type=file]").set_input_files(str(bad))
     toast = page.get_by_text("is not an audio file melwav can read")
@@ -426,7 +426,7 @@ def test_every_control_has_a_name_and_is_keyboard_reachable(app_url, browser):
     _wait_idle(page)
     controls = []
     for tab in ("Clip", "More settings", "Teaching tools", "Recipes", "Analysis", "Downloads", "About"):
-        page.get_by_role("tab", name=tab).click()
+        page.get_by_role("tab", name=tab, exact=True).click()
         page.wait_for_timeout(200)
         controls += page.evaluate(_CONTROLS_JS)
     # Tabs use a roving tabindex (arrow keys move between them): one stop for the tab list is right.
@@ -455,7 +455,7 @@ def test_browser_records_from_the_microphone(app_url, browser):
     page.goto(app_url)
     first = _plot_src(page)
     _wait_idle(page)
-    page.get_by_role("tab", name="Clip").click()
+    page.get_by_role("tab", name="Clip", exact=True).click()
     clip = page.locator("#clip")
     clip.get_by_role("button", name="Clear").click()
     clip.get_by_role("button", name="Record audio").click()

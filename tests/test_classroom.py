@@ -187,7 +187,7 @@ def _slider(page, name):
 
 
 def _tab(page, name):
-    page.get_by_role("tab", name=name).click()
+    page.get_by_role("tab", name=name, exact=True).click()
 
 
 def _choose(page, label, option):
