@@ -34,8 +34,16 @@ DEFAULTS = {**controls.defaults(), "state": PageState(), "players_key": (), "the
 
 
 def handler(inputs, outputs):
-    """A handler of named values (see the module's doc), errors shown as one message on the page."""
-    return lambda fn: named(friendly(fn), inputs, outputs, defaults=DEFAULTS)
+    """A handler of named values (see the module's doc), errors shown as one message on the page; its
+    docstring gains an ``Args:`` section from the controls' help (what Gradio's API docs parse)."""
+
+    def wrap(fn):
+        args = [f"        {k}: {BY_KEY[k].help}" for k in inputs if k in BY_KEY]
+        if args:
+            fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n\n    Args:\n" + "\n".join(args) + "\n"
+        return named(friendly(fn), inputs, outputs, defaults=DEFAULTS)
+
+    return wrap
 
 
 def config_of(v: dict, state: PageState):

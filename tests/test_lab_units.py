@@ -212,3 +212,23 @@ def test_params_restore_every_saved_control(tmp_path):
     assert set(values) == set(handlers.RESTORED) == {c.key for c in CONTROLS if c.saved}
     assert values["seed"] == 3 and values["keep"] is True and values["method"] == "fgla" and values["n_iter"] == 1
     assert lab.config_from_units(clip.settings, **{k: values[k] for k in controls.AUGMENT}) == config
+
+
+def test_the_endpoints_document_each_control_from_the_table():
+    import gradio.utils
+
+    from melwav_lab import handlers
+
+    description, params, _ = gradio.utils.get_function_description(handlers.render)
+    assert description.startswith("Augment the clip's log-mel") and "Args" not in description
+    assert params["n_time_masks"] == controls.BY_KEY["n_time_masks"].help and params["audio"] == ""
+
+
+def test_the_library_never_imports_the_lab_or_gradio():
+    import ast
+
+    for path in (ROOT / "melwav").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            assert not [n for n in names if n.split(".")[0] in ("gradio", "melwav_lab")], path
