@@ -39,6 +39,7 @@ from .settings import ABOUT, EXAMPLES
 from .state import PageState
 from .transport import (
     DRAW_HELP,
+    PLAYERS_JS,
     POLICY_INFO,
     SC_HELP,
     THEME_JS,
@@ -272,6 +273,8 @@ def build() -> gr.Blocks:
         rerender(w["policy"].input(**wired(w, fill_policy), api_name="policy", show_progress="hidden"))
         rerender(reroll.click(new_seed, None, w["seed"], api_visibility="private", show_progress="hidden").then(
             lambda: False, None, w["keep"], api_visibility="private", show_progress="hidden"))
+        w["a_aug"].change(None, [w["a_orig"], w["a_orig_rebuilt"], w["a_aug"]], None, js=PLAYERS_JS, queue=False,
+                          show_progress="hidden")
         w["a_aug"].change(**wired(w, transport_update, fast=False), api_visibility="private", show_progress="hidden", queue=False)
         solo_btn.click(**wired(w, solo), js=THEME_JS, api_name="solo", concurrency_limit=2, concurrency_id="render")
         variety_btn.click(**wired(w, variety), js=THEME_JS, api_name="variety", concurrency_limit=2,

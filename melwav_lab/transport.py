@@ -73,3 +73,16 @@ TRANSPORT_HELP = (
     "which one you hear without restarting. **Hear a region:** drag across the figure, or type a span, then loop it."
 )
 
+
+
+#: Runs in the page when the augmented player gets a new file: hands the three players' URLs to the transport at
+#: once, without waiting for :func:`transport_update`'s round trip (which brings the figure's panel extents), so
+#: the transport starts fetching and decoding the new version that much sooner.
+PLAYERS_JS = """
+(orig, rebuilt, aug) => {
+  const box = document.getElementById('abc-box');
+  const url = f => (f && f.url) || '';
+  if (box && url(orig) && url(rebuilt) && url(aug)) box.dataset.urls = JSON.stringify([url(orig), url(rebuilt), url(aug)]);
+  return [];
+}
+"""

@@ -52,7 +52,9 @@
     const b = box();
     if (!b) return null;
     try {
-      return {urls: JSON.parse(b.dataset.urls || '[]'), axes: JSON.parse(b.dataset.axes || '[]'),
+      // Absolute URLs: the page hands over the players' own (PLAYERS_JS), the server relative ones; same file, one key.
+      const urls = JSON.parse(b.dataset.urls || '[]').map(u => (u ? new URL(u, document.baseURI).href : ''));
+      return {urls, axes: JSON.parse(b.dataset.axes || '[]'),
               duration: parseFloat(b.dataset.duration || '0') || 0};
     } catch (e) { return null; }
   };
