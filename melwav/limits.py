@@ -49,7 +49,8 @@ _LBFGSB_MAX_WORK = 2**31 - 1
 _LIBROSA_MEM_BLOCK = 2**18
 
 
-def _env_float(name: str, default: float) -> float:
+def env_positive(name: str, default: float) -> float:
+    """A positive number from the environment variable ``name`` (a limit, a size or a duration), else ``default``."""
     try:
         value = float(os.environ.get(name, ""))
     except ValueError:
@@ -58,11 +59,11 @@ def _env_float(name: str, default: float) -> float:
 
 
 def server_budget() -> float:
-    return _env_float("MELWAV_WORK_BUDGET", SERVER_BUDGET)
+    return env_positive("MELWAV_WORK_BUDGET", SERVER_BUDGET)
 
 
 def server_max_seconds() -> float:
-    return _env_float("MELWAV_MAX_REQUEST_S", SERVER_MAX_SECONDS)
+    return env_positive("MELWAV_MAX_REQUEST_S", SERVER_MAX_SECONDS)
 
 
 def planned_iterations(method: str, n_iter: int | None, *, warm: bool) -> int:
@@ -201,7 +202,7 @@ def _librosa_fits(settings: MelSettings, n_frames: int, max_bytes: int) -> bool:
 
 
 def librosa_max_bytes() -> int:
-    return int(_env_float("MELWAV_LIBROSA_MAX_BYTES", LIBROSA_MAX_BYTES))
+    return int(env_positive("MELWAV_LIBROSA_MAX_BYTES", LIBROSA_MAX_BYTES))
 
 
 def check_librosa(settings: MelSettings, n_frames: int, *, max_bytes: int | None = None) -> None:
@@ -233,7 +234,7 @@ def analysis_bytes(settings: MelSettings, n_frames: int) -> int:
 
 
 def analysis_max_bytes() -> int:
-    return int(_env_float("MELWAV_ANALYSIS_MAX_BYTES", ANALYSIS_MAX_BYTES))
+    return int(env_positive("MELWAV_ANALYSIS_MAX_BYTES", ANALYSIS_MAX_BYTES))
 
 
 def check_analysis(settings: MelSettings, n_frames: int, *, seconds: float | None = None,
@@ -298,6 +299,7 @@ def claim_process_dir(base) -> pathlib.Path:
     process's folder (remove it at once, whatever its age) from a live one's (never touch it: its own process
     knows which of its files a page still points at; Gradio's ``delete_cache`` cleans it).
     """
+    import atexit
     import fcntl
     import uuid
 
@@ -312,6 +314,7 @@ def claim_process_dir(base) -> pathlib.Path:
     fcntl.flock(owner, fcntl.LOCK_EX | fcntl.LOCK_NB)
     owner.write(f"{os.getpid()}\n")
     owner.flush()
+    atexit.register(owner.close)  # the lock goes with the process anyway; closed, it leaves no warning
     _claimed[key] = (folder, owner)
     return folder
 

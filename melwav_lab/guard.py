@@ -35,6 +35,8 @@ import types
 
 import gradio as gr
 
+from melwav.limits import env_positive
+
 from .controls import BY_KEY
 
 log = logging.getLogger("melwav.guard")
@@ -43,14 +45,6 @@ log = logging.getLogger("melwav.guard")
 def _env_int(name: str, default: int) -> int:
     try:
         value = int(float(os.environ.get(name, "")))
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
-def _env_float(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, ""))
     except ValueError:
         return default
     return value if value > 0 else default
@@ -66,8 +60,8 @@ MAX_UPLOAD_FILES = _env_int("MELWAV_MAX_UPLOAD_FILES", 2)
 #: All uploads kept at once; past it, new uploads are refused until unused ones are removed.
 UPLOAD_DISK_BYTES = _env_int("MELWAV_UPLOAD_DISK_BYTES", 2 * 2**30)
 #: An upload no request has named for this long is removed (never named at all: the shorter time).
-UPLOAD_UNUSED_S = _env_float("MELWAV_UPLOAD_UNUSED_S", 600.0)
-UPLOAD_IDLE_S = _env_float("MELWAV_UPLOAD_IDLE_S", 3600.0)
+UPLOAD_UNUSED_S = env_positive("MELWAV_UPLOAD_UNUSED_S", 600.0)
+UPLOAD_IDLE_S = env_positive("MELWAV_UPLOAD_IDLE_S", 3600.0)
 #: Heavy jobs one session may have waiting in the queue (the running ones are not counted).
 SESSION_MAX_WAITING = _env_int("MELWAV_SESSION_QUEUE", 2)
 #: The one concurrency group of every heavy event, and the handlers that are heavy.

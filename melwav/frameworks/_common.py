@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import functools
+import json
 import math
 import re
 
@@ -55,6 +56,16 @@ class Source:
             return self.yaml
         except ParameterError:
             return None
+
+    def json_or_yaml(self):
+        """A JSON object when the text starts as one (a ``config.json``), else :meth:`yaml_or_none`."""
+        text = self.text.lstrip()
+        if text.startswith("{"):
+            try:
+                return json.loads(text)
+            except (ValueError, RecursionError):
+                pass
+        return self.yaml_or_none()
 
 
 #: The largest recipe text melwav reads (the CLI's --config and the app's import box alike).

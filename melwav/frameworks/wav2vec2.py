@@ -100,16 +100,6 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
 # ---------------------------------------------------------------------------------------------- parse
 
 
-def _mapping(source):
-    text = source.text.lstrip()
-    if text.startswith("{"):
-        try:
-            return json.loads(text)
-        except (ValueError, RecursionError):
-            pass
-    return source.yaml_or_none()
-
-
 def _family(data: dict) -> bool:
     model_type = data.get("model_type")
     archs = data.get("architectures")
@@ -120,7 +110,7 @@ def _family(data: dict) -> bool:
 def detect(source) -> int:
     """5 for a config of the family (``model_type``/``architectures``) or Python naming one of its classes
     (above Whisper's 3 and 4 for the same keys), else 0."""
-    data = _mapping(source)
+    data = source.json_or_yaml()
     if isinstance(data, dict):
         return 5 if _family(data) else 0
     head = source.text[:20_000]
@@ -129,7 +119,7 @@ def detect(source) -> int:
 
 def parse(source):
     """``(params, notes, found units)`` of a config.json, from_pretrained kwargs or config lines."""
-    data = _mapping(source)
+    data = source.json_or_yaml()
     notes = []
     if isinstance(data, dict):
         conf = {k: v for k, v in data.items() if k in KEYS}

@@ -37,7 +37,6 @@ when it raises (with a note), else the sample-indexed starts clipped to the last
 from __future__ import annotations
 
 import ast
-import json
 import math
 import re
 
@@ -187,7 +186,7 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
 
 def detect(source) -> int:
     """4 for Python that sets Whisper's SpecAugment keys, 3 for a JSON/YAML mapping holding them, else 0."""
-    data = _mapping(source)
+    data = source.json_or_yaml()
     if isinstance(data, dict) and KEYS & set(data) and (
             any(k.startswith("mask_") for k in KEYS & set(data)) or data.get("model_type") == "whisper"
             or set(data) <= KEYS | {MASK_KEY, "num_mel_bins", "model_type"}):
@@ -197,19 +196,9 @@ def detect(source) -> int:
     return 0
 
 
-def _mapping(source):
-    text = source.text.lstrip()
-    if text.startswith("{"):
-        try:
-            return json.loads(text)
-        except (ValueError, RecursionError):
-            pass
-    return source.yaml_or_none()
-
-
 def parse(source):
     """``(params, notes, found units)`` of a Whisper config.json, from_pretrained kwargs or config lines."""
-    data = _mapping(source)
+    data = source.json_or_yaml()
     notes = []
     if isinstance(data, dict):
         conf = {k: v for k, v in data.items() if k in KEYS or k == MASK_KEY}
