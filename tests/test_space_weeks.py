@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -131,7 +132,7 @@ def test_a_page_opened_after_many_sweeps_works(tmp_path):
             browser.close()
         assert errors == 0
         for url in urls:  # the three players' clips, fetched as the page fetches them
-            with urllib.request.urlopen(server.url + url, timeout=30) as response:
+            with urllib.request.urlopen(urllib.parse.urljoin(server.url, url), timeout=30) as response:
                 assert response.status == 200 and response.read(4) == b"RIFF"
     finally:
         server.stop()
