@@ -124,3 +124,20 @@ def launched_app(tmp_path_factory, *, queue: dict | None = None):
             yield f"http://127.0.0.1:{port}/", demo
         finally:
             demo.close()
+
+
+#: Debian's chromium, for the browser tests (Playwright's own browser download does not work offline).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium per test module (a module with other flags, as test_app's, defines its own)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import IDLE_JS, launched_app
+from conftest import CHROMIUM, IDLE_JS, launched_app
 
 from melwav_lab.controls import PRESET, defaults
 from melwav_lab.handlers import RESTORED
@@ -23,9 +23,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "assets" / "speech.wav"
 MUSIC = ROOT / "assets" / "music.wav"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
 W, H = 1280, 720
 SLIDERS = ("W: max warp (ms)", "mF: freq. masks", "F: max bands", "mT: time masks", "T: max width (ms)")
 # The page's opening values (the LD preset), rebuilt quickly; every value by its control's key.
@@ -125,16 +122,6 @@ def test_a_bad_demo_zip_gets_one_line(client, tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 TOASTS_JS = """() => {

@@ -15,8 +15,6 @@ import pytest
 from conftest import launched_app
 from test_classroom import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     MUSIC,
     SPEECH,
     _box_in_view,
@@ -40,16 +38,6 @@ ABC = "window.melwav.abc"
 def app_url(tmp_path_factory):
     with launched_app(tmp_path_factory) as (url, _):
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _abc(page, expr):
