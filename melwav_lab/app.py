@@ -81,8 +81,11 @@ def own_gradio_cache() -> tuple[pathlib.Path, pathlib.Path]:
 
 def create() -> gr.Blocks:
     """The lab as deployed: the page in a cache folder of this process's own, its queue, and the file sweeper."""
-    cache_base, _ = own_gradio_cache()
+    cache_base, own = own_gradio_cache()
     demo = build()
+    # What the page put in its cache (default clip, examples) before any upload: an upload of the same bytes
+    # lands on the same path, and the guard must not remove it when that upload goes unused.
+    guard.UPLOADS.protect(p for p in own.rglob("*") if p.is_file())
     demo.queue(max_size=int(os.environ.get("MELWAV_QUEUE_SIZE", "32")), default_concurrency_limit=2)
     limits.start_sweeper([lab.work_dir(), cache_base], max_age_s=STALE_AFTER_S, every_s=SWEEP_EVERY_S)
     return demo

@@ -97,6 +97,10 @@ class Uploads:
     An upload is used when a request names its path (every render sends the page's clip). One never named is
     removed after :data:`UPLOAD_UNUSED_S`, one no longer named after :data:`UPLOAD_IDLE_S` (the page's own clip
     stays while its visitor works with it). Gradio alone keeps every upload for its ``delete_cache`` age.
+
+    Gradio names an upload by a hash of its bytes, the same name its cached copy of a page file (the default
+    clip, an example) has: an upload of a bundled clip lands on the page's own file. Those are
+    :meth:`protect`-ed and never tracked, or removing the upload would break the example for every visitor.
     """
 
     def __init__(self):
@@ -107,11 +111,19 @@ class Uploads:
         self.idle_s = UPLOAD_IDLE_S
         self.disk_bytes = UPLOAD_DISK_BYTES
         self._sweeper = None
+        self._page: set[str] = set()
+
+    def protect(self, paths) -> None:
+        """Files the page itself holds (in the cache before any visitor came): never tracked, never removed."""
+        with self._lock:
+            self._page.update(os.path.abspath(p) for p in paths)
 
     def add(self, paths) -> None:
         now = time.monotonic()
         with self._lock:
             for path in paths:
+                if os.path.abspath(path) in self._page:
+                    continue
                 try:
                     size = os.stat(path).st_size
                 except OSError:

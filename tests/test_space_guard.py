@@ -321,6 +321,25 @@ def test_every_heavy_endpoint_of_the_lab_is_in_one_group(lab_app):
     assert light and all(fn.concurrency_id != guard.HEAVY_ID for fn in light)
 
 
+def test_an_upload_of_a_bundled_clip_never_removes_the_pages_example(lab_app, monkeypatch):
+    """Gradio names an upload by its bytes' hash, as its cached copy of an example: uploading the bundled
+    music.wav lands on the example's own file, which the unused-upload sweep then deleted (the example was
+    dead for every visitor ten minutes later)."""
+    import httpx
+
+    url, _ = lab_app
+    monkeypatch.setattr(guard.UPLOADS, "unused_s", 0.0)
+    with httpx.Client(base_url=url, timeout=60) as http:
+        with open(ROOT / "assets" / "music.wav", "rb") as f:
+            path = pathlib.Path(http.post("gradio_api/upload", files=[("files", ("music.wav", f))]).json()[0])
+        mine = pathlib.Path(http.post("gradio_api/upload", files=[("files", ("mine.wav", b"RIFF-mine"))]).json()[0])
+        time.sleep(0.1)
+        guard.UPLOADS.sweep()
+        assert not mine.exists()  # the sweep ran, and removes a visitor's own unused upload
+        assert path.exists() and path.read_bytes() == (ROOT / "assets" / "music.wav").read_bytes()
+        assert http.get(f"gradio_api/file={path}").status_code == 200
+
+
 def test_the_page_choices_the_guard_knows_are_the_pages(lab_app):
     _, demo = lab_app
     offered = {tuple(v for _, v in b.choices) for b in demo.blocks.values()
