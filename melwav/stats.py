@@ -48,8 +48,8 @@ from .audio import DEFAULT_MAX_DURATION_S, MAX_DURATION_CAP_S
 from .errors import ParameterError, check_float, check_int
 from .features import MelSettings
 from .plot import _style, _theme
-from .records import OPERATIONS, AugmentRecord, SpecAugmentConfig
-from .specaugment import Policy, draw, policy
+from .records import OPERATIONS, AugmentRecord, DrawBatch, MaskBatch, SpecAugmentConfig
+from .specaugment import Policy, draw_many, policy
 
 __all__ = [
     "DEFAULT_DURATIONS_S", "DEFAULT_DRAWS", "MAX_DRAWS", "Spread", "StatsRow", "RecipeStats", "BlockGenerator",
@@ -228,12 +228,13 @@ def _small_size(size) -> bool:
 # --------------------------------------------------------------------------------------------- summary
 
 
-def _union_share(masks: Sequence[tuple], axis_len: int) -> tuple[np.ndarray, np.ndarray]:
+def _union_share(masks: MaskBatch, axis_len: int) -> tuple[np.ndarray, np.ndarray]:
     """Per draw: the union of its masks over ``axis_len`` (overlaps once) and its count of non-zero masks.
 
     Parameters
     ----------
-    masks : sequence of tuple of MaskDraw, length n_draws
+    masks : MaskBatch
+        ``(n_draws, slots)`` masks on one axis.
     axis_len : int
 
     Returns
@@ -241,33 +242,27 @@ def _union_share(masks: Sequence[tuple], axis_len: int) -> tuple[np.ndarray, np.
     share : np.ndarray [shape=(n_draws,)], float64 in [0, 1]
     count : np.ndarray [shape=(n_draws,)], int64
     """
-    n = len(masks)
-    counts = np.fromiter((len(ms) for ms in masks), dtype=np.int64, count=n)
-    total = int(counts.sum())
-    if total == 0:
+    n = masks.start.shape[0]
+    if masks.start.shape[1] == 0:
         return np.zeros(n), np.zeros(n, dtype=np.int64)
-    bounds = np.fromiter((v for ms in masks for m in ms for v in (m.start, m.stop)), dtype=np.int64, count=2 * total)
-    start = np.clip(bounds[0::2], 0, axis_len)
-    stop = np.clip(bounds[1::2], 0, axis_len)
-    owner = np.repeat(np.arange(n), counts)
-    # Put each draw's masks on its own stretch of one long axis, sort by start, and let a running maximum
-    # of the stops say how much of each mask is new: no mask of an earlier draw can reach a later one's.
-    offset = owner * (axis_len + 1)
-    order = np.argsort(start + offset, kind="stable")
-    s, e, who = (start + offset)[order], (stop + offset)[order], owner[order]
-    reach = np.concatenate([[-1], np.maximum.accumulate(e)[:-1]])
+    start = np.where(masks.drawn, np.clip(masks.start, 0, axis_len), 0)
+    stop = np.where(masks.drawn, np.clip(masks.start + masks.width, 0, axis_len), 0)
+    # Sort each draw's masks by start and let a running maximum of the stops say how much of each mask is
+    # new (a slot not drawn is [0, 0): it adds nothing).
+    order = np.argsort(start, axis=1, kind="stable")
+    s, e = np.take_along_axis(start, order, 1), np.take_along_axis(stop, order, 1)
+    reach = np.concatenate([np.full((n, 1), -1), np.maximum.accumulate(e, axis=1)[:, :-1]], axis=1)
     new = np.maximum(0, e - np.maximum(s, reach))
-    share = np.bincount(who, weights=new, minlength=n) / axis_len
-    nonzero = np.bincount(owner, weights=(stop > start), minlength=n).astype(np.int64)
-    return share, nonzero
+    return new.sum(axis=1) / axis_len, np.count_nonzero(stop > start, axis=1).astype(np.int64)
 
 
-def summarise(records: Sequence[AugmentRecord], *, hop_ms: float, duration_s: float | None = None) -> StatsRow:
-    """A :class:`StatsRow` from draws made for one shape (numpy over all records at once).
+def summarise(draws: DrawBatch | Sequence[AugmentRecord], *, hop_ms: float,
+              duration_s: float | None = None) -> StatsRow:
+    """A :class:`StatsRow` from draws made for one shape (numpy over all draws at once).
 
     Parameters
     ----------
-    records : sequence of AugmentRecord, length n_draws
+    draws : DrawBatch, or sequence of AugmentRecord of length n_draws
         All drawn for the same ``(n_mels, n_frames)``.
     hop_ms : float
         What a frame lasts (ms), for the warp shift.
@@ -285,23 +280,23 @@ def summarise(records: Sequence[AugmentRecord], *, hop_ms: float, duration_s: fl
     >>> summarise([rec], hop_ms=10.0).time_masked.mean   # frames 0..49 of 100: overlap counted once
     0.5
     """
-    if not records:
-        raise ParameterError("no draws to summarise")
-    n_mels, n_frames = records[0].n_mels, records[0].n_frames
-    if any((r.n_mels, r.n_frames) != (n_mels, n_frames) for r in records):
-        raise ParameterError("the draws to summarise must all be for one spectrogram shape")
-    t_share, t_count = _union_share([r.time_masks for r in records], n_frames)
-    f_share, f_count = _union_share([r.freq_masks for r in records], n_mels)
-    shift_ms = np.fromiter((abs(r.warp.distance) if r.warp else 0 for r in records), dtype=np.float64,
-                           count=len(records)) * hop_ms
+    if not isinstance(draws, DrawBatch):
+        if not draws:
+            raise ParameterError("no draws to summarise")
+        if any((r.n_mels, r.n_frames) != (draws[0].n_mels, draws[0].n_frames) for r in draws):
+            raise ParameterError("the draws to summarise must all be for one spectrogram shape")
+        draws = DrawBatch.from_records(draws)
+    t_share, t_count = _union_share(draws.time, draws.n_frames)
+    f_share, f_count = _union_share(draws.freq, draws.n_mels)
+    shift_ms = np.where(draws.warp.drawn, np.abs(draws.warp.distance), 0) * float(hop_ms)
 
     def spread(x):
         p5, p95 = np.percentile(x, [5, 95])
         return Spread(float(np.mean(x)), float(p5), float(p95))
 
     return StatsRow(
-        duration_s=float(duration_s) if duration_s is not None else n_frames * hop_ms / 1000.0,
-        n_frames=int(n_frames),
+        duration_s=float(duration_s) if duration_s is not None else draws.n_frames * hop_ms / 1000.0,
+        n_frames=int(draws.n_frames),
         time_masked=spread(t_share),
         freq_masked=spread(f_share),
         p_time_over_half=float(np.mean(t_share > 0.5)),
@@ -426,9 +421,9 @@ def _draw_row(config: SpecAugmentConfig, *, duration_s: float, draws: int, setti
     # One stream per (seed, length): a recipe's numbers do not depend on what else is drawn beside it.
     rng = rng_type(np.random.SeedSequence([seed, int(round(duration_s * 1000))]))
     with _gc_paused():
-        records = [draw(config, n_mels=settings.n_mels, n_frames=n_frames, rng=rng) for _ in range(draws)]
-    own = {op for r in records for op in r.order if op not in OPERATIONS}
-    return summarise(records, hop_ms=settings.hop_ms, duration_s=duration_s), own
+        batch = draw_many(config, n_mels=settings.n_mels, n_frames=n_frames, rng=rng, size=draws)
+    own = {op for op in batch.order if op not in OPERATIONS}
+    return summarise(batch, hop_ms=settings.hop_ms, duration_s=duration_s), own
 
 
 #: Rows already drawn, by (config, settings, length, draws, seed): the app's comparison redraws only the
@@ -577,9 +572,9 @@ def expected_shares(config, settings: MelSettings, *, durations_s, draws: int = 
         n_frames = n_frames_for(float(level), settings)
         rng = BlockGenerator(np.random.SeedSequence([seed, int(round(level * 1000))]))
         with _gc_paused():
-            records = [draw(config, n_mels=settings.n_mels, n_frames=n_frames, rng=rng) for _ in range(draws)]
-        t, _ = _union_share([r.time_masks for r in records], n_frames)
-        f, _ = _union_share([r.freq_masks for r in records], settings.n_mels)
+            batch = draw_many(config, n_mels=settings.n_mels, n_frames=n_frames, rng=rng, size=draws)
+        t, _ = _union_share(batch.time, n_frames)
+        f, _ = _union_share(batch.freq, settings.n_mels)
         out["time"] += weight * float(t.mean())
         out["freq"] += weight * float(f.mean())
         out["cells"] += weight * float(np.mean(1.0 - (1.0 - t) * (1.0 - f)))

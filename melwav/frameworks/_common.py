@@ -13,11 +13,12 @@ import json
 import math
 import re
 
+import numpy as np
 import yaml
 
 from ..errors import ParameterError, check_float, check_int
 from ..features import MelSettings
-from ..records import AugmentRecord, SpecAugmentConfig
+from ..records import AugmentRecord, DrawBatch, SpecAugmentConfig
 
 #: Keys a section may carry that no framework reads.
 IGNORED_KEYS = {"_target_"}
@@ -603,6 +604,27 @@ def make_record(name: str, order: tuple[str, ...], fills: tuple[str, ...], confi
         fill=config.fill, fill_db=config.fill_db, convention=name, order=tuple(order),
         notes=tuple(notes) + tuple(fill_note(name, fills, config)), extra=tuple(extra.items()),
     )
+
+
+def make_batch(name: str, order: tuple[str, ...], fills: tuple[str, ...], config: SpecAugmentConfig, n_mels: int,
+               n_frames: int, size: int, warp=None, freq=None, time=None, notes=(), draw_notes=(), **extra) -> DrawBatch:
+    """The :class:`DrawBatch` of ``size`` draws by framework ``name``'s rules (as :func:`make_record` for one):
+    ``warp`` a :class:`WarpBatch`, ``freq``/``time`` :class:`MaskBatch` (None: none drawn), ``draw_notes``
+    ``(note, (size,) bools)`` pairs, ``extra`` each own operation's list of ``size`` draws."""
+    return DrawBatch(
+        n_mels=n_mels, n_frames=n_frames, size=size, warp=warp, freq=freq, time=time, fill=config.fill,
+        fill_db=config.fill_db, convention=name, order=tuple(order),
+        notes=tuple(notes) + tuple(fill_note(name, fills, config)), draw_notes=tuple(draw_notes),
+        extra=tuple(extra.items()),
+    )
+
+
+def per_draw_notes(notes_per_draw) -> tuple[tuple[str, np.ndarray], ...]:
+    """:class:`DrawBatch` ``draw_notes`` from each draw's own list of notes (a rule drawn one utterance at a
+    time), in the order first seen."""
+    notes_per_draw = [list(n) for n in notes_per_draw]
+    seen = dict.fromkeys(n for notes in notes_per_draw for n in notes)
+    return tuple((note, np.array([note in notes for notes in notes_per_draw])) for note in seen)
 
 
 def dotted_name(node) -> str | None:
