@@ -416,7 +416,8 @@ class DrawBatch:
 
     A render keeps its one :meth:`record`; statistics read the arrays. ``notes`` hold for every draw,
     ``draw_notes`` pairs a note with the ``(size,)`` booleans of the draws it holds for, and ``extra`` pairs a
-    framework's own operation with the list of its ``size`` draws (see :class:`AugmentRecord`).
+    framework's own operation with the list of its ``size`` draws (see :class:`AugmentRecord`). ``orders``
+    gives each draw's order where they differ (SpeechBrain's Augmenter draws one); else all have ``order``.
 
     Examples
     --------
@@ -438,8 +439,11 @@ class DrawBatch:
     notes: tuple[str, ...] = ()
     draw_notes: tuple[tuple[str, np.ndarray], ...] = ()
     extra: tuple[tuple[str, list], ...] = ()
+    orders: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self):
+        if self.orders and len(self.orders) != self.size:
+            raise ParameterError(f"a DrawBatch's orders must give one order for each of its {self.size} draws")
         # Absent parts are the empty ones, so readers never test for None.
         if self.warp is None:
             object.__setattr__(self, "warp", WarpBatch.none(self.size))
@@ -455,7 +459,7 @@ class DrawBatch:
         return AugmentRecord(
             n_mels=self.n_mels, n_frames=self.n_frames, warp=self.warp.warp(i), freq_masks=self.freq.masks(i),
             time_masks=self.time.masks(i), fill=self.fill, fill_db=self.fill_db, convention=self.convention,
-            order=self.order, notes=notes, extra=tuple((name, draws[i]) for name, draws in self.extra),
+            order=self.orders[i] if self.orders else self.order, notes=notes, extra=tuple((name, draws[i]) for name, draws in self.extra),
         )
 
     @classmethod
@@ -479,6 +483,7 @@ class DrawBatch:
             freq=MaskBatch.from_lists([r.freq_masks for r in records], size),
             time=MaskBatch.from_lists([r.time_masks for r in records], size),
             fill=first.fill, fill_db=first.fill_db, convention=first.convention, order=first.order,
+            orders=tuple(r.order for r in records) if any(r.order != first.order for r in records) else (),
             notes=common, draw_notes=tuple(seen.items()),
             extra=tuple((name, [dict(r.extra).get(name) for r in records]) for name, _ in first.extra),
         )

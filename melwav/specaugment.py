@@ -91,9 +91,12 @@ def _warp_many(n_frames: int, *, W: int, rng: np.random.Generator, size: int) ->
 
 def _masks_many(axis_len: int, *, max_width: int, n_masks: int, rng: np.random.Generator, size: int) -> MaskBatch:
     max_width = max(0, min(int(max_width), int(axis_len)))
-    width = rng.integers(0, max_width + 1, size=(size, int(n_masks)))
+    # Per mask the width's uniform, then the start's: one draw's first masks do not change when more are
+    # asked for (the lesson's slider adds masks; a render reuses what an earlier one rebuilt).
+    u = rng.random((size, int(n_masks), 2))
+    width = (u[..., 0] * (max_width + 1)).astype(np.int64)  # {0 .. F}
     # start in {0 .. nu - f - 1}; a mask as wide as the axis starts at 0
-    start = np.where(width < axis_len, rng.integers(0, np.maximum(axis_len - width, 1)), 0)
+    start = np.where(width < axis_len, (u[..., 1] * (axis_len - width)).astype(np.int64), 0)
     return MaskBatch.clipped(start, width, axis_len)
 
 

@@ -1,8 +1,9 @@
 """Recipe statistics: how much of an utterance a SpecAugment recipe hides, over many draws.
 
 For each utterance length, a recipe is drawn many times by its own rules, through the code that draws a
-render (:func:`melwav.specaugment.draw`, which hands a framework's config to that framework's ``draw``);
-only the records are kept, nothing is applied to a mel. From the records:
+render (:func:`melwav.specaugment.draw_many`, which hands a framework's config to that framework's
+``draw_many``; a render's :func:`~melwav.specaugment.draw` is its batch of one); nothing is applied to a
+mel. From the drawn arrays:
 
 - masked share of an axis: the cells covered by the union of that axis' masks over the axis length
   (overlapping masks count once), for the time axis (frames) and the mel axis (bands);
@@ -22,19 +23,15 @@ are converted to it by duration (:meth:`melwav.frameworks.Recipe.to_config`), so
 little longer or shorter than the recipe's own; :func:`recipe_stats` warns where that exceeds
 :data:`ROUNDING_WARN`.
 
-Speed: the draw code makes a few scalar ``rng.integers`` / ``rng.random`` calls per draw, and numpy's
-scalar calls cost ~1.8 us each, most of a draw. The draws here use :class:`BlockGenerator`, a
-``numpy.random.Generator`` whose scalar calls take uniform doubles from blocks drawn at once (the same
-distributions, ~0.5 us a call); every other call is numpy's own. The garbage collector is paused while
-the records pile up (they hold no cycles). The summary is numpy over all records.
+Speed: every rule draws all of a length's utterances at once (a few numpy calls on ``(draws, masks)``
+arrays, :class:`melwav.records.DrawBatch`), and the summary is numpy over those arrays: two recipes at six
+lengths and 2000 draws take tens of milliseconds (``bench/stats.py``).
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
 import dataclasses
-import gc
 import math
 import threading
 from collections.abc import Sequence
@@ -52,7 +49,7 @@ from .records import OPERATIONS, AugmentRecord, DrawBatch, MaskBatch, SpecAugmen
 from .specaugment import Policy, draw_many, policy
 
 __all__ = [
-    "DEFAULT_DURATIONS_S", "DEFAULT_DRAWS", "MAX_DRAWS", "Spread", "StatsRow", "RecipeStats", "BlockGenerator",
+    "DEFAULT_DURATIONS_S", "DEFAULT_DRAWS", "MAX_DRAWS", "Spread", "StatsRow", "RecipeStats",
     "recipe_stats", "expected_shares", "clear_cache", "unit_warnings", "summarise", "stats_json", "format_table",
     "plot_recipe_stats", "Comparison", "compare_recipes",
 ]
@@ -145,84 +142,6 @@ class RecipeStats:
     def to_dict(self) -> dict:
         return {"label": self.label, "framework": self.framework, "rows": [r.to_dict() for r in self.rows],
                 "warnings": list(self.warnings)}
-
-
-# ------------------------------------------------------------------------------------------ random source
-
-
-class BlockGenerator(np.random.Generator):
-    """A ``numpy.random.Generator`` (PCG64) whose ``random()`` and ``integers(low, high)`` of a scalar or a
-    short vector take uniform doubles from blocks of :attr:`BLOCK` drawn at once.
-
-    ``integers(low, high)`` is ``low + floor(u * (high - low))`` for a span under 2**24 (a bias of at most
-    2**-29 per value, far below what any statistic here resolves); so is a 1-d ``size`` of up to 256 (an
-    int64 array, as numpy's). ``endpoint``, another ``dtype``, larger sizes and ``choice`` /
-    ``permutation`` are numpy's own. Not for replaying a render: a render seeds numpy's
-    Generator with its seed, this is another stream.
-
-    Examples
-    --------
-    >>> rng = BlockGenerator(7)
-    >>> 0 <= rng.integers(0, 10) < 10
-    True
-    """
-
-    BLOCK = 4096
-
-    def __init__(self, seed):
-        super().__init__(np.random.PCG64(seed))
-        self._block: list[float] = []
-        self._next = 0
-
-    def _refill(self) -> float:
-        """The next double, after drawing a new block."""
-        self._block = super().random(self.BLOCK).tolist()
-        self._next = 1
-        return self._block[0]
-
-    def _uniforms(self, n: int) -> list[float]:
-        if self._next + n > len(self._block):
-            self._block = self._block[self._next:] + super().random(self.BLOCK).tolist()
-            self._next = 0
-        out = self._block[self._next:self._next + n]
-        self._next += n
-        return out
-
-    def random(self, size=None, dtype=np.float64, out=None):
-        if out is None and dtype is np.float64:
-            if size is None:
-                i = self._next
-                if i < len(self._block):
-                    self._next = i + 1
-                    return self._block[i]
-                return self._refill()
-            if _small_size(size):
-                return np.array(self._uniforms(int(size)), dtype=np.float64)
-        return super().random(size, dtype, out)
-
-    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
-        if size is None and high is not None and type(low) is int and type(high) is int and not endpoint \
-                and dtype is np.int64 and 0 < high - low < 1 << 24:
-            # the frameworks' usual call, rng.integers(lo, hi) with Python ints: kept short, it is most of a draw
-            i = self._next
-            if i < len(self._block):
-                self._next = i + 1
-                return low + int(self._block[i] * (high - low))
-            return low + int(self._refill() * (high - low))
-        if not endpoint and dtype is np.int64 and isinstance(low, (int, np.integer)) and (
-                high is None or isinstance(high, (int, np.integer))) and (size is None or _small_size(size)):
-            lo, hi = (0, int(low)) if high is None else (int(low), int(high))
-            span = hi - lo
-            if 0 < span < 1 << 24:
-                if size is None:
-                    return lo + int(self.random() * span)
-                return np.array([lo + int(u * span) for u in self._uniforms(int(size))], dtype=np.int64)
-        return super().integers(low, high, size, dtype, endpoint)  # numpy's own, and its errors
-
-
-def _small_size(size) -> bool:
-    """A 1-d size the block path handles (what the frameworks' draws ask for: a mask count)."""
-    return isinstance(size, (int, np.integer)) and not isinstance(size, bool) and 0 <= size <= 256
 
 
 # --------------------------------------------------------------------------------------------- summary
@@ -402,26 +321,15 @@ def check_draws(draws) -> int:
     return check_int("draws", draws, low=MIN_DRAWS, high=MAX_DRAWS)
 
 
-@contextlib.contextmanager
-def _gc_paused():
-    """The cyclic garbage collector off for a while: thousands of records (no cycles among them) would
-    otherwise set it scanning every few hundred draws, a third of the time of a framework's draws."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def _rng(seed: int, duration_s: float) -> np.random.Generator:
+    """One stream per (seed, length): a recipe's numbers do not depend on what else is drawn beside it."""
+    return np.random.default_rng(np.random.SeedSequence([seed, int(round(duration_s * 1000))]))
 
 
-def _draw_row(config: SpecAugmentConfig, *, duration_s: float, draws: int, settings: MelSettings, seed: int,
-              rng_type=BlockGenerator) -> tuple[StatsRow, set[str]]:
+def _draw_row(config: SpecAugmentConfig, *, duration_s: float, draws: int, settings: MelSettings,
+              seed: int) -> tuple[StatsRow, set[str]]:
     n_frames = n_frames_for(duration_s, settings)
-    # One stream per (seed, length): a recipe's numbers do not depend on what else is drawn beside it.
-    rng = rng_type(np.random.SeedSequence([seed, int(round(duration_s * 1000))]))
-    with _gc_paused():
-        batch = draw_many(config, n_mels=settings.n_mels, n_frames=n_frames, rng=rng, size=draws)
+    batch = draw_many(config, n_mels=settings.n_mels, n_frames=n_frames, rng=_rng(seed, duration_s), size=draws)
     own = {op for op in batch.order if op not in OPERATIONS}
     return summarise(batch, hop_ms=settings.hop_ms, duration_s=duration_s), own
 
@@ -570,9 +478,8 @@ def expected_shares(config, settings: MelSettings, *, durations_s, draws: int = 
         if not weight:
             continue
         n_frames = n_frames_for(float(level), settings)
-        rng = BlockGenerator(np.random.SeedSequence([seed, int(round(level * 1000))]))
-        with _gc_paused():
-            batch = draw_many(config, n_mels=settings.n_mels, n_frames=n_frames, rng=rng, size=draws)
+        batch = draw_many(config, n_mels=settings.n_mels, n_frames=n_frames, rng=_rng(seed, float(level)),
+                          size=draws)
         t, _ = _union_share(batch.time, n_frames)
         f, _ = _union_share(batch.freq, settings.n_mels)
         out["time"] += weight * float(t.mean())
