@@ -9,8 +9,8 @@ machine slows both alike, it times
   slider move: the original's rebuild cached);
 - ``melwav.stats.recipe_stats`` for pairs of recipes, 6 lengths (1, 2, 5, 10, 20, 30 s) x ``--draws``
   (its cache of rows cleared first);
-- the same draws of one pair with numpy's own ``Generator`` instead of ``BlockGenerator`` (what the block
-  source saves).
+- the same draws of two pairs one utterance at a time (``specaugment.draw``, a render's call, 2000 times
+  per length, summarised the same way): what drawing in batches (``draw_many``) saves.
 
 and prints a table of medians with the ratio stats time / render time.
 """
@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 
 from melwav import frameworks, pipeline, stats  # noqa: E402
 from melwav.features import MelSettings  # noqa: E402
-from melwav.specaugment import policy  # noqa: E402
+from melwav.specaugment import draw, policy  # noqa: E402
 
 EX = ROOT / "examples"
 
@@ -71,17 +71,22 @@ def time_pair(pair, *, draws: int, settings: MelSettings) -> tuple[float, float]
     return timed(run)
 
 
-def time_pair_numpy_rng(pair, *, draws: int, settings: MelSettings) -> tuple[float, float]:
-    """The same draws (six lengths and the warning's 2 s when absent: here present) with numpy's Generator."""
+def time_pair_one_by_one(pair, *, draws: int, settings: MelSettings) -> tuple[float, float]:
+    """The same lengths, each utterance drawn by itself (``draw``, batches of one), then summarised."""
     configs = [stats._resolve(_source(n), settings, None)[0] for n in pair]
 
     def run():
         for config in configs:
             for d in stats.DEFAULT_DURATIONS_S:
-                stats._draw_row(config, duration_s=d, draws=draws, settings=settings, seed=0,
-                                rng_type=np.random.default_rng)
+                n_frames = stats.n_frames_for(d, settings)
+                rng = np.random.default_rng(0)
+                records = [draw(config, n_mels=settings.n_mels, n_frames=n_frames, rng=rng) for _ in range(draws)]
+                stats.summarise(records, hop_ms=settings.hop_ms, duration_s=d)
 
     return timed(run)
+
+
+ONE_BY_ONE = ("LD + ESPnet conformer", "lhotse + SpeechBrain")
 
 
 def main(argv=None) -> int:
@@ -100,14 +105,15 @@ def main(argv=None) -> int:
 
     first, again = [], []
     per_pair = {name: [] for name in PAIRS}
-    numpy_rng = []
+    one_by_one = {name: [] for name in ONE_BY_ONE}
     for k in range(1, args.repeats + 1):
         clip = pipeline.analyse(speech.y * np.float32(1 - 1e-7 * k), settings=settings, name=f"speech-{k}")
         first.append(timed(pipeline.render, clip, config, seed=0))
         again.append(timed(pipeline.render, clip, config, seed=1))
         for name, pair in PAIRS.items():
             per_pair[name].append(time_pair(pair, draws=args.draws, settings=settings))
-        numpy_rng.append(time_pair_numpy_rng(PAIRS["LD + ESPnet conformer"], draws=args.draws, settings=settings))
+        for name in ONE_BY_ONE:
+            one_by_one[name].append(time_pair_one_by_one(PAIRS[name], draws=args.draws, settings=settings))
 
     def med(values, k):
         return statistics.median(v[k] for v in values)
@@ -124,7 +130,7 @@ def main(argv=None) -> int:
     print("| recipes | stats s | / first render | / re-render | stats CPU s | CPU / first render | CPU / re-render |")
     print("|---|---|---|---|---|---|---|")
     rows = [(name, v) for name, v in per_pair.items()]
-    rows.append(("LD + ESPnet, numpy's Generator (no block source)", numpy_rng))
+    rows += [(f"{name}, one utterance at a time (draw)", v) for name, v in one_by_one.items()]
     for name, v in rows:
         s, c = med(v, 0), med(v, 1)
         print(f"| {name} | {s:.3f} | {s / r_first:.2f} | {s / r_again:.2f} | {c:.3f} | {c / c_first:.2f} | "

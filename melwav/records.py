@@ -2,7 +2,8 @@
 
 :class:`SpecAugmentConfig` holds the settings (in the current analysis' frames and mel bands);
 :class:`AugmentRecord` (with :class:`WarpDraw` and :class:`MaskDraw`) holds one draw as plain numbers, enough
-to replay, plot and export it as JSON. Both are checked when built. This module imports nothing of
+to replay, plot and export it as JSON; :class:`DrawBatch` holds many draws for one shape as arrays (what the
+draw rules produce; a render keeps its one :meth:`DrawBatch.record`). Both are checked when built. This module imports nothing of
 melwav's but :mod:`melwav.errors`: the draw rules (:mod:`melwav.specaugment`, :mod:`melwav.frameworks`)
 build these types, later stages read them.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+
+import numpy as np
 
 from .errors import ParameterError, RecordError, check_float, check_int, check_keys
 
@@ -330,3 +333,157 @@ def _masks_from(items, name: str, axis_len: int) -> tuple[MaskDraw, ...]:
             raise RecordError(f"record {name}[{i}] covers {start}..{start + width}, past the axis length {axis_len}")
         masks.append(MaskDraw(start, width))
     return tuple(masks)
+
+
+# ------------------------------------------------------------------------------------- many draws at once
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class MaskBatch:
+    """The masks of many draws on one axis, as arrays of shape ``(n_draws, slots)``.
+
+    A draw's masks are its slots where ``drawn`` is True, in slot order: cells ``[start, start + width)``
+    (clipped to the axis, as :func:`clipped`). A slot not drawn holds 0, 0.
+    """
+
+    start: np.ndarray
+    width: np.ndarray
+    drawn: np.ndarray
+
+    @classmethod
+    def empty(cls, size: int) -> MaskBatch:
+        zeros = np.zeros((size, 0), dtype=np.int64)
+        return cls(zeros, zeros, zeros.astype(bool))
+
+    @classmethod
+    def clipped(cls, start, width, axis_len: int, drawn=None) -> MaskBatch:
+        """Masks ``[start, start + width)`` kept on an axis of ``axis_len`` cells (arrays of one shape, or
+        broadcastable to ``drawn``'s)."""
+        start = np.asarray(start, dtype=np.int64)
+        width = np.asarray(width, dtype=np.int64)
+        drawn = np.ones(np.broadcast(start, width).shape, dtype=bool) if drawn is None else np.asarray(drawn, bool)
+        lo = np.clip(start, 0, axis_len)
+        hi = np.minimum(np.maximum(start + width, lo), axis_len)
+        lo, hi = np.broadcast_to(lo, drawn.shape), np.broadcast_to(hi, drawn.shape)
+        return cls(np.where(drawn, lo, 0), np.where(drawn, hi - lo, 0), drawn)
+
+    @classmethod
+    def from_lists(cls, masks, size: int) -> MaskBatch:
+        """From ``size`` sequences of :class:`MaskDraw` (a draw rule that draws one utterance at a time)."""
+        slots = max((len(ms) for ms in masks), default=0)
+        start = np.zeros((size, slots), dtype=np.int64)
+        width = np.zeros((size, slots), dtype=np.int64)
+        drawn = np.zeros((size, slots), dtype=bool)
+        for i, ms in enumerate(masks):
+            for j, m in enumerate(ms):
+                start[i, j], width[i, j], drawn[i, j] = m.start, m.width, True
+        return cls(start, width, drawn)
+
+    def masks(self, i: int) -> tuple[MaskDraw, ...]:
+        """Draw ``i``'s masks."""
+        return tuple(MaskDraw(int(s), int(w)) for s, w, d in zip(self.start[i], self.width[i], self.drawn[i]) if d)
+
+    def __post_init__(self):
+        if not self.start.shape == self.width.shape == self.drawn.shape or self.start.ndim != 2:
+            raise ParameterError("a MaskBatch's start, width and drawn must be arrays of one (n_draws, slots) shape")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class WarpBatch:
+    """The time warps of many draws: ``center``, ``distance`` and ``drawn`` of shape ``(n_draws,)`` (a draw
+    without a warp holds 0, 0, False); ``interpolation`` as in :class:`WarpDraw`."""
+
+    center: np.ndarray
+    distance: np.ndarray
+    drawn: np.ndarray
+    interpolation: str = "linear"
+
+    @classmethod
+    def none(cls, size: int) -> WarpBatch:
+        zeros = np.zeros(size, dtype=np.int64)
+        return cls(zeros, zeros, zeros.astype(bool))
+
+    def warp(self, i: int) -> WarpDraw | None:
+        """Draw ``i``'s warp (None when it has none)."""
+        if not self.drawn[i]:
+            return None
+        return WarpDraw(int(self.center[i]), int(self.distance[i]), self.interpolation)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class DrawBatch:
+    """``size`` draws of one recipe for one spectrogram shape, as arrays: what a draw rule produces.
+
+    A render keeps its one :meth:`record`; statistics read the arrays. ``notes`` hold for every draw,
+    ``draw_notes`` pairs a note with the ``(size,)`` booleans of the draws it holds for, and ``extra`` pairs a
+    framework's own operation with the list of its ``size`` draws (see :class:`AugmentRecord`). ``orders``
+    gives each draw's order where they differ (SpeechBrain's Augmenter draws one); else all have ``order``.
+
+    Examples
+    --------
+    >>> b = DrawBatch(n_mels=10, n_frames=100, size=1, time=MaskBatch.clipped([[0, 95]], [[30, 30]], 100))
+    >>> b.record(0).time_masks      # the second mask clipped at the end of the axis
+    (MaskDraw(start=0, width=30), MaskDraw(start=95, width=5))
+    """
+
+    n_mels: int
+    n_frames: int
+    size: int
+    warp: WarpBatch | None = None
+    freq: MaskBatch | None = None
+    time: MaskBatch | None = None
+    fill: str = "mean"
+    fill_db: float = -80.0
+    convention: str = "melwav"
+    order: tuple[str, ...] = OPERATIONS
+    notes: tuple[str, ...] = ()
+    draw_notes: tuple[tuple[str, np.ndarray], ...] = ()
+    extra: tuple[tuple[str, list], ...] = ()
+    orders: tuple[tuple[str, ...], ...] = ()
+
+    def __post_init__(self):
+        if self.orders and len(self.orders) != self.size:
+            raise ParameterError(f"a DrawBatch's orders must give one order for each of its {self.size} draws")
+        # Absent parts are the empty ones, so readers never test for None.
+        if self.warp is None:
+            object.__setattr__(self, "warp", WarpBatch.none(self.size))
+        for axis in ("freq", "time"):
+            if getattr(self, axis) is None:
+                object.__setattr__(self, axis, MaskBatch.empty(self.size))
+        if not (len(self.warp.drawn) == len(self.freq.drawn) == len(self.time.drawn) == self.size):
+            raise ParameterError(f"every part of a DrawBatch must hold {self.size} draws")
+
+    def record(self, i: int) -> AugmentRecord:
+        """Draw ``i`` as an :class:`AugmentRecord`."""
+        notes = self.notes + tuple(note for note, where in self.draw_notes if where[i])
+        return AugmentRecord(
+            n_mels=self.n_mels, n_frames=self.n_frames, warp=self.warp.warp(i), freq_masks=self.freq.masks(i),
+            time_masks=self.time.masks(i), fill=self.fill, fill_db=self.fill_db, convention=self.convention,
+            order=self.orders[i] if self.orders else self.order, notes=notes, extra=tuple((name, draws[i]) for name, draws in self.extra),
+        )
+
+    @classmethod
+    def from_records(cls, records) -> DrawBatch:
+        """Records drawn one at a time for one shape, as a batch (notes the first one has are kept as common)."""
+        records = list(records)
+        if not records:
+            raise ParameterError("a DrawBatch needs at least one record")
+        first = records[0]
+        size = len(records)
+        common = tuple(n for n in first.notes if all(n in r.notes for r in records))
+        seen = {n: np.array([n in r.notes for r in records]) for r in records for n in r.notes if n not in common}
+        return cls(
+            n_mels=first.n_mels, n_frames=first.n_frames, size=size,
+            warp=WarpBatch(
+                np.array([r.warp.center if r.warp else 0 for r in records], dtype=np.int64),
+                np.array([r.warp.distance if r.warp else 0 for r in records], dtype=np.int64),
+                np.array([r.warp is not None for r in records]),
+                next((r.warp.interpolation for r in records if r.warp), "linear"),
+            ),
+            freq=MaskBatch.from_lists([r.freq_masks for r in records], size),
+            time=MaskBatch.from_lists([r.time_masks for r in records], size),
+            fill=first.fill, fill_db=first.fill_db, convention=first.convention, order=first.order,
+            orders=tuple(r.order for r in records) if any(r.order != first.order for r in records) else (),
+            notes=common, draw_notes=tuple(seen.items()),
+            extra=tuple((name, [dict(r.extra).get(name) for r in records]) for name, _ in first.extra),
+        )

@@ -50,16 +50,22 @@ from .records import (
     MAX_MASKS,
     OPERATIONS,
     AugmentRecord,
+    DrawBatch,
+    MaskBatch,
     MaskDraw,
     SpecAugmentConfig,
+    WarpBatch,
     WarpDraw,
     warp_destination_margin,
 )
 
+#: The most draws one :func:`draw_many` call makes (statistics draw a few thousand per length).
+MAX_DRAWS = 100_000
+
 # Re-exported: the record types live in melwav.records, below both this module and melwav.frameworks.
 __all__ = [
     "FILL_MODES", "OPERATIONS", "MAX_MASKS", "MAX_FRAMES", "SpecAugmentConfig", "WarpDraw", "MaskDraw",
-    "AugmentRecord", "draw", "apply", "augment", "conventions", "fill_value", "resolve_fill", "apply_time_warp",
+    "AugmentRecord", "DrawBatch", "MAX_DRAWS", "draw", "draw_many", "apply", "augment", "conventions", "fill_value", "resolve_fill", "apply_time_warp",
     "apply_freq_masks", "apply_time_masks", "draw_masks", "draw_time_warp", "max_warp_frames", "time_mask_bounds",
     "warp_source_positions", "time_warp", "freq_mask", "time_mask", "Policy", "POLICIES", "policy",
     "frames_from_ms", "ms_from_frames",
@@ -74,25 +80,34 @@ def max_warp_frames(n_frames: int, W: int) -> int:
     return max(0, min(int(W), (int(n_frames) - 3) // 2))
 
 
-def draw_time_warp(n_frames: int, *, W: int, rng: np.random.Generator) -> WarpDraw | None:
-    """Draw a time warp for ``n_frames`` frames: ``None`` when W is 0 or the clip has under 5 frames."""
+def _warp_many(n_frames: int, *, W: int, rng: np.random.Generator, size: int) -> WarpBatch:
     W = max_warp_frames(n_frames, W)
     if W < 1:
-        return None
-    center = int(rng.integers(W + 1, n_frames - W - 1))  # {W+1 .. tau-W-2}
-    distance = int(rng.integers(-W, W + 1))
-    return WarpDraw(center, distance)
+        return WarpBatch.none(size)
+    center = rng.integers(W + 1, n_frames - W - 1, size=size)  # {W+1 .. tau-W-2}
+    distance = rng.integers(-W, W + 1, size=size)
+    return WarpBatch(center, distance, np.ones(size, dtype=bool))
+
+
+def _masks_many(axis_len: int, *, max_width: int, n_masks: int, rng: np.random.Generator, size: int) -> MaskBatch:
+    max_width = max(0, min(int(max_width), int(axis_len)))
+    # Per mask the width's uniform, then the start's: one draw's first masks do not change when more are
+    # asked for (the lesson's slider adds masks; a render reuses what an earlier one rebuilt).
+    u = rng.random((size, int(n_masks), 2))
+    width = (u[..., 0] * (max_width + 1)).astype(np.int64)  # {0 .. F}
+    # start in {0 .. nu - f - 1}; a mask as wide as the axis starts at 0
+    start = np.where(width < axis_len, (u[..., 1] * (axis_len - width)).astype(np.int64), 0)
+    return MaskBatch.clipped(start, width, axis_len)
+
+
+def draw_time_warp(n_frames: int, *, W: int, rng: np.random.Generator) -> WarpDraw | None:
+    """Draw a time warp for ``n_frames`` frames: ``None`` when W is 0 or the clip has under 5 frames."""
+    return _warp_many(n_frames, W=W, rng=rng, size=1).warp(0)
 
 
 def draw_masks(axis_len: int, *, max_width: int, n_masks: int, rng: np.random.Generator) -> tuple[MaskDraw, ...]:
     """Draw ``n_masks`` masks on an axis of ``axis_len`` cells with widths uniform in ``{0..max_width}``."""
-    max_width = max(0, min(int(max_width), int(axis_len)))
-    masks = []
-    for _ in range(int(n_masks)):
-        width = int(rng.integers(0, max_width + 1))
-        start = int(rng.integers(0, axis_len - width)) if width < axis_len else 0
-        masks.append(MaskDraw(start, width))
-    return tuple(masks)
+    return _masks_many(axis_len, max_width=max_width, n_masks=n_masks, rng=rng, size=1).masks(0)
 
 
 def time_mask_bounds(n_frames: int, config: SpecAugmentConfig) -> tuple[int, int]:
@@ -107,9 +122,10 @@ def time_mask_bounds(n_frames: int, config: SpecAugmentConfig) -> tuple[int, int
     return max_width, count
 
 
-def _draw_melwav(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator) -> AugmentRecord:
+def _draw_melwav(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator,
+                 size: int) -> DrawBatch:
     notes = []
-    warp = draw_time_warp(n_frames, W=config.warp_frames, rng=rng)
+    warp = _warp_many(n_frames, W=config.warp_frames, rng=rng, size=size)
     W_fit = max_warp_frames(n_frames, config.warp_frames)
     if 0 < config.warp_frames and W_fit < config.warp_frames:
         notes.append(
@@ -118,13 +134,13 @@ def _draw_melwav(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: 
         )
     if config.freq_mask_bands > n_mels and config.n_freq_masks:
         notes.append(f"F cut from {config.freq_mask_bands} to the {n_mels} mel bands")
-    freq = draw_masks(n_mels, max_width=config.freq_mask_bands, n_masks=config.n_freq_masks, rng=rng)
+    freq = _masks_many(n_mels, max_width=config.freq_mask_bands, n_masks=config.n_freq_masks, rng=rng, size=size)
     max_width, count = time_mask_bounds(n_frames, config)
     if config.n_time_masks and max_width < config.time_mask_frames and config.width_ratio == 0:
         notes.append(f"T cut from {config.time_mask_frames} to {max_width} frames (p = {config.max_time_ratio:g})")
-    time = draw_masks(n_frames, max_width=max_width, n_masks=count, rng=rng)
-    return AugmentRecord(
-        n_mels=n_mels, n_frames=n_frames, warp=warp, freq_masks=freq, time_masks=time,
+    time = _masks_many(n_frames, max_width=max_width, n_masks=count, rng=rng, size=size)
+    return DrawBatch(
+        n_mels=n_mels, n_frames=n_frames, size=size, warp=warp, freq=freq, time=time,
         fill=config.fill, fill_db=config.fill_db, convention="melwav", order=OPERATIONS, notes=tuple(notes),
     )
 
@@ -148,16 +164,53 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     Returns
     -------
     AugmentRecord
+        ``draw_many(..., size=1).record(0)``: one draw is a batch of one, by the same rules.
+    """
+    return draw_many(config, n_mels=n_mels, n_frames=n_frames, rng=rng, size=1).record(0)
+
+
+def draw_many(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator,
+              size: int) -> DrawBatch:
+    """Draw ``size`` augmentations for spectrograms of shape ``(n_mels, n_frames)`` at once (vectorised).
+
+    The rules are those of ``config.convention``: melwav's own, or the framework's ``draw_many`` (a
+    framework without one is drawn one utterance at a time by its ``draw``).
+
+    Parameters
+    ----------
+    config : SpecAugmentConfig
+    n_mels, n_frames : int
+        Shape of the log-mel the draws are for.
+    rng : np.random.Generator
+        The only source of randomness.
+    size : int
+        How many draws, ``1..MAX_DRAWS``.
+
+    Returns
+    -------
+    DrawBatch
+
+    Examples
+    --------
+    >>> batch = draw_many(SpecAugmentConfig(n_time_masks=2, time_mask_frames=10), n_mels=80, n_frames=300,
+    ...                   rng=np.random.default_rng(0), size=1000)
+    >>> batch.time.width.shape, int(batch.time.width.max())
+    ((1000, 2), 10)
     """
     if not isinstance(rng, np.random.Generator):
         raise ParameterError("rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed))")
     n_mels = check_int("n_mels", n_mels, low=1, high=MAX_FRAMES)
     n_frames = check_int("n_frames", n_frames, low=1, high=10 * MAX_FRAMES)
+    size = check_int("size", size, low=1, high=MAX_DRAWS)
     if config.convention == "melwav":
-        return _draw_melwav(config, n_mels=n_mels, n_frames=n_frames, rng=rng)
+        return _draw_melwav(config, n_mels=n_mels, n_frames=n_frames, rng=rng, size=size)
     if config.convention not in frameworks.FRAMEWORKS:
         raise ParameterError(f"convention must be one of {', '.join(conventions())}, got {config.convention!r}")
-    return frameworks.get(config.convention).draw(config, n_mels=n_mels, n_frames=n_frames, rng=rng)
+    module = frameworks.get(config.convention)
+    if hasattr(module, "draw_many"):
+        return module.draw_many(config, n_mels=n_mels, n_frames=n_frames, rng=rng, size=size)
+    return DrawBatch.from_records(module.draw(config, n_mels=n_mels, n_frames=n_frames, rng=rng)
+                                  for _ in range(size))
 
 
 # --------------------------------------------------------------------------------------------- applying

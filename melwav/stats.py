@@ -1,8 +1,9 @@
 """Recipe statistics: how much of an utterance a SpecAugment recipe hides, over many draws.
 
 For each utterance length, a recipe is drawn many times by its own rules, through the code that draws a
-render (:func:`melwav.specaugment.draw`, which hands a framework's config to that framework's ``draw``);
-only the records are kept, nothing is applied to a mel. From the records:
+render (:func:`melwav.specaugment.draw_many`, which hands a framework's config to that framework's
+``draw_many``; a render's :func:`~melwav.specaugment.draw` is its batch of one); nothing is applied to a
+mel. From the drawn arrays:
 
 - masked share of an axis: the cells covered by the union of that axis' masks over the axis length
   (overlapping masks count once), for the time axis (frames) and the mel axis (bands);
@@ -22,19 +23,15 @@ are converted to it by duration (:meth:`melwav.frameworks.Recipe.to_config`), so
 little longer or shorter than the recipe's own; :func:`recipe_stats` warns where that exceeds
 :data:`ROUNDING_WARN`.
 
-Speed: the draw code makes a few scalar ``rng.integers`` / ``rng.random`` calls per draw, and numpy's
-scalar calls cost ~1.8 us each, most of a draw. The draws here use :class:`BlockGenerator`, a
-``numpy.random.Generator`` whose scalar calls take uniform doubles from blocks drawn at once (the same
-distributions, ~0.5 us a call); every other call is numpy's own. The garbage collector is paused while
-the records pile up (they hold no cycles). The summary is numpy over all records.
+Speed: every rule draws all of a length's utterances at once (a few numpy calls on ``(draws, masks)``
+arrays, :class:`melwav.records.DrawBatch`), and the summary is numpy over those arrays: two recipes at six
+lengths and 2000 draws take tens of milliseconds (``bench/stats.py``).
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
 import dataclasses
-import gc
 import math
 import threading
 from collections.abc import Sequence
@@ -48,11 +45,11 @@ from .audio import DEFAULT_MAX_DURATION_S, MAX_DURATION_CAP_S
 from .errors import ParameterError, check_float, check_int
 from .features import MelSettings
 from .plot import _style, _theme
-from .records import OPERATIONS, AugmentRecord, SpecAugmentConfig
-from .specaugment import Policy, draw, policy
+from .records import OPERATIONS, AugmentRecord, DrawBatch, MaskBatch, SpecAugmentConfig
+from .specaugment import Policy, draw_many, policy
 
 __all__ = [
-    "DEFAULT_DURATIONS_S", "DEFAULT_DRAWS", "MAX_DRAWS", "Spread", "StatsRow", "RecipeStats", "BlockGenerator",
+    "DEFAULT_DURATIONS_S", "DEFAULT_DRAWS", "MAX_DRAWS", "Spread", "StatsRow", "RecipeStats",
     "recipe_stats", "expected_shares", "clear_cache", "unit_warnings", "summarise", "stats_json", "format_table",
     "plot_recipe_stats", "Comparison", "compare_recipes",
 ]
@@ -147,93 +144,16 @@ class RecipeStats:
                 "warnings": list(self.warnings)}
 
 
-# ------------------------------------------------------------------------------------------ random source
-
-
-class BlockGenerator(np.random.Generator):
-    """A ``numpy.random.Generator`` (PCG64) whose ``random()`` and ``integers(low, high)`` of a scalar or a
-    short vector take uniform doubles from blocks of :attr:`BLOCK` drawn at once.
-
-    ``integers(low, high)`` is ``low + floor(u * (high - low))`` for a span under 2**24 (a bias of at most
-    2**-29 per value, far below what any statistic here resolves); so is a 1-d ``size`` of up to 256 (an
-    int64 array, as numpy's). ``endpoint``, another ``dtype``, larger sizes and ``choice`` /
-    ``permutation`` are numpy's own. Not for replaying a render: a render seeds numpy's
-    Generator with its seed, this is another stream.
-
-    Examples
-    --------
-    >>> rng = BlockGenerator(7)
-    >>> 0 <= rng.integers(0, 10) < 10
-    True
-    """
-
-    BLOCK = 4096
-
-    def __init__(self, seed):
-        super().__init__(np.random.PCG64(seed))
-        self._block: list[float] = []
-        self._next = 0
-
-    def _refill(self) -> float:
-        """The next double, after drawing a new block."""
-        self._block = super().random(self.BLOCK).tolist()
-        self._next = 1
-        return self._block[0]
-
-    def _uniforms(self, n: int) -> list[float]:
-        if self._next + n > len(self._block):
-            self._block = self._block[self._next:] + super().random(self.BLOCK).tolist()
-            self._next = 0
-        out = self._block[self._next:self._next + n]
-        self._next += n
-        return out
-
-    def random(self, size=None, dtype=np.float64, out=None):
-        if out is None and dtype is np.float64:
-            if size is None:
-                i = self._next
-                if i < len(self._block):
-                    self._next = i + 1
-                    return self._block[i]
-                return self._refill()
-            if _small_size(size):
-                return np.array(self._uniforms(int(size)), dtype=np.float64)
-        return super().random(size, dtype, out)
-
-    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
-        if size is None and high is not None and type(low) is int and type(high) is int and not endpoint \
-                and dtype is np.int64 and 0 < high - low < 1 << 24:
-            # the frameworks' usual call, rng.integers(lo, hi) with Python ints: kept short, it is most of a draw
-            i = self._next
-            if i < len(self._block):
-                self._next = i + 1
-                return low + int(self._block[i] * (high - low))
-            return low + int(self._refill() * (high - low))
-        if not endpoint and dtype is np.int64 and isinstance(low, (int, np.integer)) and (
-                high is None or isinstance(high, (int, np.integer))) and (size is None or _small_size(size)):
-            lo, hi = (0, int(low)) if high is None else (int(low), int(high))
-            span = hi - lo
-            if 0 < span < 1 << 24:
-                if size is None:
-                    return lo + int(self.random() * span)
-                return np.array([lo + int(u * span) for u in self._uniforms(int(size))], dtype=np.int64)
-        return super().integers(low, high, size, dtype, endpoint)  # numpy's own, and its errors
-
-
-def _small_size(size) -> bool:
-    """A 1-d size the block path handles (what the frameworks' draws ask for: a mask count)."""
-    return isinstance(size, (int, np.integer)) and not isinstance(size, bool) and 0 <= size <= 256
-
-
 # --------------------------------------------------------------------------------------------- summary
 
 
-def _union_share(masks: Sequence[tuple], axis_len: int) -> tuple[np.ndarray, np.ndarray]:
+def _union_share(masks: MaskBatch, axis_len: int) -> tuple[np.ndarray, np.ndarray]:
     """Per draw: the union of its masks over ``axis_len`` (overlaps once) and its count of non-zero masks.
 
     Parameters
     ----------
-    masks : sequence of tuple of MaskDraw, length n_draws
+    masks : MaskBatch
+        ``(n_draws, slots)`` masks on one axis.
     axis_len : int
 
     Returns
@@ -241,33 +161,27 @@ def _union_share(masks: Sequence[tuple], axis_len: int) -> tuple[np.ndarray, np.
     share : np.ndarray [shape=(n_draws,)], float64 in [0, 1]
     count : np.ndarray [shape=(n_draws,)], int64
     """
-    n = len(masks)
-    counts = np.fromiter((len(ms) for ms in masks), dtype=np.int64, count=n)
-    total = int(counts.sum())
-    if total == 0:
+    n = masks.start.shape[0]
+    if masks.start.shape[1] == 0:
         return np.zeros(n), np.zeros(n, dtype=np.int64)
-    bounds = np.fromiter((v for ms in masks for m in ms for v in (m.start, m.stop)), dtype=np.int64, count=2 * total)
-    start = np.clip(bounds[0::2], 0, axis_len)
-    stop = np.clip(bounds[1::2], 0, axis_len)
-    owner = np.repeat(np.arange(n), counts)
-    # Put each draw's masks on its own stretch of one long axis, sort by start, and let a running maximum
-    # of the stops say how much of each mask is new: no mask of an earlier draw can reach a later one's.
-    offset = owner * (axis_len + 1)
-    order = np.argsort(start + offset, kind="stable")
-    s, e, who = (start + offset)[order], (stop + offset)[order], owner[order]
-    reach = np.concatenate([[-1], np.maximum.accumulate(e)[:-1]])
+    start = np.where(masks.drawn, np.clip(masks.start, 0, axis_len), 0)
+    stop = np.where(masks.drawn, np.clip(masks.start + masks.width, 0, axis_len), 0)
+    # Sort each draw's masks by start and let a running maximum of the stops say how much of each mask is
+    # new (a slot not drawn is [0, 0): it adds nothing).
+    order = np.argsort(start, axis=1, kind="stable")
+    s, e = np.take_along_axis(start, order, 1), np.take_along_axis(stop, order, 1)
+    reach = np.concatenate([np.full((n, 1), -1), np.maximum.accumulate(e, axis=1)[:, :-1]], axis=1)
     new = np.maximum(0, e - np.maximum(s, reach))
-    share = np.bincount(who, weights=new, minlength=n) / axis_len
-    nonzero = np.bincount(owner, weights=(stop > start), minlength=n).astype(np.int64)
-    return share, nonzero
+    return new.sum(axis=1) / axis_len, np.count_nonzero(stop > start, axis=1).astype(np.int64)
 
 
-def summarise(records: Sequence[AugmentRecord], *, hop_ms: float, duration_s: float | None = None) -> StatsRow:
-    """A :class:`StatsRow` from draws made for one shape (numpy over all records at once).
+def summarise(draws: DrawBatch | Sequence[AugmentRecord], *, hop_ms: float,
+              duration_s: float | None = None) -> StatsRow:
+    """A :class:`StatsRow` from draws made for one shape (numpy over all draws at once).
 
     Parameters
     ----------
-    records : sequence of AugmentRecord, length n_draws
+    draws : DrawBatch, or sequence of AugmentRecord of length n_draws
         All drawn for the same ``(n_mels, n_frames)``.
     hop_ms : float
         What a frame lasts (ms), for the warp shift.
@@ -285,23 +199,23 @@ def summarise(records: Sequence[AugmentRecord], *, hop_ms: float, duration_s: fl
     >>> summarise([rec], hop_ms=10.0).time_masked.mean   # frames 0..49 of 100: overlap counted once
     0.5
     """
-    if not records:
-        raise ParameterError("no draws to summarise")
-    n_mels, n_frames = records[0].n_mels, records[0].n_frames
-    if any((r.n_mels, r.n_frames) != (n_mels, n_frames) for r in records):
-        raise ParameterError("the draws to summarise must all be for one spectrogram shape")
-    t_share, t_count = _union_share([r.time_masks for r in records], n_frames)
-    f_share, f_count = _union_share([r.freq_masks for r in records], n_mels)
-    shift_ms = np.fromiter((abs(r.warp.distance) if r.warp else 0 for r in records), dtype=np.float64,
-                           count=len(records)) * hop_ms
+    if not isinstance(draws, DrawBatch):
+        if not draws:
+            raise ParameterError("no draws to summarise")
+        if any((r.n_mels, r.n_frames) != (draws[0].n_mels, draws[0].n_frames) for r in draws):
+            raise ParameterError("the draws to summarise must all be for one spectrogram shape")
+        draws = DrawBatch.from_records(draws)
+    t_share, t_count = _union_share(draws.time, draws.n_frames)
+    f_share, f_count = _union_share(draws.freq, draws.n_mels)
+    shift_ms = np.where(draws.warp.drawn, np.abs(draws.warp.distance), 0) * float(hop_ms)
 
     def spread(x):
         p5, p95 = np.percentile(x, [5, 95])
         return Spread(float(np.mean(x)), float(p5), float(p95))
 
     return StatsRow(
-        duration_s=float(duration_s) if duration_s is not None else n_frames * hop_ms / 1000.0,
-        n_frames=int(n_frames),
+        duration_s=float(duration_s) if duration_s is not None else draws.n_frames * hop_ms / 1000.0,
+        n_frames=int(draws.n_frames),
         time_masked=spread(t_share),
         freq_masked=spread(f_share),
         p_time_over_half=float(np.mean(t_share > 0.5)),
@@ -407,28 +321,17 @@ def check_draws(draws) -> int:
     return check_int("draws", draws, low=MIN_DRAWS, high=MAX_DRAWS)
 
 
-@contextlib.contextmanager
-def _gc_paused():
-    """The cyclic garbage collector off for a while: thousands of records (no cycles among them) would
-    otherwise set it scanning every few hundred draws, a third of the time of a framework's draws."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def _rng(seed: int, duration_s: float) -> np.random.Generator:
+    """One stream per (seed, length): a recipe's numbers do not depend on what else is drawn beside it."""
+    return np.random.default_rng(np.random.SeedSequence([seed, int(round(duration_s * 1000))]))
 
 
-def _draw_row(config: SpecAugmentConfig, *, duration_s: float, draws: int, settings: MelSettings, seed: int,
-              rng_type=BlockGenerator) -> tuple[StatsRow, set[str]]:
+def _draw_row(config: SpecAugmentConfig, *, duration_s: float, draws: int, settings: MelSettings,
+              seed: int) -> tuple[StatsRow, set[str]]:
     n_frames = n_frames_for(duration_s, settings)
-    # One stream per (seed, length): a recipe's numbers do not depend on what else is drawn beside it.
-    rng = rng_type(np.random.SeedSequence([seed, int(round(duration_s * 1000))]))
-    with _gc_paused():
-        records = [draw(config, n_mels=settings.n_mels, n_frames=n_frames, rng=rng) for _ in range(draws)]
-    own = {op for r in records for op in r.order if op not in OPERATIONS}
-    return summarise(records, hop_ms=settings.hop_ms, duration_s=duration_s), own
+    batch = draw_many(config, n_mels=settings.n_mels, n_frames=n_frames, rng=_rng(seed, duration_s), size=draws)
+    own = {op for op in batch.order if op not in OPERATIONS}
+    return summarise(batch, hop_ms=settings.hop_ms, duration_s=duration_s), own
 
 
 #: Rows already drawn, by (config, settings, length, draws, seed): the app's comparison redraws only the
@@ -575,11 +478,10 @@ def expected_shares(config, settings: MelSettings, *, durations_s, draws: int = 
         if not weight:
             continue
         n_frames = n_frames_for(float(level), settings)
-        rng = BlockGenerator(np.random.SeedSequence([seed, int(round(level * 1000))]))
-        with _gc_paused():
-            records = [draw(config, n_mels=settings.n_mels, n_frames=n_frames, rng=rng) for _ in range(draws)]
-        t, _ = _union_share([r.time_masks for r in records], n_frames)
-        f, _ = _union_share([r.freq_masks for r in records], settings.n_mels)
+        batch = draw_many(config, n_mels=settings.n_mels, n_frames=n_frames, rng=_rng(seed, float(level)),
+                          size=draws)
+        t, _ = _union_share(batch.time, n_frames)
+        f, _ = _union_share(batch.freq, settings.n_mels)
         out["time"] += weight * float(t.mean())
         out["freq"] += weight * float(f.mean())
         out["cells"] += weight * float(np.mean(1.0 - (1.0 - t) * (1.0 - f)))

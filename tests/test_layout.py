@@ -88,8 +88,8 @@ def test_registry_is_explicit():
     for name in frameworks.FRAMEWORKS:
         m = frameworks.get(name)
         assert m.NAME == name
-        for attr in ("UNITS", "ORDER", "FILLS", "WARPS", "OPERATIONS", "detect", "parse", "fields", "draw",
-                     "export", "fill_explanation"):
+        for attr in ("UNITS", "ORDER", "FILLS", "WARPS", "OPERATIONS", "detect", "parse", "fields", "draw_many",
+                     "draw", "export", "fill_explanation"):
             assert hasattr(m, attr), (name, attr)
     # Derived from the files: every public module in melwav/frameworks/ is registered, and nothing else.
     files = {p.stem for p in (PKG / "frameworks").glob("*.py") if not p.stem.startswith("_")}

@@ -112,40 +112,28 @@ def test_warp_shift_in_ms():
 
 
 def test_draws_go_through_the_render_draw(monkeypatch):
+    # a render's draw is draw_many(size=1): statistics call the same function for all their draws at once
     calls = []
-    real = stats.draw
+    real = stats.draw_many
 
     def counting(config, **kw):
-        calls.append((config.convention, kw["n_frames"], kw["n_mels"]))
+        calls.append((config.convention, kw["n_frames"], kw["n_mels"], kw["size"]))
         return real(config, **kw)
 
-    monkeypatch.setattr(stats, "draw", counting)
+    monkeypatch.setattr(stats, "draw_many", counting)
     stats.clear_cache()
     stats.recipe_stats(recipe(ESPNET), durations_s=[2, 5], draws=50, settings=MelSettings(sr=16000, hop_length=160,
                                                                                         n_mels=80, n_fft=512))
-    assert len(calls) == 100 and {c[0] for c in calls} == {"espnet"}
-    assert sorted({c[1] for c in calls}) == [201, 501] and {c[2] for c in calls} == {80}
+    assert sorted(calls) == [("espnet", 201, 80, 50), ("espnet", 501, 80, 50)]
 
 
 def test_rows_already_drawn_are_not_drawn_again(monkeypatch):
     stats.clear_cache()
     first = stats.recipe_stats("LB", durations_s=[2, 5], draws=40, seed=9)
-    monkeypatch.setattr(stats, "draw", lambda *a, **k: pytest.fail("drew again"))
+    monkeypatch.setattr(stats, "draw_many", lambda *a, **k: pytest.fail("drew again"))
     assert stats.recipe_stats("LB", durations_s=[5], draws=40, seed=9).rows == first.rows[1:]
     with pytest.raises(pytest.fail.Exception, match="drew again"):
         stats.recipe_stats("LB", durations_s=[5], draws=41, seed=9)
-
-
-def test_the_garbage_collector_is_back_on_after_the_draws(monkeypatch):
-    import gc
-
-    assert gc.isenabled()
-    seen = []
-    real = stats.draw
-    monkeypatch.setattr(stats, "draw", lambda *a, **k: seen.append(gc.isenabled()) or real(*a, **k))
-    stats.clear_cache()
-    stats.recipe_stats("LB", durations_s=[1], draws=20)
-    assert seen == [False] * 40 and gc.isenabled()  # 1 s, and the warning's 2 s
 
 
 def test_a_length_has_the_same_numbers_whatever_is_drawn_beside_it():
@@ -155,33 +143,6 @@ def test_a_length_has_the_same_numbers_whatever_is_drawn_beside_it():
     beside = stats.recipe_stats("LD", durations_s=[1, 2, 5], draws=300, seed=3).row(2)
     assert alone == beside
     assert stats.recipe_stats("LD", durations_s=[2], draws=300, seed=4).row(2) != alone
-
-
-def test_block_generator_keeps_numpys_distributions():
-    ss = np.random.SeedSequence(11)
-    block, ref = stats.BlockGenerator(ss), np.random.default_rng(ss)
-    # random(): the very same doubles as numpy's, in order (blocks of the same stream)
-    assert [block.random() for _ in range(5000)] == ref.random(5000).tolist()
-    rng = stats.BlockGenerator(5)
-    values = np.array([rng.integers(3, 10) for _ in range(70000)])
-    assert values.min() == 3 and values.max() == 9
-    counts = np.bincount(values - 3)
-    assert np.all(np.abs(counts - 10000) < 500)  # 5 standard deviations
-    vec = rng.integers(0, 4, size=6)
-    assert vec.dtype == np.int64 and vec.shape == (6,)
-    with pytest.raises(ValueError):
-        rng.integers(5, 5)  # numpy's own refusal
-
-
-@pytest.mark.parametrize("path", [ESPNET, EXAMPLES / "lhotse_icefall_librispeech.txt"])
-def test_block_generator_draws_agree_with_numpys_generator(path):
-    config = recipe(path).to_config(DEFAULT)
-    rows = [stats._draw_row(config, duration_s=5, draws=4000, settings=DEFAULT, seed=1, rng_type=t)[0]
-            for t in (stats.BlockGenerator, np.random.default_rng)]
-    a, b = rows
-    assert a.time_masked.mean == pytest.approx(b.time_masked.mean, abs=0.01)
-    assert a.freq_masked.mean == pytest.approx(b.freq_masked.mean, abs=0.015)
-    assert a.n_time_masks == pytest.approx(b.n_time_masks, abs=0.1)
 
 
 # ------------------------------------------------------------------------------------------- warnings
@@ -311,7 +272,7 @@ def test_compare_recipes_is_one_call_for_a_page():
     ({"theme": "sepia"}, "theme must be one of"),
 ])
 def test_compare_recipes_refusals(kwargs, match, monkeypatch):
-    monkeypatch.setattr(stats, "draw", lambda *a, **k: pytest.fail("drew before refusing"))
+    monkeypatch.setattr(stats, "draw_many", lambda *a, **k: pytest.fail("drew before refusing"))
     with pytest.raises(ParameterError, match=match):
         stats.compare_recipes(["LB", "LD"], durations_s=[2], draws=20, seed=77, **kwargs)
 

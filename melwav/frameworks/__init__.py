@@ -28,8 +28,12 @@ The interface of a framework module
 ``fields(params) -> (Fields, notes)``
     The parameters as melwav's eight numbers, still in its own units (:class:`._common.Fields`);
     :meth:`Fields.to_config` is the only place a :class:`SpecAugmentConfig` is built from a framework.
+``draw_many(config, *, n_mels, n_frames, rng, size) -> DrawBatch``
+    ``size`` draws by its rules for utterances of one length, at once on numpy arrays (config in the current
+    analysis' frames and bands; :func:`._common.make_batch`). The rule is written here, once.
 ``draw(config, *, n_mels, n_frames, rng) -> AugmentRecord``
-    One draw by its rules, for one utterance (config in the current analysis' frames and bands).
+    One draw, for one utterance: ``draw_many(..., size=1).record(0)``. (A module with only ``draw`` still
+    works: :func:`melwav.specaugment.draw_many` then draws its utterances one at a time.)
 ``WARPS`` : dict
     ``{interpolation name: apply(L, warp) -> L}`` for the warps its ``draw`` records (may be empty).
 ``OPERATIONS`` : dict

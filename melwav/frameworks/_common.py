@@ -13,11 +13,12 @@ import json
 import math
 import re
 
+import numpy as np
 import yaml
 
 from ..errors import ParameterError, check_float, check_int
 from ..features import MelSettings
-from ..records import AugmentRecord, SpecAugmentConfig
+from ..records import AugmentRecord, DrawBatch, SpecAugmentConfig
 
 #: Keys a section may carry that no framework reads.
 IGNORED_KEYS = {"_target_"}
@@ -605,6 +606,29 @@ def make_record(name: str, order: tuple[str, ...], fills: tuple[str, ...], confi
     )
 
 
+def make_batch(name: str, order: tuple[str, ...], fills: tuple[str, ...], config: SpecAugmentConfig, n_mels: int,
+               n_frames: int, size: int, warp=None, freq=None, time=None, notes=(), draw_notes=(), orders=(),
+               **extra) -> DrawBatch:
+    """The :class:`DrawBatch` of ``size`` draws by framework ``name``'s rules (as :func:`make_record` for one):
+    ``warp`` a :class:`WarpBatch`, ``freq``/``time`` :class:`MaskBatch` (None: none drawn), ``draw_notes``
+    ``(note, (size,) bools)`` pairs, ``orders`` each draw's order where they differ, ``extra`` each own
+    operation's list of ``size`` draws."""
+    return DrawBatch(
+        n_mels=n_mels, n_frames=n_frames, size=size, warp=warp, freq=freq, time=time, fill=config.fill,
+        fill_db=config.fill_db, convention=name, order=tuple(order),
+        notes=tuple(notes) + tuple(fill_note(name, fills, config)), draw_notes=tuple(draw_notes),
+        extra=tuple(extra.items()), orders=tuple(orders),
+    )
+
+
+def per_draw_notes(notes_per_draw) -> tuple[tuple[str, np.ndarray], ...]:
+    """:class:`DrawBatch` ``draw_notes`` from each draw's own list of notes (a rule drawn one utterance at a
+    time), in the order first seen."""
+    notes_per_draw = [list(n) for n in notes_per_draw]
+    seen = dict.fromkeys(n for notes in notes_per_draw for n in notes)
+    return tuple((note, np.array([note in notes for notes in notes_per_draw])) for note in seen)
+
+
 def dotted_name(node) -> str | None:
     """``a.b.c`` for an :mod:`ast` chain of attributes on a name (a callee such as ``T.SpecAugment``), else None."""
     parts = []
@@ -631,10 +655,39 @@ def hf_mask_params(p: dict, *, raises: str) -> dict:
     return out
 
 
-def hf_span_count(prob: float, L: int, min_masks: int, length: int, S: int, eps: float) -> int:
+def hf_span_count(prob: float, L: int, min_masks: int, length: int, S: int, eps):
     """transformers' ``compute_num_masked_span`` (inside ``_compute_mask_indices``, the same in
     ``modeling_wav2vec2.py`` and ``modeling_whisper.py``): spans of ``L`` for an input of ``length`` on an axis
-    of ``S``, with the batch's one random rounding ``eps``."""
-    n = max(int(prob * length / L + eps), min_masks)
-    n = S // L if n * L > S else n
-    return max(length - (L - 1), 0) if length - (L - 1) < n else n
+    of ``S``, with the batch's one random rounding ``eps`` (a float: an int; an array: one count per value)."""
+    n = np.maximum((prob * length / L + np.asarray(eps, dtype=np.float64)).astype(np.int64), min_masks)
+    n = np.where(n * L > S, S // L, n)
+    n = np.where(length - (L - 1) < n, max(length - (L - 1), 0), n)
+    return int(n) if n.ndim == 0 else n
+
+
+def distinct_starts(counts, n_positions: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, ``counts[i]`` distinct positions uniform in ``0..n_positions - 1`` (``rng.choice(n_positions,
+    counts[i], replace=False)``, the same distribution): ``(starts, drawn)`` of shape ``(len(counts), max count)``.
+
+    Few positions against many: rows are drawn at once and a row with a repeat is drawn again (a rejected
+    row leaves the accepted ones uniform over ordered distinct tuples). Otherwise one ``choice`` per row.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    size, slots = len(counts), int(counts.max(initial=0))
+    drawn = np.arange(slots) < counts[:, None]
+    starts = np.zeros((size, slots), dtype=np.int64)
+    if slots == 0:
+        return starts, drawn
+    if 4 * slots * slots <= n_positions:  # a repeat in under 1 row of 8
+        todo = np.arange(size)
+        while todo.size:
+            s = rng.integers(0, n_positions, size=(todo.size, slots))
+            # the slots not drawn get distinct negative values, so only drawn ones can repeat
+            ordered = np.sort(np.where(drawn[todo], s, -1 - np.arange(slots)), axis=1)
+            repeat = (np.diff(ordered, axis=1) == 0).any(axis=1)
+            starts[todo[~repeat]] = s[~repeat]
+            todo = todo[repeat]
+    else:
+        for i, n in enumerate(counts.tolist()):
+            starts[i, :n] = rng.choice(n_positions, n, replace=False)
+    return np.where(drawn, starts, 0), drawn

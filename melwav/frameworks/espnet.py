@@ -36,7 +36,7 @@ import numpy as np
 import yaml
 
 from ..errors import ParameterError
-from ..records import MaskDraw, SpecAugmentConfig, WarpDraw, clipped
+from ..records import MaskBatch, SpecAugmentConfig, WarpBatch, WarpDraw
 from ._common import (
     Fields,
     Frontend,
@@ -45,7 +45,7 @@ from ._common import (
     check_number,
     check_whole,
     find_section,
-    make_record,
+    make_batch,
     short,
 )
 from ._resample import two_piece_warp
@@ -81,10 +81,12 @@ def warp_skipped(n_frames: int, W: int) -> bool:
     return n_frames - W <= W
 
 
-def _masks(axis_len: int, lo: int, hi: int, count: int, rng: np.random.Generator) -> list[MaskDraw]:
-    widths = rng.integers(lo, hi, size=count)  # torch.randint(lo, hi): lo..hi-1
-    starts = rng.integers(0, max(1, axis_len - int(widths.max())), size=count)
-    return [clipped(s, w, axis_len) for s, w in zip(starts, widths)]
+def _masks(axis_len: int, lo: int, hi: int, count: int, rng: np.random.Generator, size: int) -> MaskBatch:
+    widths = rng.integers(lo, hi, size=(size, count))  # torch.randint(lo, hi): lo..hi-1
+    # one start bound per utterance, from its widest mask (mask_along_axis)
+    bound = np.maximum(1, axis_len - widths.max(axis=1, initial=0))
+    starts = rng.integers(0, bound[:, None], size=(size, count))
+    return MaskBatch.clipped(starts, widths, axis_len)
 
 
 def time_width_range(config: SpecAugmentConfig, n_frames: int) -> tuple[int, int]:
@@ -105,7 +107,12 @@ def low_bound(low, high: int) -> int:
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
-    """ESPnet ``SpecAug`` for one utterance (see the module notes)."""
+    """ESPnet ``SpecAug`` for one utterance: :func:`draw_many`'s batch of one."""
+    return draw_many(config, n_mels=n_mels, n_frames=n_frames, rng=rng, size=1).record(0)
+
+
+def draw_many(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator, size: int):
+    """ESPnet ``SpecAug`` for ``size`` utterances of one length (see the module notes)."""
     notes = []
     warp = None
     W = config.warp_frames
@@ -113,23 +120,24 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
         if warp_skipped(n_frames, W):
             notes.append(f"no time warp: ESPnet skips it when the clip ({n_frames} frames) is <= 2W = {2 * W}")
         else:
-            center = int(rng.integers(W, n_frames - W))
-            new = int(rng.integers(center - W, center + W)) + 1
-            warp = WarpDraw(center, new - center, "espnet-bicubic")
+            center = rng.integers(W, n_frames - W, size=size)
+            new = rng.integers(center - W, center + W) + 1
+            warp = WarpBatch(center, new - center, np.ones(size, dtype=bool), "espnet-bicubic")
     if config.max_time_ratio < 1.0 or config.masks_per_frame:
         notes.append("ESPnet has no p beside an absolute T and no pM: ignored")
-    freq = []
+    freq = None
     if config.n_freq_masks and config.freq_mask_bands > 0:
         F = config.freq_mask_bands
-        freq = _masks(n_mels, low_bound(config.option("freq_mask_low_bands", 0), F), F, config.n_freq_masks, rng)
-    time = []
+        freq = _masks(n_mels, low_bound(config.option("freq_mask_low_bands", 0), F), F, config.n_freq_masks, rng,
+                      size)
+    time = None
     if config.n_time_masks:
         lo, hi = time_width_range(config, n_frames)
         if hi > lo:
-            time = _masks(n_frames, lo, hi, config.n_time_masks, rng)
+            time = _masks(n_frames, lo, hi, config.n_time_masks, rng, size)
         else:
             notes.append(f"no time masks: the width range is empty for {n_frames} frames")
-    return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, warp, freq, time, notes)
+    return make_batch(NAME, ORDER, FILLS, config, n_mels, n_frames, size, warp, freq, time, notes)
 
 
 def apply_warp(L: np.ndarray, warp: WarpDraw) -> np.ndarray:

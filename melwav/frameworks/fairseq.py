@@ -31,8 +31,8 @@ import numpy as np
 import yaml
 
 from ..errors import ParameterError
-from ..records import MAX_MASKS, MaskDraw, SpecAugmentConfig, WarpDraw
-from ._common import Fields, check_known, check_number, check_whole, kaldi_frontend, make_record, short
+from ..records import MAX_MASKS, MaskBatch, SpecAugmentConfig, WarpBatch, WarpDraw
+from ._common import Fields, check_known, check_number, check_whole, kaldi_frontend, make_batch, short
 
 NAME = "fairseq"
 #: extract_fbank_features: 25 ms / 10 ms Kaldi fbank, 80 channels (input_feat_per_channel).
@@ -55,7 +55,17 @@ CMVNS = ("utterance_cmvn", "global_cmvn")
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
-    """fairseq ``SpecAugmentTransform.__call__`` for one utterance (see the module notes)."""
+    """fairseq ``SpecAugmentTransform.__call__`` for one utterance: :func:`draw_many`'s batch of one."""
+    return draw_many(config, n_mels=n_mels, n_frames=n_frames, rng=rng, size=1).record(0)
+
+
+def _masks(axis_len: int, bound: int, count: int, rng: np.random.Generator, size: int) -> MaskBatch:
+    width = rng.integers(0, bound, size=(size, count))  # np.random.randint(0, F)
+    return MaskBatch.clipped(rng.integers(0, axis_len - width), width, axis_len)  # randint(0, n - f)
+
+
+def draw_many(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator, size: int):
+    """fairseq ``SpecAugmentTransform.__call__`` for ``size`` utterances of one length (see the module notes)."""
     notes = []
     if config.width_ratio or config.masks_per_frame:
         notes.append("fairseq has no adaptive width or count: pS and pM ignored")
@@ -63,36 +73,29 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     if n_mels < F:
         notes.append(f"fairseq returns the input unchanged when its channels ({n_mels} here) are fewer than "
                      f"freq_mask_F ({F})")
-        return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, None, (), (), notes)
+        return make_batch(NAME, ORDER, FILLS, config, n_mels, n_frames, size, notes=notes)
     warp = None
     if W > 0:
         if 2 * W < n:
-            w0 = int(rng.integers(W, n - W))
-            w = int(rng.integers(-W + 1, W))
-            warp = WarpDraw(w0, w, "fairseq-linear")
+            w0 = rng.integers(W, n - W, size=size)
+            w = rng.integers(-W + 1, W, size=size)
+            warp = WarpBatch(w0, w, np.ones(size, dtype=bool), "fairseq-linear")
         else:
             notes.append(f"no time warp: fairseq warps only when 2W = {2 * W} < the clip's {n} frames")
-    freq = []
+    freq = time = None
     if config.n_freq_masks:
         if F < 1:
             notes.append("no frequency masks: freq_mask_F is 0 (fairseq asserts it is > 0)")
         else:
-            for _ in range(config.n_freq_masks):
-                f = int(rng.integers(0, F))
-                f0 = int(rng.integers(0, n_mels - f))
-                freq.append(MaskDraw(f0, f))
-    time = []
+            freq = _masks(n_mels, F, config.n_freq_masks, rng, size)
     if config.n_time_masks:
         t_max = min(T, math.floor(n * config.max_time_ratio))
         if t_max < 1:
             notes.append(f"no time masks: min(time_mask_T, floor(n * time_mask_p)) = {t_max} is below 1"
                          + (" (time_mask_p is 0, fairseq's default)" if config.max_time_ratio == 0 else ""))
         else:
-            for _ in range(config.n_time_masks):
-                t = int(rng.integers(0, t_max))
-                t0 = int(rng.integers(0, n - t))
-                time.append(MaskDraw(t0, t))
-    return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, warp, freq, time, notes)
+            time = _masks(n, t_max, config.n_time_masks, rng, size)
+    return make_batch(NAME, ORDER, FILLS, config, n_mels, n_frames, size, warp, freq, time, notes)
 
 
 def resize_linear(x: np.ndarray, size: int) -> np.ndarray:

@@ -38,7 +38,7 @@ import shlex
 import numpy as np
 
 from ..errors import ParameterError, check_float
-from ..records import SpecAugmentConfig, WarpDraw, clipped
+from ..records import MaskBatch, SpecAugmentConfig, WarpBatch, WarpDraw
 from ._common import (
     MAX_PYTHON_CHARS,
     Fields,
@@ -47,7 +47,7 @@ from ._common import (
     check_python_size,
     check_whole,
     dotted_name,
-    make_record,
+    make_batch,
     short,
     source_snippet,
 )
@@ -107,15 +107,20 @@ def time_mask_bounds(n_frames: int, T: int, mT: int, fraction: float) -> tuple[i
     return count, int(min(T, max_tot // count))
 
 
-def _masks(axis_len: int, bound: int, count: int, rng: np.random.Generator):
-    widths = rng.integers(0, bound, size=count)  # torch.randint(0, mask_size)
-    starts = (rng.random(count) * (axis_len - widths)).astype(np.int64)  # (U * (n - w)).long()
-    return [clipped(s, w, axis_len) for s, w in zip(starts, widths)]
+def _masks(axis_len: int, bound: int, count: int, rng: np.random.Generator, size: int, drawn) -> MaskBatch:
+    widths = rng.integers(0, bound, size=(size, count))  # torch.randint(0, mask_size)
+    starts = (rng.random((size, count)) * (axis_len - widths)).astype(np.int64)  # (U * (n - w)).long()
+    return MaskBatch.clipped(starts, widths, axis_len, np.broadcast_to(drawn[:, None], (size, count)))
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
-    """lhotse ``SpecAugment`` for one example (see the module notes)."""
-    notes = []
+    """lhotse ``SpecAugment`` for one example: :func:`draw_many`'s batch of one."""
+    return draw_many(config, n_mels=n_mels, n_frames=n_frames, rng=rng, size=1).record(0)
+
+
+def draw_many(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator, size: int):
+    """lhotse ``SpecAugment`` for ``size`` examples of one length (see the module notes)."""
+    notes, draw_notes = [], []
     p = check_float("extra apply_prob", config.option("apply_prob", DEFAULTS["p"]), low=0.0, high=1.0)
     if config.option("apply_prob") is None:
         notes.append(f"lhotse's p (apply probability) not given: its default {p:g}")
@@ -124,41 +129,44 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     warp = None
     W = config.warp_frames
     if W >= 1:
-        if rng.random() > p:
-            notes.append(f"lhotse skipped the warp this time (it applies it with probability p = {p:g})")
-        elif n_frames - W <= W + 1:
-            notes.append(f"no time warp: lhotse skips it when the clip ({n_frames} frames) is <= 2W + 1 = {2 * W + 1}")
+        skipped = rng.random(size) > p
+        draw_notes.append((f"lhotse skipped the warp this time (it applies it with probability p = {p:g})", skipped))
+        if n_frames - W <= W + 1:
+            draw_notes.append((f"no time warp: lhotse skips it when the clip ({n_frames} frames) is <= 2W + 1 = "
+                               f"{2 * W + 1}", ~skipped))
         else:
-            center = int(rng.integers(W + 1, n_frames - W))
-            new = int(rng.integers(center - W, center + W + 1))
-            if new != center:
-                warp = WarpDraw(center, new - center, "lhotse-bicubic")
-    freq, time = [], []
-    if rng.random() > p:
-        notes.append(f"lhotse skipped the masks this time (it applies them with probability p = {p:g})")
-        return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, warp, freq, time, notes)
+            center = rng.integers(W + 1, n_frames - W, size=size)
+            new = rng.integers(center - W, center + W + 1)
+            warp = WarpBatch(center, new - center, ~skipped & (new != center), "lhotse-bicubic")
+    masked = rng.random(size) <= p
+    draw_notes.append((f"lhotse skipped the masks this time (it applies them with probability p = {p:g})",
+                       ~masked))
+    mask_notes = []  # for the examples it masks
+    freq = time = None
     if config.n_freq_masks:
         F = config.freq_mask_bands
         if F < 1:
-            notes.append("no frequency masks: lhotse requires features_mask_size > 0")
+            mask_notes.append("no frequency masks: lhotse requires features_mask_size > 0")
         else:
             if F > n_mels:
-                notes.append(f"features_mask_size {F} is wider than the {n_mels} bands: masks cut to the axis")
-            freq = _masks(n_mels, F, config.n_freq_masks, rng)
+                mask_notes.append(f"features_mask_size {F} is wider than the {n_mels} bands: masks cut to the axis")
+            freq = _masks(n_mels, F, config.n_freq_masks, rng, size, masked)
     count, bound = time_mask_bounds(n_frames, config.time_mask_frames, config.n_time_masks, config.max_time_ratio)
     if count == 0:
-        notes.append("no time masks: with num_frame_masks, frames_mask_size or max_frames_mask_fraction 0, lhotse "
-                     "divides by zero and raises")
+        mask_notes.append("no time masks: with num_frame_masks, frames_mask_size or max_frames_mask_fraction 0, "
+                          "lhotse divides by zero and raises")
     else:
         if bound < 1:
-            notes.append(f"no time masks: the width bound int(min(T, {config.max_time_ratio:g} * {n_frames} // "
-                         f"{count})) is 0, where lhotse's torch.randint(0, 0) raises")
+            mask_notes.append(f"no time masks: the width bound int(min(T, {config.max_time_ratio:g} * {n_frames} // "
+                              f"{count})) is 0, where lhotse's torch.randint(0, 0) raises")
         else:
             if count < config.n_time_masks or bound < config.time_mask_frames:
-                notes.append(f"lhotse shrinks the time masks for {n_frames} frames: {count} of {config.n_time_masks}"
-                             f", widths 0..{bound - 1} (max_frames_mask_fraction {config.max_time_ratio:g})")
-            time = _masks(n_frames, bound, count, rng)
-    return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, warp, freq, time, notes)
+                mask_notes.append(f"lhotse shrinks the time masks for {n_frames} frames: {count} of "
+                                  f"{config.n_time_masks}, widths 0..{bound - 1} (max_frames_mask_fraction "
+                                  f"{config.max_time_ratio:g})")
+            time = _masks(n_frames, bound, count, rng, size, masked)
+    draw_notes += [(note, masked) for note in mask_notes]
+    return make_batch(NAME, ORDER, FILLS, config, n_mels, n_frames, size, warp, freq, time, notes, draw_notes)
 
 
 def apply_warp(L: np.ndarray, warp: WarpDraw) -> np.ndarray:

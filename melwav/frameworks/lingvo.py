@@ -34,8 +34,17 @@ import re
 import numpy as np
 
 from ..errors import ParameterError, RecordError
-from ..records import MaskDraw, SpecAugmentConfig, WarpDraw, clipped
-from ._common import Fields, check_bool, check_known, check_number, check_whole, make_record, strip_comment
+from ..records import MaskBatch, SpecAugmentConfig, WarpBatch, WarpDraw
+from ._common import (
+    Fields,
+    check_bool,
+    check_known,
+    check_number,
+    check_whole,
+    make_batch,
+    per_draw_notes,
+    strip_comment,
+)
 
 NAME = "lingvo"
 #: MelAsrFrontend: frame_step_ms 10, num_bins 80.
@@ -84,14 +93,22 @@ def time_mask_bounds(config: SpecAugmentConfig, n_frames: int) -> tuple[float, i
     return size_bound, cap, count
 
 
-def _mask(axis_len: int, size_bound: float, cap: int, rng: np.random.Generator) -> MaskDraw:
-    length = min(int(size_bound * rng.random()), cap)
-    start = int(rng.random() * (axis_len - length + 1))
-    return clipped(start, length, axis_len)
+def _masks(axis_len: int, size_bound: float, cap: int, count: int, rng: np.random.Generator,
+           size: int) -> MaskBatch:
+    u = rng.random((size, count, 2))  # per mask: the length's uniform, then the start's
+    length = np.minimum((size_bound * u[..., 0]).astype(np.int64), cap)
+    start = (u[..., 1] * (axis_len - length + 1)).astype(np.int64)
+    return MaskBatch.clipped(start, length, axis_len)
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
-    """lingvo ``SpectrumAugmenter`` for one utterance (see the module notes)."""
+    """lingvo ``SpectrumAugmenter`` for one utterance: :func:`draw_many`'s batch of one."""
+    return draw_many(config, n_mels=n_mels, n_frames=n_frames, rng=rng, size=1).record(0)
+
+
+def draw_many(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator, size: int):
+    """lingvo ``SpectrumAugmenter`` for ``size`` utterances of one length (see the module notes); block masks
+    (a tile list and a note per utterance) one utterance at a time."""
     notes = []
     warp = None
     W = config.warp_frames
@@ -103,27 +120,31 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
         else:
             bound = int(ratio * n_frames)  # length_upper_bound
             if dynamic:
-                shift = int(rng.uniform(-1.0, 1.0) * bound)  # tf.cast(..., tf.int32) truncates toward 0
+                # tf.cast(..., tf.int32) truncates toward 0
+                shift = np.trunc(rng.uniform(-1.0, 1.0, size=size) * bound).astype(np.int64)
             else:
-                shift = int(np.clip(rng.integers(-W, W + 1), -bound, bound))
-            origin = int(rng.random() * max(n_frames - 2, 0)) + 1
-            destination = min(max(origin + shift, 1), n_frames - 1)
-            warp = WarpDraw(origin, destination - origin, "lingvo-linear")
-    time = []
+                shift = np.clip(rng.integers(-W, W + 1, size=size), -bound, bound)
+            origin = (rng.random(size) * max(n_frames - 2, 0)).astype(np.int64) + 1
+            destination = np.clip(origin + shift, 1, n_frames - 1)
+            warp = WarpBatch(origin, destination - origin, np.ones(size, dtype=bool), "lingvo-linear")
+    time = None
     bounds = time_mask_bounds(config, n_frames)
     if bounds is not None:
         size_bound, cap, count = bounds
-        time = [_mask(n_frames, size_bound, cap, rng) for _ in range(count)]
-    freq = []
+        time = _masks(n_frames, size_bound, cap, count, rng, size)
+    freq = None
     if config.freq_mask_bands > 0 and config.n_freq_masks > 0:
-        freq = [_mask(n_mels, float(config.freq_mask_bands), max(n_mels, 1), rng)
-                for _ in range(config.n_freq_masks)]
-    extra = {}
+        freq = _masks(n_mels, float(config.freq_mask_bands), max(n_mels, 1), config.n_freq_masks, rng, size)
+    extra, draw_notes = {}, ()
     block_prob = float(config.option("block_mask_prob", 0.0) or 0.0)
     if block_prob > 0:
-        extra["block"] = _blocks(block_prob, int(config.option("block_mask_frames", 32)),
-                                 int(config.option("block_mask_bands", 32)), n_frames, n_mels, rng, notes)
-    return make_record(NAME, (*ORDER, *extra), FILLS, config, n_mels, n_frames, warp, freq, time, notes, **extra)
+        each = [[] for _ in range(size)]
+        extra["block"] = [_blocks(block_prob, int(config.option("block_mask_frames", 32)),
+                                  int(config.option("block_mask_bands", 32)), n_frames, n_mels, rng, each[i])
+                          for i in range(size)]
+        draw_notes = per_draw_notes(each)
+    return make_batch(NAME, (*ORDER, *extra), FILLS, config, n_mels, n_frames, size, warp, freq, time, notes,
+                      draw_notes, **extra)
 
 
 def _blocks(prob: float, t_block: int, f_block: int, n_frames: int, n_mels: int, rng, notes) -> dict:

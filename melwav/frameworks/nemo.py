@@ -29,8 +29,18 @@ import numpy as np
 import yaml
 
 from ..errors import ParameterError, RecordError
-from ..records import MAX_MASKS, SpecAugmentConfig, clipped
-from ._common import Fields, check_bool, check_known, check_number, check_whole, find_section, make_record, short
+from ..records import MAX_MASKS, MaskBatch, SpecAugmentConfig, clipped
+from ._common import (
+    Fields,
+    check_bool,
+    check_known,
+    check_number,
+    check_whole,
+    find_section,
+    make_batch,
+    per_draw_notes,
+    short,
+)
 
 NAME = "nemo"
 #: conformer_ctc_bpe.yaml: window_stride 0.01, features 80.
@@ -53,32 +63,42 @@ TARGET = "nemo.collections.asr.modules.SpectrogramAugmentation"
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
-    """NeMo ``SpectrogramAugmentation`` (vectorised path) for one utterance (see the module notes)."""
+    """NeMo ``SpectrogramAugmentation`` for one utterance: :func:`draw_many`'s batch of one."""
+    return draw_many(config, n_mels=n_mels, n_frames=n_frames, rng=rng, size=1).record(0)
+
+
+def draw_many(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator, size: int):
+    """NeMo ``SpectrogramAugmentation`` (vectorised path) for ``size`` utterances of one length (see the module
+    notes). SpecCutout and the legacy path are Python loops in NeMo too: drawn one utterance at a time."""
     notes = []
     if config.warp_frames:
         notes.append(f"NeMo has no time warp: W = {config.warp_frames} ignored")
     if config.max_time_ratio < 1.0 or config.masks_per_frame:
         notes.append("NeMo has no p beside an int time_width and no pM: ignored")
-    extra = {}
+    extra, draw_notes = {}, ()
     if config.option("rect_masks", 0):
-        extra["cutout"] = _cutout(int(config.option("rect_masks")), int(config.option("rect_time_frames", 5)),
-                                  int(config.option("rect_freq_bands", 20)), n_frames, n_mels, rng, notes)
+        each = [[] for _ in range(size)]
+        extra["cutout"] = [_cutout(int(config.option("rect_masks")), int(config.option("rect_time_frames", 5)),
+                                   int(config.option("rect_freq_bands", 20)), n_frames, n_mels, rng, each[i])
+                           for i in range(size)]
+        draw_notes = per_draw_notes(each)
     if config.option("legacy", False):
-        freq, time = _legacy(config, n_mels, n_frames, rng, notes)
+        legacy_notes = []
+        drawn = [_legacy(config, n_mels, n_frames, rng, legacy_notes if i == 0 else []) for i in range(size)]
+        notes += legacy_notes  # they depend on the shape and the config only
+        freq = MaskBatch.from_lists([f for f, _ in drawn], size)
+        time = MaskBatch.from_lists([t for _, t in drawn], size)
     else:
-        time = []
-        for _ in range(config.n_time_masks):
-            bound = (min(config.width_ratio * n_frames, n_frames) if config.width_ratio > 0
-                     else config.time_mask_frames)
-            w = int(rng.random() * bound)
-            start = int(rng.random() * (n_frames - w))
-            time.append(clipped(start, w, n_frames))
-        freq = []
-        for _ in range(config.n_freq_masks):
-            w = int(rng.random() * config.freq_mask_bands)
-            start = int(rng.random() * (n_mels - w))
-            freq.append(clipped(start, w, n_mels))
-    return make_record(NAME, (*extra, *ORDER), FILLS, config, n_mels, n_frames, None, freq, time, notes, **extra)
+        # per mask: the width's uniform, then the start's (NeMo's order), for every utterance at once
+        bound = min(config.width_ratio * n_frames, n_frames) if config.width_ratio > 0 else config.time_mask_frames
+        u = rng.random((size, config.n_time_masks, 2))
+        w = (u[..., 0] * bound).astype(np.int64)  # int(): truncation, the values are >= 0
+        time = MaskBatch.clipped((u[..., 1] * (n_frames - w)).astype(np.int64), w, n_frames)
+        u = rng.random((size, config.n_freq_masks, 2))
+        w = (u[..., 0] * config.freq_mask_bands).astype(np.int64)
+        freq = MaskBatch.clipped((u[..., 1] * (n_mels - w)).astype(np.int64), w, n_mels)
+    return make_batch(NAME, (*extra, *ORDER), FILLS, config, n_mels, n_frames, size, None, freq, time, notes,
+                      draw_notes, **extra)
 
 
 def _randint(rng: np.random.Generator, low: int, high: int) -> int:

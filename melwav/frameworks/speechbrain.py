@@ -47,8 +47,8 @@ import numpy as np
 import yaml
 
 from ..errors import ParameterError, check_float, check_int
-from ..records import SpecAugmentConfig, WarpDraw, clipped
-from ._common import BoundedLoader, Fields, check_bool, check_number, check_whole, load_yaml, make_record, short
+from ..records import MaskBatch, SpecAugmentConfig, WarpBatch, WarpDraw
+from ._common import BoundedLoader, Fields, check_bool, check_number, check_whole, load_yaml, make_batch, short
 from ._resample import two_piece_warp
 
 NAME = "speechbrain"
@@ -258,21 +258,21 @@ def _deref(key: str, tree: dict):
 # ----------------------------------------------------------------------------------------------- draw
 
 
-def _masks(axis_len: int, lo: int, hi: int, count_lo: int, count_hi: int, rng, notes: list, what: str,
-           whole: bool = False):
-    count = int(rng.integers(count_lo, count_hi + 1))  # torch.randint(low, high + 1)
-    if count == 0:
-        return []
+def _masks(axis_len: int, lo: int, hi: int, count_lo: int, count_hi: int, rng, size: int, applied: np.ndarray,
+           what: str, whole: bool = False) -> tuple[MaskBatch | None, list]:
+    """One SpectrogramDrop for the utterances where ``applied``: ``(masks, draw notes)``."""
+    count = rng.integers(count_lo, count_hi + 1, size=size)  # torch.randint(low, high + 1)
     if hi <= lo:
-        notes.append(f"no {what} masks: the width range {lo}..{hi} is empty, where SpeechBrain's "
-                     f"torch.randint(low, high) raises")
-        return []
-    widths = rng.integers(lo, hi, size=count)  # high exclusive
+        return None, [(f"no {what} masks: the width range {lo}..{hi} is empty, where SpeechBrain's "
+                       f"torch.randint(low, high) raises", applied & (count > 0))]
+    drawn = (np.arange(count_hi) < count[:, None]) & applied[:, None]
+    widths = rng.integers(lo, hi, size=(size, count_hi))  # high exclusive
     if whole:  # pre-1.0 SpecAugment: randint(0, max(1, D - widest)), so masks stay whole
-        starts = rng.integers(0, max(1, axis_len - int(widths.max())), size=count)
+        widest = np.where(drawn, widths, 0).max(axis=1, initial=0)
+        starts = rng.integers(0, np.maximum(1, axis_len - widest)[:, None], size=(size, count_hi))
     else:  # SpectrogramDrop: randint(0, max(1, D, -widest)) = 0..D-1, cut at the end
-        starts = rng.integers(0, max(1, axis_len), size=count)
-    return [clipped(s, w, axis_len) for s, w in zip(starts, widths)]
+        starts = rng.integers(0, max(1, axis_len), size=(size, count_hi))
+    return MaskBatch.clipped(starts, widths, axis_len, drawn), []
 
 
 def _options(config: SpecAugmentConfig) -> dict:
@@ -280,6 +280,8 @@ def _options(config: SpecAugmentConfig) -> dict:
     slots = config.option("slots", ORDER)
     if not isinstance(slots, tuple) or not all(s in ("time", "freq", "warp", "other") for s in slots):
         raise ParameterError("extra slots must list 'time', 'freq', 'warp' or 'other'")
+    if any(slots.count(op) > 1 for op in ORDER):
+        raise ParameterError("extra slots must list each of 'time', 'freq' and 'warp' at most once")
     starts = config.option("starts", "anywhere")
     if starts not in ("anywhere", "whole"):
         raise ParameterError("extra starts must be 'anywhere' or 'whole'")
@@ -299,7 +301,13 @@ def _options(config: SpecAugmentConfig) -> dict:
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
-    """SpeechBrain's Augmenter with SpectrogramDrop / Warping, for one utterance (see the module notes)."""
+    """SpeechBrain's Augmenter with SpectrogramDrop / Warping for one utterance: :func:`draw_many`'s batch of one."""
+    return draw_many(config, n_mels=n_mels, n_frames=n_frames, rng=rng, size=1).record(0)
+
+
+def draw_many(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator, size: int):
+    """SpeechBrain's Augmenter with SpectrogramDrop / Warping, for ``size`` utterances of one length (see the
+    module notes): each draws whether it is augmented, how many of the list and (shuffled) which."""
     notes = []
     legacy_ratio = config.option("starts") == "whole" and config.width_ratio
     if config.max_time_ratio < 1.0 or (config.width_ratio and not legacy_ratio) or config.masks_per_frame:
@@ -310,39 +318,50 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     o = _options(config)
     slots, n_min, prob = o["slots"], o["n_min"], o["augment_prob"]
     n_max = max(n_min, o["n_max"])  # as the Augmenter clamped them (an N past the list applies all)
-    warp, freq, time, done = None, [], [], []
-    if rng.random() > prob:
-        notes.append(f"SpeechBrain skipped the augmentation this time (augment_prob = {prob:g})")
-        return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, None, [], [], notes)
-    N = int(rng.integers(n_min, n_max + 1))
-    if o["shuffle"]:
-        slots = tuple(slots[i] for i in rng.permutation(len(slots)))
-    if N < len(slots):
-        notes.append(f"the Augmenter applied {N} of its {len(slots)} augmentations this time: "
-                     f"{', '.join(slots[:N]) or 'none'}")
+    skipped = rng.random(size) > prob
+    N = rng.integers(n_min, n_max + 1, size=size)
+    k = len(slots)
+    # perm[i]: draw i's list in the order applied (a uniform shuffle, as random.shuffle); rank: where each slot is
+    perm = np.argsort(rng.random((size, k)), axis=1) if o["shuffle"] else np.broadcast_to(np.arange(k), (size, k))
+    rank = np.argsort(perm, axis=1)
+    applied = (rank < N[:, None]) & ~skipped[:, None]  # (size, slots)
+
+    def applies(op):
+        return applied[:, slots.index(op)] if op in slots else np.zeros(size, dtype=bool)
+
+    draw_notes = [(f"SpeechBrain skipped the augmentation this time (augment_prob = {prob:g})", skipped)]
+    # the few distinct (skipped, N, shuffle) outcomes, each described once
+    outcomes, which = np.unique(np.column_stack([skipped, N, perm]), axis=0, return_inverse=True)
+    which = which.reshape(-1)
+    orders = []
+    for u, (skip, n, *row) in enumerate(outcomes.tolist()):
+        ran = tuple(slots[j] for j in row[:n])
+        if n < k and not skip:
+            draw_notes.append((f"the Augmenter applied {n} of its {k} augmentations this time: "
+                               f"{', '.join(ran) or 'none'}", which == u))
+        done = () if skip else tuple(op for op in ran if op in ORDER)
+        orders.append(done + tuple(op for op in ORDER if op not in done))
     whole = o["starts"] == "whole"
-    for op in slots[:N]:
-        if op == "time":
-            hi = int(config.width_ratio * n_frames) if whole and config.width_ratio else config.time_mask_frames
-            time = _masks(n_frames, o["time_length_low"], hi, o["time_count_low"], config.n_time_masks, rng, notes,
-                          "time", whole)
-        elif op == "freq":
-            freq = _masks(n_mels, o["freq_length_low"], config.freq_mask_bands, o["freq_count_low"],
-                          config.n_freq_masks, rng, notes, "frequency", whole)
-        elif op == "warp" and config.warp_frames:
-            W = config.warp_frames
-            if n_frames - W <= W:
-                notes.append(f"no time warp: SpeechBrain skips it when the clip ({n_frames} frames) is <= 2W = "
-                             f"{2 * W}")
-            else:
-                center = int(rng.integers(W, n_frames - W))
-                new = int(rng.integers(center - W, center + W)) + 1
-                if new != center:
-                    warp = WarpDraw(center, new - center, "speechbrain-bicubic")
-        if op in ORDER:
-            done.append(op)
-    order = tuple(done) + tuple(op for op in ORDER if op not in done)
-    return make_record(NAME, order, FILLS, config, n_mels, n_frames, warp, freq, time, notes)
+    hi = int(config.width_ratio * n_frames) if whole and config.width_ratio else config.time_mask_frames
+    time, more = _masks(n_frames, o["time_length_low"], hi, o["time_count_low"], config.n_time_masks, rng, size,
+                        applies("time"), "time", whole)
+    draw_notes += more
+    freq, more = _masks(n_mels, o["freq_length_low"], config.freq_mask_bands, o["freq_count_low"],
+                        config.n_freq_masks, rng, size, applies("freq"), "frequency", whole)
+    draw_notes += more
+    warp = None
+    W = config.warp_frames
+    if W:
+        if n_frames - W <= W:
+            draw_notes.append((f"no time warp: SpeechBrain skips it when the clip ({n_frames} frames) is <= 2W = "
+                               f"{2 * W}", applies("warp")))
+        else:
+            center = rng.integers(W, n_frames - W, size=size)
+            new = rng.integers(center - W, center + W) + 1
+            warp = WarpBatch(center, new - center, applies("warp") & (new != center), "speechbrain-bicubic")
+    same = len(set(orders)) == 1
+    return make_batch(NAME, orders[which[0]], FILLS, config, n_mels, n_frames, size, warp, freq, time, notes,
+                      draw_notes, () if same else tuple(orders[u] for u in which))
 
 
 def apply_warp(L: np.ndarray, warp: WarpDraw) -> np.ndarray:

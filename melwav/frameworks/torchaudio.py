@@ -28,8 +28,8 @@ import re
 import numpy as np
 
 from ..errors import ParameterError
-from ..records import MaskDraw, SpecAugmentConfig, clipped
-from ._common import Fields, Frontend, check_bool, check_number, check_whole, dotted_name, make_record
+from ..records import MaskBatch, SpecAugmentConfig
+from ._common import Fields, Frontend, check_bool, check_number, check_whole, dotted_name, make_batch
 
 NAME = "torchaudio"
 #: (hop ms, mel channels): torchaudio has no features of its own; 10 ms and 80 mels stand for "as the user says".
@@ -74,22 +74,28 @@ def mask_bound(param: int, p: float, axis_len: int) -> int:
     return int(param) if p == 1.0 else min(int(param), int(axis_len * p))
 
 
-def _mask(axis_len: int, bound: int, rng: np.random.Generator) -> MaskDraw:
-    value = rng.random() * bound  # unfloored width
-    min_value = rng.random() * (axis_len - value)
-    start = int(min_value)  # Tensor.long(): truncation toward 0
-    return clipped(start, int(value), axis_len)
+def _masks(axis_len: int, bound: int, count: int, rng: np.random.Generator, size: int) -> MaskBatch:
+    # per mask (torchaudio's mask_along_axis): the unfloored width's uniform, then the start's
+    u = rng.random((size, count, 2))
+    value = u[..., 0] * bound
+    start = (u[..., 1] * (axis_len - value)).astype(np.int64)  # Tensor.long(): truncation toward 0
+    return MaskBatch.clipped(start, value.astype(np.int64), axis_len)
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
-    """torchaudio ``SpecAugment`` for one utterance (see the module notes)."""
+    """torchaudio ``SpecAugment`` for one utterance: :func:`draw_many`'s batch of one."""
+    return draw_many(config, n_mels=n_mels, n_frames=n_frames, rng=rng, size=1).record(0)
+
+
+def draw_many(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator, size: int):
+    """torchaudio ``SpecAugment`` for ``size`` utterances of one length (see the module notes)."""
     notes = []
     if config.warp_frames:
         notes.append(f"torchaudio has no time warp: W = {config.warp_frames} ignored")
     if config.masks_per_frame:
         notes.append("torchaudio has no adaptive multiplicity: pM ignored")
     p = config.max_time_ratio
-    time, freq = [], []
+    time = freq = None
     t_bound = mask_bound(config.time_mask_frames, p, n_frames)
     if config.width_ratio > 0:  # TimeMasking(T, p=pS) in a list: its p caps the time masks alone (T = 0: none)
         t_bound = min(t_bound, int(n_frames * config.width_ratio))
@@ -97,7 +103,7 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
         if t_bound < 1:
             notes.append(f"no time masks: the bound min(T, int(p * {n_frames})) = {t_bound} is below 1")
         else:
-            time = [_mask(n_frames, t_bound, rng) for _ in range(config.n_time_masks)]
+            time = _masks(n_frames, t_bound, config.n_time_masks, rng, size)
     f_bound = mask_bound(config.freq_mask_bands, p, n_mels)
     if config.n_freq_masks:
         if f_bound < 1:
@@ -106,8 +112,8 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
             if f_bound < config.freq_mask_bands:
                 notes.append(f"p = {p:g} also caps the frequency masks (SpecAugment): F {config.freq_mask_bands}"
                              f" -> {f_bound}")
-            freq = [_mask(n_mels, f_bound, rng) for _ in range(config.n_freq_masks)]
-    return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, None, freq, time, notes)
+            freq = _masks(n_mels, f_bound, config.n_freq_masks, rng, size)
+    return make_batch(NAME, ORDER, FILLS, config, n_mels, n_frames, size, None, freq, time, notes)
 
 
 # ---------------------------------------------------------------------------------------------- parse

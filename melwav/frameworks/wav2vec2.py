@@ -40,8 +40,17 @@ import re
 import numpy as np
 
 from ..errors import ParameterError
-from ..records import MaskDraw, SpecAugmentConfig
-from ._common import Fields, check_whole, hf_mask_params, hf_span_count, make_record, python_literals, short
+from ..records import MaskBatch, SpecAugmentConfig
+from ._common import (
+    Fields,
+    check_whole,
+    distinct_starts,
+    hf_mask_params,
+    hf_span_count,
+    make_batch,
+    python_literals,
+    short,
+)
 
 NAME = "wav2vec2"
 #: Encoder frames of 20 ms (conv_stride (5, 2, 2, 2, 2, 2, 2) = 320 samples at 16 kHz); the channel count
@@ -73,7 +82,13 @@ _NOTE_PREFIX = "melwav draws widths 0..F and 0..T inclusive"
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
-    """``_mask_hidden_states`` for one utterance, its time spans on the clip (see the module notes)."""
+    """``_mask_hidden_states`` for one utterance: :func:`draw_many`'s batch of one."""
+    return draw_many(config, n_mels=n_mels, n_frames=n_frames, rng=rng, size=1).record(0)
+
+
+def draw_many(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator, size: int):
+    """``_mask_hidden_states`` for ``size`` utterances of one length, their time spans on the clip (see the
+    module notes)."""
     notes = []
     if config.warp_frames:
         notes.append(f"wav2vec2 has no time warp: W = {config.warp_frames} ignored")
@@ -82,7 +97,7 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     if config.n_freq_masks or config.option("mask_feature_prob"):
         notes.append("mask_feature_* zero channels of the encoder's hidden vectors, not mel bands: not drawn")
     prob, L, k = config.masks_per_frame, config.time_mask_frames, config.n_time_masks
-    time = []
+    time = None
     if prob <= 0:
         if k:
             notes.append("no time masks: mask_time_prob is 0 (wav2vec2 masks only when it is > 0)")
@@ -90,11 +105,10 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
         notes.append(f"no time masks: mask_time_length is {L} frames here, outside 1..{n_frames} (transformers "
                      f"raises)")
     else:
-        eps = rng.random()
-        n = hf_span_count(prob, L, k, n_frames, n_frames, eps)
-        if n:
-            time = [MaskDraw(int(s), L) for s in rng.choice(n_frames - L + 1, n, replace=False)]
-    return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, None, [], time, notes)
+        n = hf_span_count(prob, L, k, n_frames, n_frames, rng.random(size))  # one eps per utterance
+        starts, drawn = distinct_starts(n, n_frames - L + 1, rng)
+        time = MaskBatch.clipped(starts, L, n_frames, drawn)
+    return make_batch(NAME, ORDER, FILLS, config, n_mels, n_frames, size, None, None, time, notes)
 
 
 # ---------------------------------------------------------------------------------------------- parse

@@ -31,8 +31,18 @@ import numpy as np
 import yaml
 
 from ..errors import ParameterError, RecordError
-from ..records import MAX_MASKS, SpecAugmentConfig, clipped
-from ._common import Fields, check_bool, check_known, check_number, check_whole, kaldi_frontend, make_record, short
+from ..records import MAX_MASKS, MaskBatch, SpecAugmentConfig
+from ._common import (
+    Fields,
+    check_bool,
+    check_known,
+    check_number,
+    check_whole,
+    kaldi_frontend,
+    make_batch,
+    per_draw_notes,
+    short,
+)
 
 NAME = "wenet"
 #: compute_fbank: frame_shift 10 ms; recipes set num_mel_bins 80.
@@ -53,64 +63,79 @@ _NOTE_PREFIX = "melwav draws widths 0..F and 0..T inclusive"
 # ----------------------------------------------------------------------------------------------- draw
 
 
-def _masks(axis_len: int, max_w: int, count: int, rng: np.random.Generator):
-    out = []
-    for _ in range(count):
-        start = int(rng.integers(0, axis_len))  # randint(0, axis - 1)
-        length = int(rng.integers(1, max_w + 1))  # randint(1, max_w)
-        out.append(clipped(start, length, axis_len))
-    return out
+def _masks(axis_len: int, max_w: int, count: int, rng: np.random.Generator, size: int) -> MaskBatch:
+    u = rng.random((size, count, 2))  # per mask: the start's draw, then the length's
+    start = (u[..., 0] * axis_len).astype(np.int64)  # randint(0, axis - 1)
+    length = 1 + (u[..., 1] * max_w).astype(np.int64)  # randint(1, max_w)
+    return MaskBatch.clipped(start, length, axis_len)
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
-    """WeNet ``spec_aug`` (+ ``spec_sub``, ``spec_trim`` when its extra settings say so) for one utterance."""
+    """WeNet ``spec_aug`` (+ ``spec_sub``, ``spec_trim``) for one utterance: :func:`draw_many`'s batch of one."""
+    return draw_many(config, n_mels=n_mels, n_frames=n_frames, rng=rng, size=1).record(0)
+
+
+def draw_many(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator, size: int):
+    """WeNet ``spec_aug`` (+ ``spec_sub``, ``spec_trim`` when its extra settings say so) for ``size`` utterances
+    of one length; ``spec_sub`` and ``spec_trim`` (a few draws each, noted per utterance) one at a time."""
     notes = []
     if config.warp_frames:
         notes.append(f"WeNet has no time warp (max_w is ignored): W = {config.warp_frames} ignored")
     if config.max_time_ratio < 1.0 or config.width_ratio or config.masks_per_frame:
         notes.append("WeNet has no p, pS or pM: ignored")
-    time, freq = [], []
+    time = freq = None
     if config.n_time_masks:
         if config.time_mask_frames < 1:
             notes.append("no time masks: max_t is 0 frames here (WeNet's randint(1, 0) fails)")
         else:
-            time = _masks(n_frames, config.time_mask_frames, config.n_time_masks, rng)
+            time = _masks(n_frames, config.time_mask_frames, config.n_time_masks, rng, size)
     if config.n_freq_masks:
         if config.freq_mask_bands < 1:
             notes.append("no frequency masks: max_f is 0 bands here (WeNet's randint(1, 0) fails)")
         else:
-            freq = _masks(n_mels, config.freq_mask_bands, config.n_freq_masks, rng)
+            freq = _masks(n_mels, config.freq_mask_bands, config.n_freq_masks, rng, size)
     extra = {}
+    each = [[] for _ in range(size)]
     if config.option("spec_sub", False):
         max_t = int(config.option("sub_max_frames", SUB_DEFAULTS["max_t"]))
-        subs = []
         if max_t < 1:
             notes.append("no spec_sub: its max_t is 0 frames here")
-        else:
-            for _ in range(int(config.option("sub_count", SUB_DEFAULTS["num_t_sub"]))):
-                start = int(rng.integers(0, n_frames))
-                length = int(rng.integers(1, max_t + 1))
-                end = min(n_frames, start + length)
-                pos = int(rng.integers(0, start + 1))  # randint(0, start)
-                subs.append([start, end - start, pos])
-        moved = [s for s in subs if s[2]]
-        notes.append("spec_sub: " + ("; ".join(f"frames {s}-{s + w} replaced by {s - p}-{s - p + w}"
-                                               for s, w, p in moved) or "every chunk drawn with pos 0 (no change)"))
-        extra["sub"] = subs
+        extra["sub"] = [_sub(config, max_t, n_frames, rng, each[i]) for i in range(size)]
     if config.option("spec_trim", False):
         max_t = int(config.option("trim_max_frames", TRIM_DEFAULTS["max_t"]))
-        trim = 0
         if max_t < 1:
             notes.append("no spec_trim: its max_t is 0 frames here")
-        else:
-            length = int(rng.integers(1, max_t + 1))
-            trim = length if length < n_frames / 2 else 0
-            notes.append(f"spec_trim: the last {trim} frames dropped (played as silence)" if trim else
-                         f"spec_trim: drew {length} frames, not under half the clip, so nothing dropped")
-        extra["trim"] = trim
+        extra["trim"] = [_trim(max_t, n_frames, rng, each[i]) for i in range(size)]
     order = ("warp", "time", "freq", *extra)
-    record = make_record(NAME, order, FILLS, config, n_mels, n_frames, None, freq, time, notes, **extra)
-    return record
+    return make_batch(NAME, order, FILLS, config, n_mels, n_frames, size, None, freq, time, notes,
+                      per_draw_notes(each), **extra)
+
+
+def _sub(config: SpecAugmentConfig, max_t: int, n_frames: int, rng: np.random.Generator, notes: list) -> list:
+    """``spec_sub`` for one utterance: ``[start, frames, pos]`` per chunk (and its note)."""
+    subs = []
+    if max_t >= 1:
+        for _ in range(int(config.option("sub_count", SUB_DEFAULTS["num_t_sub"]))):
+            start = int(rng.integers(0, n_frames))
+            length = int(rng.integers(1, max_t + 1))
+            end = min(n_frames, start + length)
+            pos = int(rng.integers(0, start + 1))  # randint(0, start)
+            subs.append([start, end - start, pos])
+    moved = [s for s in subs if s[2]]
+    notes.append("spec_sub: " + ("; ".join(f"frames {s}-{s + w} replaced by {s - p}-{s - p + w}"
+                                           for s, w, p in moved) or "every chunk drawn with pos 0 (no change)"))
+    return subs
+
+
+def _trim(max_t: int, n_frames: int, rng: np.random.Generator, notes: list) -> int:
+    """``spec_trim`` for one utterance: how many frames it drops (and its note)."""
+    if max_t < 1:
+        return 0
+    length = int(rng.integers(1, max_t + 1))
+    trim = length if length < n_frames / 2 else 0
+    notes.append(f"spec_trim: the last {trim} frames dropped (played as silence)" if trim else
+                 f"spec_trim: drew {length} frames, not under half the clip, so nothing dropped")
+    return trim
 
 
 def apply_sub(L: np.ndarray, drawn, *, value: float) -> np.ndarray:

@@ -43,15 +43,16 @@ import re
 import numpy as np
 
 from ..errors import ParameterError
-from ..records import SpecAugmentConfig, clipped
+from ..records import MaskBatch, SpecAugmentConfig
 from ._common import (
     Fields,
     Frontend,
     check_bool,
     check_whole,
+    distinct_starts,
     hf_mask_params,
     hf_span_count,
-    make_record,
+    make_batch,
     python_literals,
     short,
 )
@@ -94,19 +95,19 @@ _NOTE_PREFIX = "melwav draws widths 0..F and 0..T inclusive"
 span_count = hf_span_count
 
 
-def draw_spans(prob: float, L: int, min_masks: int, length: int, S: int, rng: np.random.Generator) -> list[int]:
-    """The span starts ``_compute_mask_indices`` draws for one example (``L`` checked by the caller)."""
-    eps = rng.random()
-    if span_count(prob, L, min_masks, S, S, eps) == 0:
-        return []
-    n = span_count(prob, L, min_masks, length, S, eps)
-    if n == 0:
-        return []
-    return [int(s) for s in rng.choice(length - L + 1, n, replace=False)]
+def draw_spans(prob: float, L: int, min_masks: int, length: int, S: int, rng: np.random.Generator,
+               size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The span starts ``_compute_mask_indices`` draws for ``size`` examples of one ``length`` (``L`` checked
+    by the caller): ``(starts, drawn)`` of shape ``(size, most spans)``, and the count per example."""
+    eps = rng.random(size)  # one per example (the batch's rounding; melwav's clip is a batch of one)
+    n = np.where(span_count(prob, L, min_masks, S, S, eps) == 0, 0, span_count(prob, L, min_masks, length, S, eps))
+    starts, drawn = distinct_starts(n, max(length - L + 1, 1), rng)
+    return starts, drawn, n
 
 
-def _sample_mask_spans(prob, L, k, n_frames, window, rng, notes) -> list:
-    """Time spans ``_compute_mask_indices`` draws when the attention mask counts samples, not frames.
+def _sample_mask_spans(prob, L, k, n_frames, window, rng, size) -> tuple[MaskBatch, list]:
+    """Time spans ``_compute_mask_indices`` draws when the attention mask counts samples, not frames:
+    ``(masks, draw notes)``.
 
     The input length is ``HOP_SAMPLES * n_frames`` against an axis of ``window`` frames: the count is capped at
     ``window // L`` and, when above the window's own count, ``np.ones(max_num_masked_span - num_masked_span)``
@@ -114,27 +115,36 @@ def _sample_mask_spans(prob, L, k, n_frames, window, rng, notes) -> list:
     past the axis is set to its last frame (``spec_aug_mask_idxs[... > sequence_length - 1] = sequence_length - 1``).
     """
     samples = HOP_SAMPLES * n_frames
-    eps = rng.random()
+    eps = rng.random(size)
     most = span_count(prob, L, k, window, window, eps)
-    if most == 0:
-        return []
     n = span_count(prob, L, k, samples, window, eps)
-    if n > most:
-        notes.append(f"{_RAISES} ({samples} samples give {n} spans, more than the {most} of the 3000-frame axis): "
-                     f"no time masks; pass return_attention_mask=True when calling the feature extractor")
-        return []
-    spans = []
-    for s in rng.choice(samples - L + 1, n, replace=False):
-        first, last = min(int(s), window - 1), min(int(s) + L - 1, window - 1)
-        spans.append(clipped(first, last - first + 1, n_frames))
-    notes.append("the attention mask is per sample (set on the extractor, not at call time): span starts are "
-                 "drawn among the samples and clipped to the last frame")
-    return [m for m in spans if m.width]
+    raises = (most > 0) & (n > most)
+    notes = [(f"{_RAISES} ({samples} samples give {a} spans, more than the {b} of the 3000-frame axis): no time "
+              f"masks; pass return_attention_mask=True when calling the feature extractor", raises & (n == a) & (most == b))
+             for a, b in sorted(set(zip(n[raises].tolist(), most[raises].tolist())))]
+    drew = (most > 0) & ~raises
+    n = np.where(drew, n, 0)
+    starts, drawn = distinct_starts(n, samples - L + 1, rng)
+    first, last = np.minimum(starts, window - 1), np.minimum(starts + L - 1, window - 1)
+    spans = MaskBatch.clipped(first, last - first + 1, n_frames, drawn)
+    notes.append(("the attention mask is per sample (set on the extractor, not at call time): span starts are "
+                  "drawn among the samples and clipped to the last frame", drew))
+    return _nonzero(spans), notes
+
+
+def _nonzero(masks: MaskBatch) -> MaskBatch:
+    """The spans that land on the clip (a span past its end has no width left)."""
+    return MaskBatch(masks.start, masks.width, masks.drawn & (masks.width > 0))
 
 
 def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator):
-    """Whisper's ``_mask_input_features`` for one utterance (see the module notes)."""
-    notes = []
+    """Whisper's ``_mask_input_features`` for one utterance: :func:`draw_many`'s batch of one."""
+    return draw_many(config, n_mels=n_mels, n_frames=n_frames, rng=rng, size=1).record(0)
+
+
+def draw_many(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.random.Generator, size: int):
+    """Whisper's ``_mask_input_features`` for ``size`` utterances of one length (see the module notes)."""
+    notes, draw_notes = [], []
     if config.warp_frames:
         notes.append(f"Whisper has no time warp: W = {config.warp_frames} ignored")
     if config.max_time_ratio < 1.0 or config.width_ratio:
@@ -150,7 +160,7 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
         notes.append(f"the clip ({n_frames} frames) is longer than Whisper's 30 s window ({window}): Whisper "
                      f"would cut it; melwav masks the whole clip")
         window = n_frames
-    time = []
+    time = None
     prob, L, k = config.masks_per_frame, config.time_mask_frames, config.n_time_masks
     if prob <= 0:
         if k:
@@ -159,16 +169,18 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
     elif L < 1:
         notes.append("no time masks: mask_time_length is 0 frames here (Whisper raises on a length below 1)")
     elif config.option("sample_attention_mask"):
-        time = _sample_mask_spans(prob, L, k, n_frames, window, rng, notes)
+        time, more = _sample_mask_spans(prob, L, k, n_frames, window, rng, size)
+        draw_notes += more
     else:
         length = n_frames if attention else window
-        starts = draw_spans(prob, L, k, length, window, rng)
-        spans = [clipped(s, L, n_frames) for s in starts]
-        time = [m for m in spans if m.width]
+        starts, drawn, n = draw_spans(prob, L, k, length, window, rng, size)
+        time = _nonzero(MaskBatch.clipped(starts, L, n_frames, drawn))
         if not attention:
-            notes.append(f"no attention_mask: Whisper drew {len(starts)} span(s) over its 30 s window "
-                         f"({window} frames); {len(time)} land on this {n_frames}-frame clip")
-    freq = []
+            landed = time.drawn.sum(axis=1)
+            for a, b in sorted(set(zip(n.tolist(), landed.tolist()))):
+                draw_notes.append((f"no attention_mask: Whisper drew {a} span(s) over its 30 s window ({window} "
+                                   f"frames); {b} land on this {n_frames}-frame clip", (n == a) & (landed == b)))
+    freq = None
     fprob, FL, fk = float(config.option("mask_feature_prob", 0.0) or 0.0), config.freq_mask_bands, config.n_freq_masks
     if fprob <= 0:
         if fk:
@@ -177,8 +189,9 @@ def draw(config: SpecAugmentConfig, *, n_mels: int, n_frames: int, rng: np.rando
         notes.append(f"no frequency masks: mask_feature_length is {FL} bands here, outside 1..{n_mels} (Whisper "
                      f"raises)")
     else:
-        freq = [clipped(s, FL, n_mels) for s in draw_spans(fprob, FL, fk, n_mels, n_mels, rng)]
-    return make_record(NAME, ORDER, FILLS, config, n_mels, n_frames, None, freq, time, notes)
+        starts, drawn, _ = draw_spans(fprob, FL, fk, n_mels, n_mels, rng, size)
+        freq = MaskBatch.clipped(starts, FL, n_mels, drawn)
+    return make_batch(NAME, ORDER, FILLS, config, n_mels, n_frames, size, None, freq, time, notes, draw_notes)
 
 
 # ---------------------------------------------------------------------------------------------- parse
