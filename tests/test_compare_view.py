@@ -60,3 +60,36 @@ def test_compare_with_the_imported_config_needs_one(client):
 
     with pytest.raises(AppError, match="Import a training config first"):
         client.predict(compare_with="imported config", audio=None, api_name="/compare_recipes")
+
+
+def test_compare_recipes_says_what_b_was_made_for_and_hands_the_players_file_to_the_transport(tmp_path, monkeypatch):
+    """In process: what B was made for (the clip's digest, the page's seed, the B chosen), and B's voice for the
+    transport: the B player's own file (the path Gradio gives the next event), its label escaped."""
+    import html
+    import json
+    import re
+
+    from melwav_lab.handlers import compare_recipes, render
+    from melwav_lab.transport import compare_voice_update, draw_context
+
+    monkeypatch.setenv("MELWAV_WORK_DIR", str(tmp_path))
+    state = render(audio=str(SPEECH), seed=11, n_iter=4, method="fgla")[-1]
+    *_, player, made = compare_recipes(audio=str(SPEECH), compare_with="SS", seed=99, n_iter=4, method="fgla",
+                                       state=state)
+    assert made["for"]["seed"] == 11  # the page's draw's seed, not the seed box's
+    assert made["for"]["with"] == "SS" and "recipe" not in made["for"]  # a preset's B: no imported config in it
+    assert made["for"]["clip"] == draw_context(state.clip, "fgla", 4, 11)["clip"]
+    assert made["label"] == "B: SS, seed 11" and made["name"] == "SS"
+    voice = compare_voice_update(a_compare="/cache/copy of/b.wav", compare_for=made)
+    attrs = {k: html.unescape(v) for k, v in re.findall(r'data-b-([a-z]+)="([^"]*)"', voice)}
+    assert attrs["url"] == "gradio_api/file=/cache/copy of/b.wav"
+    assert json.loads(attrs["for"]) == made["for"] and attrs["label"] == made["label"]
+    assert pathlib.Path(player["value"]).read_bytes()[:4] == b"RIFF"
+    assert compare_voice_update(a_compare=None, compare_for=made) == {"__type__": "update"}  # gr.skip(): as it is
+
+
+def test_b_voice_text_is_escaped():
+    from melwav_lab.transport import compare_voice_html
+
+    text = compare_voice_html('x"><script>', "B: <b>x</b>", {"with": '"><i>'}, "<i>")
+    assert "<script>" not in text and "<b>" not in text and "<i>" not in text
