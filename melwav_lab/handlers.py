@@ -26,6 +26,7 @@ from .controls import ANALYSIS, AUGMENT, BY_KEY, PRESET, analysis_values, n_iter
 from .messages import friendly, inert
 from .settings import BUNDLED, DEMO_MAX_BYTES, MAX_DURATION_S, MAX_TOASTS, VARIETY_N
 from .state import PageState, as_state, clip_notes, framework_units, kept_record, new_notes, page_theme
+from .transport import draw_context
 from .wiring import named
 
 #: Inputs that are not controls, with their defaults for Python and API callers.
@@ -429,30 +430,42 @@ COMPARE_WITH = (*POLICIES, "imported config")
 DEFAULTS["compare_with"] = "LB"  # works before anything is imported
 
 
-@handler(("audio", *controls.KEYS, "state", "compare_with", "theme"), ("compare_plot", "compare_table", "a_compare"))
+@handler(("audio", *controls.KEYS, "state", "compare_with", "theme"),
+         ("compare_plot", "compare_table", "a_compare", "compare_for"))
 def compare_recipes(v):
     """Recipe A (the current sliders) against recipe B (the imported config or a preset): how much of a 1 to 30 s
     utterance each hides over 2000 draws (the share of the time and mel axes masked, p5-p95), and B heard on
-    this clip with the same seed (A is player 3)."""
+    this clip with the seed of the page's draw (A is player 3); ``compare_for`` says what B was made for, for
+    the transport's fourth voice (:func:`.transport.compare_voice_update`, chained after this)."""
     state, with_ = as_state(v["state"]), v["compare_with"]
     if with_ not in COMPARE_WITH:
         raise gr.Error("Compare with the imported config or one of the presets.", print_exception=False)
     settings, config_a = config_of(v, state)
+    recipe = None
     if with_ == "imported config":
         recipe = _imported(state)
         config_b, label_b = recipe.to_config(settings), f"B: the imported {recipe.framework} config"
+        name_b = f"{recipe.framework} config"
     else:
         config_b, label_b = policy(with_).to_config(settings), f"B: {with_}"
+        name_b = with_
     out = {}
     if v["audio"]:
         check_cost(v, settings)
         analysis = lab.open_clip(v["audio"], settings=settings, max_duration_s=MAX_DURATION_S)
-        seed = lab.parse_seed(v["seed"])
+        # The seed of the draw on the page (a kept one too), so that B is drawn as A was; else the seed box's.
+        drawn_here = state.draw_for(analysis.key)
+        seed = drawn_here[1] if drawn_here else lab.parse_seed(v["seed"])
         record = pipeline.draw_for(analysis, config_b, seed=seed)
-        snd = lab.render_sound(analysis, config_b, record, seed=seed, method=v["method"], n_iter=n_iter_of(v),
+        n_iter = n_iter_of(v)
+        snd = lab.render_sound(analysis, config_b, record, seed=seed, method=v["method"], n_iter=n_iter,
                                downloads=False, budget=limits.server_budget(), cancel=deadline())
         out["a_compare"] = gr.update(value=str(snd.augmented_wav),
                                      label=f"{label_b}, augmented mel rebuilt · SC {snd.augmented_sc_db:.1f} dB")
+        made_for = draw_context(analysis.key, v["method"], n_iter, seed, recipe)
+        if recipe is None:
+            del made_for["recipe"]  # a preset's B does not change when another config is imported
+        out["compare_for"] = {"label": f"{label_b}, seed {seed}", "name": name_b, "for": {**made_for, "with": with_}}
     cmp = stats.compare_recipes([config_a, config_b], labels=["A: the sliders", label_b], settings=settings,
                                 theme=page_theme(v["theme"]))
     warnings = "".join(f"\n\n**Warning:** {escape_markdown(w)}" for w in cmp.warnings)

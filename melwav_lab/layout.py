@@ -38,6 +38,8 @@ from .handlers import (
 from .settings import ABOUT, EXAMPLES
 from .state import PageState
 from .transport import (
+    CHOSEN_B_JS,
+    COMPARE_VOICE_EMPTY,
     DRAW_HELP,
     PLAYERS_JS,
     POLICY_INFO,
@@ -46,6 +48,7 @@ from .transport import (
     TRANSPORT_EMPTY,
     TRANSPORT_HELP,
     TRANSPORT_HINT,
+    compare_voice_update,
     transport_update,
     unkeep_js,
 )
@@ -88,6 +91,7 @@ def build() -> gr.Blocks:
         w["downloads_shown"] = gr.State(False)  # whether the Downloads tab is open (tab_opened)
         w["players_key"] = gr.State(())  # which unaugmented clips the players hold (render_page)
         w["grid_seeds"] = gr.State([])
+        w["compare_for"] = gr.State({})  # what recipe B's voice was made for (compare_recipes -> compare_voice_update)
         w["opened"] = gr.State(None)  # a prepared demo, read and checked (load_params), before it sets the widgets
         # ---- first screen: [the figure, then [sliders | transport, draw, players] | what was drawn]. In that
         # order for the keyboard too: the first slider is 3 Tab presses away, Play 8 (web/classroom.js).
@@ -202,12 +206,18 @@ def build() -> gr.Blocks:
             with gr.Tab("Compare recipes"):
                 gr.Markdown("**A** is the current sliders; **B** the config imported in the Recipes tab or a preset. "
                             "The curves show how much of an utterance of 1 to 30 s each hides (2000 draws each: the "
-                            "mean, and p5 to p95 as a band); B is heard on this clip with the same seed, A is player 3.")
+                            "mean, and p5 to p95 as a band). B is heard on this clip with the seed of the page's draw, "
+                            "in step with the others: key **4** (or its button) switches to B, **3** back to A, at the "
+                            "same playhead. A new clip, seed or analysis, or another B, takes B out until you compare "
+                            "again.")
                 with gr.Row():
-                    w["compare_with"] = gr.Dropdown(list(COMPARE_WITH), value="LB", label="Recipe B")
+                    w["compare_with"] = gr.Dropdown(list(COMPARE_WITH), value="LB", label="Recipe B",
+                                                    elem_id="compare-with")
                     compare_btn = gr.Button("Compare A and B", variant="primary")
+                w["compare_voice"] = gr.HTML(COMPARE_VOICE_EMPTY, elem_id="compare-voice", container=False)
                 w["compare_plot"] = gr.Plot(label="Masked share against utterance length", show_label=False)
-                w["a_compare"] = gr.Audio(label="B, augmented mel rebuilt", type="filepath", interactive=False)
+                w["a_compare"] = gr.Audio(label="B, augmented mel rebuilt", type="filepath", interactive=False,
+                                          elem_id="p-compare")
                 w["compare_table"] = gr.Markdown()
             with gr.Tab("Analysis"):
                 with gr.Row():
@@ -291,7 +301,11 @@ def build() -> gr.Blocks:
         rerender(import_btn.click(**wired(w, import_recipe), api_name="import_recipe"))
         rerender(native_btn.click(**wired(w, native_analysis), api_name="native_analysis"))
         compare_btn.click(**wired(w, compare_recipes), js=THEME_JS, api_name="compare_recipes", concurrency_limit=2,
-                          concurrency_id="render")
+                          concurrency_id="render").success(**wired(w, compare_voice_update, fast=False),
+                                                           api_visibility="private", show_progress="hidden",
+                                                           queue=False)
+        # Another B chosen: the transport's B voice (the one compared before) is out of date until compared again.
+        w["compare_with"].change(None, [w["compare_with"]], None, js=CHOSEN_B_JS, queue=False, show_progress="hidden")
         export_btn.click(**wired(w, export_recipe), api_name="export_recipe")
         demo_btn.click(**wired(w, make_demo), api_name="demo_file")
         tabs.select(tab_opened, [w["pending_downloads"]], [w["downloads_shown"], w["files"]], api_visibility="private",

@@ -40,7 +40,7 @@
   const group = () => document.querySelectorAll('#policy input[type=radio]:not([name=policy-preset])').forEach(r => {
     r.setAttribute('name', 'policy-preset');
   });
-  const NAMES = ['1 original', '2 original rebuilt', '3 augmented rebuilt'];
+  const NAMES = ['1 original', '2 original rebuilt', '3 augmented rebuilt', '4 B'];
   const S = {ctx: null, gains: [], srcs: [], bufs: null, urls: '', loading: null, active: 2, playing: false,
              t0ctx: 0, t0: 0, pos: 0, dur: 0, loop: null, axes: [], cursors: [], shades: [], drag: null,
              dragged: false, gen: 0, clip: '', pending: ''};
@@ -54,6 +54,8 @@
     try {
       // Absolute URLs: the page hands over the players' own (PLAYERS_JS), the server relative ones; same file, one key.
       const urls = JSON.parse(b.dataset.urls || '[]').map(u => (u ? new URL(u, document.baseURI).href : ''));
+      S.b = bVoice(b, urls);
+      if (S.b.url && urls.length === 3) urls.push(S.b.url);  // recipe B's voice, the fourth (below)
       return {urls, axes: JSON.parse(b.dataset.axes || '[]'),
               duration: parseFloat(b.dataset.duration || '0') || 0};
     } catch (e) { return null; }
@@ -134,7 +136,7 @@
       return src;
     });
     S.gains.forEach((g, i) => {
-      const on = i === S.active ? 1 : 0;
+      const on = i === heard() ? 1 : 0;
       if (fade) { g.gain.setValueAtTime(0, now); g.gain.setValueAtTime(0, when); g.gain.linearRampToValueAtTime(on, when + FADE); }
       else g.gain.setValueAtTime(on, now);
     });
@@ -159,8 +161,9 @@
   };
   S.pause = () => { S.pos = S.position(); S.playing = false; stopSources(); S.hush(); sync(); };
   S.select = i => {
+    if (i === 3 && !(S.b && S.b.url)) return;  // no B in the transport (none heard yet, or out of date)
     S.active = i;
-    if (S.ctx) S.gains.forEach((g, k) => g.gain.setTargetAtTime(k === i ? 1 : 0, S.ctx.currentTime, 0.008));
+    if (S.ctx) S.gains.forEach((g, k) => g.gain.setTargetAtTime(k === heard() ? 1 : 0, S.ctx.currentTime, 0.008));
     sync();
   };
   // The whole clip again, from the same playhead (it carries on where the loop had it).
@@ -226,21 +229,68 @@
     });
   };
   const fmt = t => `${t.toFixed(2)} s`;
+  const text = (el, v) => { if (el && el.textContent !== v) el.textContent = v; };
   const sync = () => {
     const bx = box();
     if (bx) {
-      bx.querySelectorAll('[data-abc="0"],[data-abc="1"],[data-abc="2"]').forEach(b => {
+      bx.querySelectorAll('[data-abc="0"],[data-abc="1"],[data-abc="2"],[data-abc="3"]').forEach(b => {
         const v = String(+b.dataset.abc === S.active);
         if (b.getAttribute('aria-pressed') !== v) b.setAttribute('aria-pressed', v);
       });
       const play = bx.querySelector('[data-abc=play]');
-      const text = (el, v) => { if (el && el.textContent !== v) el.textContent = v; };
       text(play, S.playing ? '❚❚ Pause' : '▶ Play');
       text(bx.querySelector('.abc-now'),
-           `${NAMES[S.active]} · ${fmt(S.position())}${S.loop ? ` · loop ${fmt(S.loop[0])} to ${fmt(S.loop[1])}` : ''}`);
+           `${S.active === 3 ? bName() : NAMES[S.active]} · ${fmt(S.position())}${S.loop ? ` · loop ${fmt(S.loop[0])} to ${fmt(S.loop[1])}` : ''}`);
     }
+    syncB(bx);
     draw();
   };
+  // Recipe B's voice (the Compare recipes tab, issue 23): a fourth version in step with the three, key 4, while it
+  // was made for what the transport plays (the same clip, analysis, rebuild and seed, the same imported config
+  // when B is that, and the B still chosen). Otherwise it is out of the transport and the tab says why. Its data
+  // (#b-voice, written by the server after a comparison: URL, label, what it was made for) is compared with the
+  // transport's (#abc-box's data-context); new players' files whose context has not come yet keep B out.
+  const parse = (t, d) => { try { return JSON.parse(t || ''); } catch (e) { return d; } };
+  const abs = u => (u ? new URL(u, document.baseURI).href : '');
+  const heard = () => (S.active < S.gains.length || !S.gains.length ? S.active : 2);  // B not decoded yet: A
+  const bName = () => `4 ${(S.b && S.b.label) || 'B'}`;
+  S.b = {url: '', why: ''};
+  S.chosenB = null;  // recipe B as chosen in the Compare tab (its dropdown's change event sets it)
+  const bVoice = (box, urls) => {
+    const el = document.getElementById('b-voice');
+    if (!el || !el.dataset.bUrl) return {url: '', why: ''};
+    const made = parse(el.dataset.bFor, {}), ctx = parse(box.dataset.context, {});
+    const out = {url: '', label: el.dataset.bLabel || 'B', name: el.dataset.bName || 'B', why: ''};
+    if (!ctx.clip || abs(ctx.orig) !== urls[0]) return {...out, why: 'waiting'};  // new files, context on its way
+    const chosen = S.chosenB === null ? made.with : S.chosenB;
+    if (made.clip !== ctx.clip) out.why = 'it was made for another clip, analysis or reconstruction';
+    else if (made.seed !== ctx.seed) out.why = `it was drawn with seed ${made.seed}, the page's draw is seed ${ctx.seed} now`;
+    else if ('recipe' in made && made.recipe !== ctx.recipe) out.why = 'another config has been imported since';
+    else if (chosen !== made.with) out.why = `recipe B is ${chosen} now`;
+    else out.url = abs(el.dataset.bUrl);
+    return out;
+  };
+  // The fourth button in both boxes (shown while B is in the transport), and the tab's line about B.
+  const syncB = bx => {
+    const el = document.getElementById('b-voice'), b = S.b;
+    [bx, el].forEach(root => root && root.querySelectorAll('[data-abc="3"]').forEach(btn => {
+      if (btn.hidden !== !b.url) btn.hidden = !b.url;
+      text(btn, `4 B: ${b.name || ''}`);
+      if (b.label && btn.title !== `Hear ${b.label} (key 4)`) btn.title = `Hear ${b.label} (key 4)`;
+    }));
+    if (!el) return;
+    el.querySelectorAll('[data-abc="0"],[data-abc="2"],[data-abc="3"]').forEach(btn => {
+      const v = String(+btn.dataset.abc === S.active);
+      if (btn.getAttribute('aria-pressed') !== v) btn.setAttribute('aria-pressed', v);
+    });
+    text(el.querySelector('[data-abc=play]'), S.playing ? '❚❚ Pause' : '▶ Play');
+    if (!el.dataset.bUrl) return;
+    text(el.querySelector('.b-status'), b.url
+      ? `In the transport as voice 4: ${b.label}. Keys 3 and 4 switch between A and B at the same playhead.`
+      : b.why === 'waiting' ? `${b.label}: waiting for the page's new files…`
+        : `${b.label} is out of the transport: ${b.why}. Compare again to hear B.`);
+  };
+  S.refresh = () => watch();
   const tick = () => { sync(); if (S.playing) requestAnimationFrame(tick); };
   S.sync = sync;
   // New files from the server. A new draw while playing: the versions playing go on until the new ones are
@@ -250,6 +300,7 @@
     if (!d) return;
     const key = JSON.stringify(d.urls);
     S.axes = d.axes;
+    if (S.active === 3 && !S.b.url) S.select(2);  // B went out of date: A's voice, at the same playhead
     const clip = d.urls[0];
     const newClip = S.clip && clip && clip !== S.clip;  // another clip: its original's file is another
     if (clip) S.clip = clip;
@@ -282,13 +333,13 @@
     S.setLoop(parseFloat(bx.querySelector('[data-abc=from]').value), parseFloat(bx.querySelector('[data-abc=to]').value));
   };
   document.addEventListener('click', e => {
-    const b = e.target.closest && e.target.closest('#abc-box [data-abc]');
+    const b = e.target.closest && e.target.closest('#abc-box [data-abc], #b-voice [data-abc]');
     if (!b) return;
     const what = b.dataset.abc;
     if (what === 'play') { if (S.playing) S.pause(); else S.play(); }
     else if (what === 'loop') applyLoop();
     else if (what === 'whole') S.whole();
-    else if (/^[012]$/.test(what)) S.select(+what);
+    else if (/^[0-3]$/.test(what)) S.select(+what);
   });
   // Keys 1/2/3 wherever focus is (a slider, a radio, a button), except where they are typed (text and number
   // fields). Enter in a loop field applies the loop. Capture phase: a widget that stops the key cannot eat it.
@@ -302,7 +353,7 @@
       applyLoop(); e.preventDefault(); return;
     }
     if (typing(t)) return;
-    if (/^[123]$/.test(e.key)) { S.select(+e.key - 1); e.preventDefault(); }
+    if (/^[1-4]$/.test(e.key)) { S.select(+e.key - 1); e.preventDefault(); }
   }, true);
   const figureStops = () => Array.from(document.querySelectorAll('#spectrograms button, #spectrograms a'))
     .filter(e => e.offsetParent && !(e.tagName === 'BUTTON' && e.closest('a')));
