@@ -100,23 +100,33 @@ _DEPLOYED: dict = {}
 
 @contextlib.contextmanager
 def launched_app(tmp_path_factory, *, queue: dict | None = None):
-    """The app on a free loopback port, with a work dir of its own for as long as it runs: yields (url, demo).
+    """The app on a free loopback port, with a work dir of its own: yields (url, demo).
 
-    ``queue``: launch a freshly built page with these queue settings instead of the page as deployed (``melwav_lab.app.create()``).
-    ``MELWAV_WORK_DIR`` is restored when the block ends, so no module's setting leaks into the next.
+    The page as deployed (``melwav_lab.app.create()``) is built and launched once for the whole session and
+    stays up between modules, as on a Space: closing a Gradio app deletes the files its page was built
+    with (the examples), which a relaunch does not make again. ``queue``: launch a freshly built page with
+    these queue settings instead, closed when the block ends. ``MELWAV_WORK_DIR`` (one folder for the
+    session) is set only inside the block, so no setting leaks into modules that do not launch the app.
     """
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
+    if "work" not in _DEPLOYED:
+        _DEPLOYED["work"] = str(tmp_path_factory.mktemp("melwav-work"))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MELWAV_WORK_DIR", str(tmp_path_factory.mktemp("melwav-work")))
+        mp.setenv("MELWAV_WORK_DIR", _DEPLOYED["work"])
         from melwav_lab import app as app_module
 
-        if "demo" not in _DEPLOYED:
-            _DEPLOYED["demo"] = app_module.create()  # as deployed; one page for the whole session, as on a Space
-        demo = _DEPLOYED["demo"]
-        if queue is not None:
-            demo = app_module.build()
-            demo.queue(**queue)
+        if queue is None:
+            if "url" not in _DEPLOYED:
+                _DEPLOYED["demo"] = demo = app_module.create()
+                port = free_port()
+                demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                            **app_module.LAUNCH_KWARGS)
+                _DEPLOYED["url"] = f"http://127.0.0.1:{port}/"
+            yield _DEPLOYED["url"], _DEPLOYED["demo"]
+            return
+        demo = app_module.build()
+        demo.queue(**queue)
         port = free_port()
         demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                     **app_module.LAUNCH_KWARGS)
@@ -124,6 +134,11 @@ def launched_app(tmp_path_factory, *, queue: dict | None = None):
             yield f"http://127.0.0.1:{port}/", demo
         finally:
             demo.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if "url" in _DEPLOYED:
+        _DEPLOYED["demo"].close()
 
 
 #: Debian's chromium, for the browser tests (Playwright's own browser download does not work offline).

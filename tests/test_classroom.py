@@ -35,7 +35,7 @@ needs_chromium = pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason=
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    with launched_app(tmp_path_factory) as (url, _):  # its own work dir, restored afterwards
+    with launched_app(tmp_path_factory) as (url, _):
         yield url
 
 
