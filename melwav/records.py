@@ -338,6 +338,14 @@ def _masks_from(items, name: str, axis_len: int) -> tuple[MaskDraw, ...]:
 # ------------------------------------------------------------------------------------- many draws at once
 
 
+def per_draw_notes(notes_per_draw) -> tuple[tuple[str, np.ndarray], ...]:
+    """:class:`DrawBatch` ``draw_notes`` from each draw's own list of notes (a rule drawn one utterance at a
+    time), in the order first seen."""
+    notes_per_draw = [list(n) for n in notes_per_draw]
+    seen = dict.fromkeys(n for notes in notes_per_draw for n in notes)
+    return tuple((note, np.array([note in notes for notes in notes_per_draw])) for note in seen)
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class MaskBatch:
     """The masks of many draws on one axis, as arrays of shape ``(n_draws, slots)``.
@@ -471,7 +479,6 @@ class DrawBatch:
         first = records[0]
         size = len(records)
         common = tuple(n for n in first.notes if all(n in r.notes for r in records))
-        seen = {n: np.array([n in r.notes for r in records]) for r in records for n in r.notes if n not in common}
         return cls(
             n_mels=first.n_mels, n_frames=first.n_frames, size=size,
             warp=WarpBatch(
@@ -484,6 +491,6 @@ class DrawBatch:
             time=MaskBatch.from_lists([r.time_masks for r in records], size),
             fill=first.fill, fill_db=first.fill_db, convention=first.convention, order=first.order,
             orders=tuple(r.order for r in records) if any(r.order != first.order for r in records) else (),
-            notes=common, draw_notes=tuple(seen.items()),
+            notes=common, draw_notes=per_draw_notes([n for n in r.notes if n not in common] for r in records),
             extra=tuple((name, [dict(r.extra).get(name) for r in records]) for name, _ in first.extra),
         )

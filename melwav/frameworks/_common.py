@@ -621,14 +621,6 @@ def make_batch(name: str, order: tuple[str, ...], fills: tuple[str, ...], config
     )
 
 
-def per_draw_notes(notes_per_draw) -> tuple[tuple[str, np.ndarray], ...]:
-    """:class:`DrawBatch` ``draw_notes`` from each draw's own list of notes (a rule drawn one utterance at a
-    time), in the order first seen."""
-    notes_per_draw = [list(n) for n in notes_per_draw]
-    seen = dict.fromkeys(n for notes in notes_per_draw for n in notes)
-    return tuple((note, np.array([note in notes for notes in notes_per_draw])) for note in seen)
-
-
 def dotted_name(node) -> str | None:
     """``a.b.c`` for an :mod:`ast` chain of attributes on a name (a callee such as ``T.SpecAugment``), else None."""
     parts = []

@@ -34,7 +34,7 @@ import re
 import numpy as np
 
 from ..errors import ParameterError, RecordError
-from ..records import MaskBatch, SpecAugmentConfig, WarpBatch, WarpDraw
+from ..records import MaskBatch, SpecAugmentConfig, WarpBatch, WarpDraw, per_draw_notes
 from ._common import (
     Fields,
     check_bool,
@@ -42,7 +42,6 @@ from ._common import (
     check_number,
     check_whole,
     make_batch,
-    per_draw_notes,
     strip_comment,
 )
 

@@ -29,7 +29,7 @@ import numpy as np
 import yaml
 
 from ..errors import ParameterError, RecordError
-from ..records import MAX_MASKS, MaskBatch, SpecAugmentConfig, clipped
+from ..records import MAX_MASKS, MaskBatch, SpecAugmentConfig, clipped, per_draw_notes
 from ._common import (
     Fields,
     check_bool,
@@ -38,7 +38,6 @@ from ._common import (
     check_whole,
     find_section,
     make_batch,
-    per_draw_notes,
     short,
 )
 

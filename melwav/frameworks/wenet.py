@@ -31,7 +31,7 @@ import numpy as np
 import yaml
 
 from ..errors import ParameterError, RecordError
-from ..records import MAX_MASKS, MaskBatch, SpecAugmentConfig
+from ..records import MAX_MASKS, MaskBatch, SpecAugmentConfig, per_draw_notes
 from ._common import (
     Fields,
     check_bool,
@@ -40,7 +40,6 @@ from ._common import (
     check_whole,
     kaldi_frontend,
     make_batch,
-    per_draw_notes,
     short,
 )
 
