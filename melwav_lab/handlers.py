@@ -26,11 +26,11 @@ from .controls import ANALYSIS, AUGMENT, BY_KEY, PRESET, analysis_values, n_iter
 from .messages import friendly, inert
 from .settings import BUNDLED, DEMO_MAX_BYTES, MAX_DURATION_S, MAX_TOASTS, VARIETY_N
 from .state import PageState, as_state, clip_notes, framework_units, kept_record, new_notes, page_theme
-from .transport import draw_context
+from .transport import draw_context, transport_data_html
 from .wiring import named
 
 #: Inputs that are not controls, with their defaults for Python and API callers.
-DEFAULTS = {**controls.defaults(), "state": PageState(), "players_key": (), "theme": "light",
+DEFAULTS = {**controls.defaults(), "state": PageState(), "players_key": (), "downloads_tab": None, "theme": "light",
             "policy": "LD", "framework": "auto", "framework_hop_ms": 0, "framework_n_mels": 0, "export": "espnet"}
 
 
@@ -132,21 +132,24 @@ def render(v):
             "state": drawn(state, analysis, view)}
 
 
-#: render_page's outputs: the picture's (plot, drawn, bounds, state), then the audio's.
-PAGE_OUTPUTS = ("plot", "drawn", "bounds", "state", "a_orig", "a_orig_rebuilt", "a_aug", "pending_downloads",
-                "players_key")
+#: render_page's outputs: the picture's (plot, drawn, bounds, state, transport_data), then the transport's files
+#: (transport_files, transport_data), then the players', then the downloads' (files).
+PAGE_OUTPUTS = ("plot", "drawn", "bounds", "state", "transport_data", "transport_files", "a_orig", "a_orig_rebuilt",
+                "a_aug", "pending_downloads", "players_key", "files")
 
 
-@handler((*RENDER_IN, "players_key", "theme"), PAGE_OUTPUTS)
+@handler((*RENDER_IN, "players_key", "downloads_tab", "theme"), PAGE_OUTPUTS)
 def render_page(v):
     """A render on the page, in one event: the picture first, then, in the same call, the audio.
 
-    Yields twice, each time the outputs of :data:`PAGE_OUTPUTS` (``gr.skip()`` for those a step leaves as
-    they are). First the draw, its figure, description and bounds and the page's state (tens of ms, no
-    reconstruction), so the page shows the figure at once; then the rebuilt audio: the players (the two
-    unaugmented ones only when ``players_key``, the key of the clips the page has, changes), the downloads
-    to write (:func:`show_downloads`, chained after this event) and the players' new key, and the figure
-    again when it has the rebuilt-mel panel. ``theme`` ("light"/"dark") is set by the page (``THEME_JS``).
+    Yields the outputs of :data:`PAGE_OUTPUTS` (``gr.skip()`` for those a step leaves as they are). First
+    the draw, its figure, description and bounds and the page's state (tens of ms, no reconstruction), so
+    the page shows the figure at once; then the rebuilt audio, for the A/B/C transport (``transport_files``:
+    the augmented WAV, after the two unaugmented ones when ``players_key``, the key of the clips the page
+    has, changes; and what they were made for); then the same files for the players, the downloads to write
+    and the players' new key, and the figure again when it has the rebuilt-mel panel; last, only while the
+    Downloads tab is open (``downloads_tab``, :func:`tab_opened`), the downloads themselves. ``theme``
+    ("light"/"dark") is set by the page (``THEME_JS``).
     """
     if not v["audio"]:
         # The clip was cleared (or is being replaced): keep what is on the page rather than raise.
@@ -160,26 +163,43 @@ def render_page(v):
     # Called through the module (lab.render_picture, lab.render_sound): bench/latency.py times them there.
     pic = lab.render_picture(analysis, config, seed=seed, record=record, policy_name=policy_name, theme=theme,
                              show_rebuilt_mel=show_rebuilt)
+    state = drawn(state, analysis, pic, figure=str(pic.figure_png), policy=policy_name, theme=theme)
     yield {"plot": str(pic.figure_png), "drawn": pic.description + clip_notes(pic.notes, pic.description),
-           "bounds": pic.bounds,
-           "state": drawn(state, analysis, pic, figure=str(pic.figure_png), policy=policy_name, theme=theme)}
+           "bounds": pic.bounds, "state": state, "transport_data": transport_data_html(pic.axes)}
     snd = lab.render_sound(analysis, config, pic.record, seed=pic.seed, method=v["method"], n_iter=n_iter_of(v),
                            policy_name=policy_name, figure_png=pic.figure_png, theme=theme,
                            show_rebuilt_mel=show_rebuilt, downloads=False, players_key=tuple(v["players_key"] or ()),
                            budget=limits.server_budget(), cancel=deadline())
-    # The downloads are written in the next event (show_downloads), so the players do not wait for them.
+    # The downloads are written last (below), so the players do not wait for them.
     pending = {"analysis": analysis, "rendered": snd.rendered, "figure": snd.figure_png or pic.figure_png,
                "policy": policy_name}
+    # The transport's files first, alone in their message: the page starts fetching the new WAV at once, with
+    # nothing else to lay out, and it is the only download under way (the players fetch theirs after it, the
+    # same file at the same URL). ~25 ms sooner heard than with the players in the same message.
+    made_for = draw_context(*snd.players_key[:3], pic.seed, state.recipe)
+    yield {"transport_files": [str(p) for p in (snd.original_wav, snd.original_rebuilt_wav) if p is not None]
+           + [str(snd.augmented_wav)], "transport_data": transport_data_html(pic.axes, made_for)}
     yield {**({"plot": str(snd.figure_png)} if snd.figure_png is not None else {}), **players(snd),
            "pending_downloads": pending, "players_key": snd.players_key}
+    # The downloads after the audio has gone to the page, in this same call: a chained event cost a round trip
+    # (its request, queue and messages) in the very moments the page fetched the new WAV (~20-40 ms later).
+    # The tab's holder is read now, not at the start: a tab opened while this ran gets this render's files.
+    if downloads_open(v["downloads_tab"]):
+        yield {"files": show_downloads(pending)}
+
+
+def downloads_open(tab) -> bool:
+    """Whether the Downloads tab is open, from the page's holder (``{"open": bool}``, a State that
+    :func:`tab_opened` changes in place, so a render running meanwhile sees it)."""
+    return bool(isinstance(tab, dict) and tab.get("open"))
 
 
 @friendly
 def show_downloads(pending, shown=True):
     """Write the downloads of the audio just rebuilt into the file list, while the Downloads tab is open (``shown``).
 
-    Chained after :func:`render_page`, and run when the tab is opened (:func:`tab_opened`). Written only for
-    someone looking at them: right after a render, writing and caching four files competed with the
+    The last step of :func:`render_page`, and run when the tab is opened (:func:`tab_opened`). Written only
+    for someone looking at them: right after a render, writing and caching four files competed with the
     browser's download of the player's new WAV (~20 ms later audio, ``bench/latency.py``).
     """
     if not shown or not pending or pending.get("rendered") is None:
@@ -189,10 +209,13 @@ def show_downloads(pending, shown=True):
     return [str(p) for p in paths]
 
 
-def tab_opened(pending, evt: gr.SelectData):
-    """A tab was opened: whether it is the Downloads tab (kept in the page), and if so its files, written now."""
+def tab_opened(pending, tab, evt: gr.SelectData):
+    """A tab was opened: whether it is the Downloads tab (noted in the page's holder ``tab``, in place: a
+    render running now reads it when its audio is done), and if so its files, written now."""
     shown = evt.value == "Downloads"
-    return shown, show_downloads(pending, shown)
+    if isinstance(tab, dict):
+        tab["open"] = shown
+    return show_downloads(pending, shown)
 
 
 @handler(("policy", *ANALYSIS), PRESET)

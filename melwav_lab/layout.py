@@ -30,7 +30,6 @@ from .handlers import (
     pick_draw,
     render,
     render_page,
-    show_downloads,
     solo,
     tab_opened,
     variety,
@@ -41,15 +40,15 @@ from .transport import (
     CHOSEN_B_JS,
     COMPARE_VOICE_EMPTY,
     DRAW_HELP,
-    PLAYERS_JS,
     POLICY_INFO,
     SC_HELP,
     THEME_JS,
+    TRANSPORT_DATA_EMPTY,
     TRANSPORT_EMPTY,
+    TRANSPORT_FILES_JS,
     TRANSPORT_HELP,
     TRANSPORT_HINT,
     compare_voice_update,
-    transport_update,
     unkeep_js,
 )
 
@@ -88,7 +87,7 @@ def build() -> gr.Blocks:
         w = {"state": gr.State(PageState())}  # the page's current draw (PageState)
         w["theme"] = gr.Textbox("light", visible=False, label="page theme")  # set by THEME_JS before each render
         w["pending_downloads"] = gr.State({})  # render_page -> show_downloads
-        w["downloads_shown"] = gr.State(False)  # whether the Downloads tab is open (tab_opened)
+        w["downloads_tab"] = gr.State({"open": False})  # whether the Downloads tab is open (tab_opened)
         w["players_key"] = gr.State(())  # which unaugmented clips the players hold (render_page)
         w["grid_seeds"] = gr.State([])
         w["compare_for"] = gr.State({})  # what recipe B's voice was made for (compare_recipes -> compare_voice_update)
@@ -113,6 +112,11 @@ def build() -> gr.Blocks:
                         gr.Markdown(TRANSPORT_HINT, elem_id="abc-hint")
                     with gr.Column(scale=5, min_width=300, elem_id="listen"):
                         w["transport"] = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False)
+                        # The transport's data from each render (hidden; web/classroom.js reads it).
+                        w["transport_data"] = gr.HTML(TRANSPORT_DATA_EMPTY, elem_id="abc-data-box", container=False,
+                                                      visible="hidden")
+                        w["transport_files"] = gr.File(file_count="multiple", interactive=False, visible="hidden",
+                                                       elem_id="abc-files", label="the transport's files")
                         with gr.Row(elem_classes="tight", elem_id="draw-box"):
                             w["seed"] = widget(controls.BY_KEY["seed"])
                             reroll = gr.Button("New draw", variant="primary", size="sm", elem_id="reroll",
@@ -251,23 +255,20 @@ def build() -> gr.Blocks:
         page = dict(wired(w, render_page), js=THEME_JS,
                     concurrency_limit=2, concurrency_id="render", api_visibility="private", show_progress="minimal",
                     show_progress_on=[w["plot"]])
-        downloads = dict(fn=show_downloads, inputs=[w["pending_downloads"], w["downloads_shown"]],
-                         outputs=[w["files"]], api_visibility="private", show_progress="hidden")
-
         def rerender(event):
-            """After ``event``: the picture and the audio (one event), then the downloads."""
-            return event.then(**page).success(**downloads)
+            """After ``event``: the picture, the audio and (the Downloads tab open) the downloads, in one event."""
+            return event.then(**page)
 
         # "always_last": a move made while a render runs waits for it to end (picture and audio), then renders
         # the latest values once; moves in between are not rendered.
-        audio.change(trigger_mode="always_last", **page).success(**downloads)
-        demo.load(**page).success(**downloads)
+        audio.change(trigger_mode="always_last", **page)
+        demo.load(**page)
         # A main slider draws anew: "Keep this draw" is unticked on the page, and its render reads it unticked.
         main = {c.key for c in controls.CONTROLS if c.place in ("main-1", "main-2")}
         unkept = dict(page, js=unkeep_js(page["inputs"].index(w["keep"])))
         for c in controls.CONTROLS:
             if c.trigger == "input":
-                w[c.key].input(trigger_mode="always_last", **(unkept if c.key in main else page)).success(**downloads)
+                w[c.key].input(trigger_mode="always_last", **(unkept if c.key in main else page))
         for key in sorted(main):
             w[key].input(None, None, w["keep"], js="() => false", queue=False, show_progress="hidden")
         # A hand edit of a preset's number makes the preset "custom" (in the browser: no round trip).
@@ -275,7 +276,7 @@ def build() -> gr.Blocks:
             w[key].input(None, None, w["policy"], js="() => 'custom'", queue=False, show_progress="hidden")
         for c in controls.CONTROLS:
             if c.trigger == "submit":  # the seed: a new one typed is a new draw, as "New draw" is
-                w[c.key].submit(**(unkept if c.key == "seed" else page)).success(**downloads)
+                w[c.key].submit(**(unkept if c.key == "seed" else page))
                 if c.key == "seed":
                     w[c.key].submit(None, None, w["keep"], js="() => false", queue=False, show_progress="hidden")
         for key in ANALYSIS:
@@ -283,9 +284,8 @@ def build() -> gr.Blocks:
         rerender(w["policy"].input(**wired(w, fill_policy), api_name="policy", show_progress="hidden"))
         rerender(reroll.click(new_seed, None, w["seed"], api_visibility="private", show_progress="hidden").then(
             lambda: False, None, w["keep"], api_visibility="private", show_progress="hidden"))
-        w["a_aug"].change(None, [w["a_orig"], w["a_orig_rebuilt"], w["a_aug"]], None, js=PLAYERS_JS, queue=False,
-                          show_progress="hidden")
-        w["a_aug"].change(**wired(w, transport_update, fast=False), api_visibility="private", show_progress="hidden", queue=False)
+        w["transport_files"].change(None, [w["transport_files"], w["transport_data"]], None, js=TRANSPORT_FILES_JS,
+                                    queue=False, show_progress="hidden")
         solo_btn.click(**wired(w, solo), js=THEME_JS, api_name="solo", concurrency_limit=2, concurrency_id="render")
         variety_btn.click(**wired(w, variety), js=THEME_JS, api_name="variety", concurrency_limit=2,
                           concurrency_id="render")
@@ -308,7 +308,7 @@ def build() -> gr.Blocks:
         w["compare_with"].change(None, [w["compare_with"]], None, js=CHOSEN_B_JS, queue=False, show_progress="hidden")
         export_btn.click(**wired(w, export_recipe), api_name="export_recipe")
         demo_btn.click(**wired(w, make_demo), api_name="demo_file")
-        tabs.select(tab_opened, [w["pending_downloads"]], [w["downloads_shown"], w["files"]], api_visibility="private",
+        tabs.select(tab_opened, [w["pending_downloads"], w["downloads_tab"]], [w["files"]], api_visibility="private",
                     show_progress="hidden")
     return guard.install(demo)  # one group for every heavy event, per-session bounds, short messages
 

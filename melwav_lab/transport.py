@@ -6,7 +6,6 @@ import hashlib
 import html
 import json
 
-from .state import as_state
 from .wiring import named
 
 #: Runs in the page before each picture event: its last input (the hidden theme box) becomes the page's theme.
@@ -32,16 +31,14 @@ def _attr(value) -> str:
     return html.escape(json.dumps(value), quote=True)
 
 
-def transport_html(urls=("", "", ""), axes=(), duration_s=None, context=None) -> str:
-    """The A/B/C transport (web/classroom.js drives it) with its data: three URLs, the figure's panel extents and
-    what the versions were made for (``context``, :func:`draw_context`: recipe B's voice plays only while it
-    was made for the same). Its fourth button, recipe B's voice, stays hidden until a comparison is heard."""
-    urls = _attr([str(u) if u else "" for u in urls])
-    axes = _attr(list(axes or []))
-    dur = "" if duration_s is None else f"{float(duration_s):.4f}"
+def transport_html() -> str:
+    """The A/B/C transport's buttons and loop fields (web/classroom.js drives them). Written once: its data
+    travels apart (:func:`transport_data_html`, and its files, :data:`TRANSPORT_FILES_JS`), so
+    a new render never rebuilds the buttons (focus and the status line stay). Its fourth button, recipe B's
+    voice, stays hidden until a comparison is heard."""
     return (
-        f'<div id="abc-box" role="group" aria-label="Compare the three versions in step" data-urls="{urls}" '
-        f'data-axes="{axes}" data-duration="{dur}" data-context="{_attr(context or {})}">'
+        '<div id="abc-box" role="group" aria-label="Compare the three versions in step" data-urls="[]" '
+        'data-context="{}">'
         '<button data-abc="play" class="abc-play" title="Play all three in step (one is heard)">▶ Play</button>'
         '<button data-abc="0" aria-pressed="false" title="Hear the original clip (key 1)">1 original</button>'
         '<button data-abc="1" aria-pressed="false" title="Hear the original mel rebuilt (key 2)">2 rebuilt</button>'
@@ -54,6 +51,21 @@ def transport_html(urls=("", "", ""), axes=(), duration_s=None, context=None) ->
         '<button data-abc="whole" title="Play the whole clip">Whole</button></span>'
         '<span class="abc-now" aria-live="off">3 augmented rebuilt · 0.00 s</span></div>'
     )
+
+
+def transport_data_html(axes=(), made_for=None) -> str:
+    """The transport's data from a render, in an element the page keeps hidden: where the figure's panels sit
+    (``axes``, :func:`melwav.plot.axes_extents`; sent with the picture, so the cursor follows the new figure)
+    and, sent with the audio, what the coming players' files were made for (``made_for``,
+    :func:`draw_context`; the page stamps it on the transport with their URLs: recipe B's voice plays only
+    while it was made for the same). Part of the page's render event: no round trip of its own."""
+    axes = list(axes or [])
+    duration = f"{float(axes[0]['t1']):.4f}" if axes else ""
+    made = "" if made_for is None else _attr(made_for)
+    return (f'<div id="abc-data" data-axes="{_attr(axes)}" data-duration="{duration}" data-for="{made}"></div>')
+
+
+TRANSPORT_DATA_EMPTY = transport_data_html()
 
 
 TRANSPORT_EMPTY = transport_html()
@@ -73,23 +85,6 @@ def draw_context(analysis_key, method, n_iter, seed, recipe=None) -> dict:
     and the reconstruction (method, iterations), ``seed`` the draw's seed, ``recipe`` the config imported last."""
     return {"clip": _digest((analysis_key, method, n_iter)), "seed": None if seed is None else int(seed),
             "recipe": "" if recipe is None else _digest(recipe)}
-
-
-def transport_update(v: dict) -> dict:
-    """New players' files (or a new figure): hand their URLs and the plot area to the transport."""
-    if not v["a_aug"]:
-        return {}
-    state = as_state(v["state"])
-    axes = list(state.axes)
-    duration = axes[0]["t1"] if axes else None
-    urls = [file_url(v[k]) for k in ("a_orig", "a_orig_rebuilt", "a_aug")]
-    key = tuple(v["players_key"] or ())  # (analysis key, method, n_iter, gain) of the players' clips
-    context = {**draw_context(*key[:3], state.seed, state.recipe), "orig": urls[0]} if len(key) >= 3 else {}
-    return {"transport": transport_html(urls, axes, duration, context)}
-
-
-transport_update = named(transport_update, ("a_orig", "a_orig_rebuilt", "a_aug", "state", "players_key"),
-                         ("transport",))
 
 
 def compare_voice_html(url="", label="", made_for=None, name="") -> str:
@@ -136,14 +131,25 @@ TRANSPORT_HELP = (
 
 
 
-#: Runs in the page when the augmented player gets a new file: hands the three players' URLs to the transport at
-#: once, without waiting for :func:`transport_update`'s round trip (which brings the figure's panel extents), so
-#: the transport starts fetching and decoding the new version that much sooner.
-PLAYERS_JS = """
-(orig, rebuilt, aug) => {
+#: Runs in the page when a render's files for the transport come (:func:`.handlers.render_page`): the augmented
+#: WAV, after the two unaugmented ones when they changed. Hands their URLs (Gradio's copies, which the players
+#: get next) to the transport, which starts fetching the new version then, stamped with what they were made for
+#: (the render's :func:`transport_data_html`, in the same message).
+TRANSPORT_FILES_JS = """
+(files, data) => {
   const box = document.getElementById('abc-box');
-  const url = f => (f && f.url) || '';
-  if (box && url(orig) && url(rebuilt) && url(aug)) box.dataset.urls = JSON.stringify([url(orig), url(rebuilt), url(aug)]);
+  const urls = (files || []).map(f => (f && f.url) || '');
+  let now = [];
+  try { now = JSON.parse((box && box.dataset.urls) || '[]'); } catch (e) { now = []; }
+  const next = urls.length === 3 ? urls : (urls.length === 1 && now.length === 3 ? [now[0], now[1], urls[0]] : []);
+  if (!box || next.length !== 3 || next.some(u => !u)) return [];
+  let made = {};
+  try {
+    const el = new DOMParser().parseFromString(data || '', 'text/html').getElementById('abc-data');
+    made = JSON.parse((el && el.dataset.for) || '{}');
+  } catch (e) { made = {}; }
+  box.dataset.context = JSON.stringify({...made, orig: next[0]});
+  box.dataset.urls = JSON.stringify(next);
   return [];
 }
 """

@@ -6,6 +6,7 @@ Screenshots go to ``test-artifacts/`` (kept by CI as evidence; look at them).
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import pathlib
@@ -517,41 +518,72 @@ def test_render_page_yields_the_picture_then_the_audio(app_module):
     import gradio as gr
 
     skip = gr.skip()
-    picture, sound = _steps(app_module, SPEECH)
+    steps = _steps(app_module, SPEECH)  # the Downloads tab closed: three steps
     names = app_module.PAGE_OUTPUTS
-    assert len(picture) == len(sound) == len(names) == 9
-    first, second = dict(zip(names, picture)), dict(zip(names, sound))
-    # First the figure, the text, the bounds and the page's state; the players are left as they are.
+    assert len(steps) == 3 and all(len(step) == len(names) == 12 for step in steps)
+    first, second, third = (dict(zip(names, step)) for step in steps)
+    # First the figure, the text, the bounds, the page's state and the figure's panels for the transport's
+    # cursor; the audio is left as it is.
     assert pathlib.Path(first["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Seed 7" in first["drawn"] and "34 frames" in first["bounds"]
     assert first["state"].seed == 7 and first["state"].record and first["state"].figure == first["plot"]
-    assert all(first[k] == skip for k in names[4:])
-    # Then the three players, the downloads to write and the players' key; the figure has no third panel.
-    assert second["plot"] == skip and second["drawn"] == skip and second["bounds"] == skip and second["state"] == skip
+    assert 'id="abc-data"' in first["transport_data"] and 'data-for=""' in first["transport_data"]
+    assert all(first[k] == skip for k in names[5:])
+    # Then the transport's three WAVs alone, with what they were made for (the transport keeps recipe B's
+    # voice out of other draws).
+    assert {k for k in names if second[k] != skip} == {"transport_files", "transport_data"}
     n = _analysis(SPEECH).n_samples
-    for k in ("a_orig", "a_orig_rebuilt", "a_aug"):
-        y, sr = sf.read(second[k]["value"])
+    assert len(second["transport_files"]) == 3
+    for f in second["transport_files"]:
+        y, sr = sf.read(f)
         assert sr == 22050 and len(y) == n
-    assert second["pending_downloads"]["figure"] == pathlib.Path(first["plot"])
-    assert second["players_key"]
+    made = json.loads(html.unescape(second["transport_data"].split('data-for="')[1].split('"')[0]))
+    assert made["seed"] == 7 and made["clip"] and made["recipe"] == ""
+    # Then the same files in the three players, the downloads to write and the players' key; the figure has
+    # no third panel.
+    assert {k for k in names if third[k] != skip} == {"a_orig", "a_orig_rebuilt", "a_aug", "pending_downloads",
+                                                       "players_key"}
+    assert [third[k]["value"] for k in ("a_orig", "a_orig_rebuilt", "a_aug")] == second["transport_files"]
+    assert third["pending_downloads"]["figure"] == pathlib.Path(first["plot"])
+    assert third["players_key"]
     # The downloads written after it hold the augmented WAV that the command line makes for the params.
-    files = app_module.show_downloads(second["pending_downloads"])
+    files = app_module.show_downloads(third["pending_downloads"])
     assert {pathlib.Path(f).suffix for f in files} == {".wav", ".npy", ".png", ".json"}
 
 
-def test_render_page_sends_the_unaugmented_players_only_when_they_change(app_module):
+def test_render_page_writes_the_downloads_last_while_their_tab_is_open(app_module):
     import gradio as gr
 
-    picture, sound = _steps(app_module, SPEECH)
-    key, state = sound[-1], picture[3]
-    _, again = _steps(app_module, SPEECH, state=state, players_key=key, seed=8)
-    assert again[4] == gr.skip() and again[5] == gr.skip()  # the page has them
-    assert again[6]["value"] != sound[6]["value"] and again[-1] == key
+    names = app_module.PAGE_OUTPUTS
+    tab = {"open": True}
+    steps = [dict(zip(names, step)) for step in _steps(app_module, SPEECH, downloads_tab=tab)]
+    assert len(steps) == 4 and steps[2]["a_aug"] != gr.skip()
+    assert all(v == gr.skip() for k, v in steps[3].items() if k != "files")
+    assert sorted(pathlib.Path(f).suffix for f in steps[3]["files"]) == [".json", ".npy", ".png", ".wav"]
+    # The tab closed while a render runs (tab_opened changes the holder in place): no downloads step.
+    renders = app_module.render_page(audio=str(SPEECH), downloads_tab=tab, seed=8)
+    next(renders)
+    tab["open"] = False
+    assert len(list(renders)) == 2
+
+
+def test_render_page_sends_the_unaugmented_audio_only_when_it_changes(app_module):
+    import gradio as gr
+
+    names = app_module.PAGE_OUTPUTS
+    picture, files, players = (dict(zip(names, step)) for step in _steps(app_module, SPEECH))
+    key, state = players["players_key"], picture["state"]
+    _, files_again, again = (dict(zip(names, step))
+                             for step in _steps(app_module, SPEECH, state=state, players_key=key, seed=8))
+    assert again["a_orig"] == gr.skip() and again["a_orig_rebuilt"] == gr.skip()  # the page has them
+    assert again["a_aug"]["value"] != players["a_aug"]["value"] and again["players_key"] == key
+    # The transport gets the augmented WAV alone and keeps the two it has.
+    assert files_again["transport_files"] == [again["a_aug"]["value"]]
 
 
 def test_render_page_with_the_rebuilt_mel_panel_sends_the_figure_again(app_module):
-    picture, sound = _steps(app_module, SPEECH, show_rebuilt=True, method="fgla", n_iter=2)
-    assert sound[0] != picture[0] and pathlib.Path(sound[0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    picture, _, players = _steps(app_module, SPEECH, show_rebuilt=True, method="fgla", n_iter=2)
+    assert players[0] != picture[0] and pathlib.Path(players[0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_render_page_of_a_cleared_clip_leaves_the_page_as_it_is(app_module):

@@ -403,10 +403,15 @@ def test_abc_transport_switches_without_restart_and_loops_a_region(app_url, brow
 def test_transport_data_is_escaped():
     sys.path.insert(0, str(ROOT))
     from melwav_lab import app as app_module
+    from melwav_lab.transport import transport_data_html
 
-    text = app_module.transport_html(['x"><script>alert(1)</script>', "", ""], [{"left": 0.1}], 2.0)
+    hostile = 'x"><script>alert(1)</script>'
+    text = transport_data_html([{"left": 0.1, "t1": 2.0, "name": hostile}], {"clip": hostile, "seed": 3})
     assert "<script>" not in text and "&quot;" in text
-    assert json.loads(__import__("html").unescape(text.split('data-urls="')[1].split('"')[0]))[0].startswith('x"')
+    unescape = __import__("html").unescape
+    assert json.loads(unescape(text.split('data-axes="')[1].split('"')[0]))[0]["name"] == hostile
+    assert json.loads(unescape(text.split('data-for="')[1].split('"')[0]))["clip"] == hostile
+    assert 'data-duration="2.0000"' in text and "<script>" not in app_module.transport_html()
 
 
 # ------------------------------------------------------------------------------------------ the pieces behind it

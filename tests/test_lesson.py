@@ -402,7 +402,7 @@ def test_what_was_drawn_is_whole_on_the_first_screen_and_keyboard_reachable(app_
 @pytest.mark.parametrize("name", ["W: max warp (ms)", "T: max width (ms)"])
 def test_each_w_and_t_press_is_one_frame(app_url, browser, name):
     page = _open(browser, app_url)
-    frame_ms = _abc(page, "-2000 * JSON.parse(document.querySelector('#abc-box').dataset.axes)[0].t0")
+    frame_ms = _abc(page, "-2000 * JSON.parse(document.querySelector('#abc-data').dataset.axes)[0].t0")
     assert frame_ms == pytest.approx(512 / 22.05)
     slider = _slider(page, name)
     slider.focus()

@@ -3,8 +3,10 @@
   // 1. Names for the figure's unnamed button and image, for screen readers and keyboards.
   // 2. The A/B/C transport: the three versions play in step (Web Audio, one clock); 1/2/3 switches which one is
   //    heard at the same playhead; a cursor moves on both spectrograms; a span dragged on the figure (or typed)
-  //    loops in whichever version is active. Its data (three URLs, the panels' place in the figure) is in
-  //    #abc-box, written by the server after each rendering (app.transport_html).
+  //    loops in whichever version is active. Its data: the versions' URLs and what they were made for, on
+  //    #abc-box (TRANSPORT_FILES_JS stamps them there when a render's files come, just before the players get
+  //    them), and the panels' place in the figure, in the hidden #abc-data (each render writes it with the
+  //    picture: transport.transport_data_html).
   const label = () => document.querySelectorAll('#spectrograms button:not([aria-label])').forEach(b => {
     b.setAttribute('aria-label', 'Log-mel spectrograms, original and augmented (opens full screen)');
     b.querySelectorAll('img').forEach(i => i.setAttribute('alt', 'original and augmented log-mel spectrograms'));
@@ -49,15 +51,15 @@
   const box = () => document.getElementById('abc-box');
   const img = () => document.querySelector('#spectrograms img');
   const data = () => {
-    const b = box();
+    const b = box(), fig = document.getElementById('abc-data');
     if (!b) return null;
     try {
-      // Absolute URLs: the page hands over the players' own (PLAYERS_JS), the server relative ones; same file, one key.
+      // Absolute URLs (Gradio's copies, the players' too): one key per file.
       const urls = JSON.parse(b.dataset.urls || '[]').map(u => (u ? new URL(u, document.baseURI).href : ''));
       S.b = bVoice(b, urls);
       if (S.b.url && urls.length === 3) urls.push(S.b.url);  // recipe B's voice, the fourth (below)
-      return {urls, axes: JSON.parse(b.dataset.axes || '[]'),
-              duration: parseFloat(b.dataset.duration || '0') || 0};
+      return {urls, axes: fig ? JSON.parse(fig.dataset.axes || '[]') : [],
+              duration: (fig && parseFloat(fig.dataset.duration || '0')) || 0};
     } catch (e) { return null; }
   };
   // The playhead at context time `at` (now by default), wrapped into the loop.
@@ -72,6 +74,9 @@
   };
   S.position = () => positionAt();
   const FADE = 0.03;  // s: a crossfade when new versions replace the ones playing (no gap, no click)
+  // s: how far ahead sources are scheduled, so that all start on the same sample. A switch to new versions is
+  // scheduled sooner (the old ones play on meanwhile; a render quantum late would only shift the fade).
+  const LEAD = 0.02, LEAD_SWITCH = 0.006;
   const stopSources = (at, srcs = S.srcs) => {
     srcs.forEach(s => { try { s.onended = null; s.stop(at); } catch (e) { /* already stopped */ } });
     if (srcs === S.srcs) S.srcs = [];
@@ -80,6 +85,39 @@
     if (!S.ctx) S.ctx = new (window.AudioContext || window.webkitAudioContext)();
     if (S.ctx.state === 'suspended') S.ctx.resume();
   };
+  // A WAV of 16-bit or float PCM (the players' files are melwav's 16-bit PCM) as an AudioBuffer at the file's own
+  // rate, read here: decodeAudioData resamples to the context's rate first (tens of ms for 8 s, on a thread
+  // of its own, before a slider's new audio could be heard); a source resamples as it plays. Anything else: null.
+  const readWav = bytes => {
+    const v = new DataView(bytes);
+    const tag = o => String.fromCharCode(v.getUint8(o), v.getUint8(o + 1), v.getUint8(o + 2), v.getUint8(o + 3));
+    if (bytes.byteLength < 44 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') return null;
+    let fmt = null, off = 12;
+    while (off + 8 <= bytes.byteLength) {
+      const id = tag(off), size = v.getUint32(off + 4, true), body = off + 8;
+      if (id === 'fmt ' && size >= 16) {
+        fmt = {code: v.getUint16(body, true), channels: v.getUint16(body + 2, true), rate: v.getUint32(body + 4, true),
+               bits: v.getUint16(body + 14, true)};
+        if (fmt.code === 0xFFFE && size >= 26) fmt.code = v.getUint16(body + 24, true);  // extensible: its subformat
+      } else if (id === 'data' && fmt) {
+        const width = fmt.bits / 8, kind = `${fmt.code}/${fmt.bits}`;
+        if (!(kind === '1/16' || kind === '3/32') || !fmt.channels || fmt.rate < 3000 || fmt.rate > 768000) return null;
+        const frames = Math.floor(Math.min(size, bytes.byteLength - body) / (width * fmt.channels));
+        if (!frames) return null;
+        const raw = bytes.slice(body, body + frames * width * fmt.channels);  // aligned for the typed view
+        const pcm = width === 2 ? new Int16Array(raw) : new Float32Array(raw), k = width === 2 ? 1 / 32768 : 1;
+        const buf = S.ctx.createBuffer(fmt.channels, frames, fmt.rate);
+        for (let c = 0; c < fmt.channels; c++) {
+          const out = buf.getChannelData(c);
+          for (let i = 0, j = c; i < frames; i++, j += fmt.channels) out[i] = pcm[j] * k;
+        }
+        return buf;
+      }
+      off = body + size + (size % 2);
+    }
+    return null;
+  };
+  S.readWav = readWav;
   // Decoded versions by URL: a slider move changes the augmented version only, so only it is fetched and
   // decoded again (the new audio is heard that much sooner). The last six used are kept.
   const decoded = new Map();
@@ -87,15 +125,16 @@
     const bufs = await Promise.all(urls.map(async u => {
       if (decoded.has(u)) { const buf = decoded.get(u); decoded.delete(u); decoded.set(u, buf); return buf; }
       const r = await fetch(new URL(u, document.baseURI));
-      const buf = await S.ctx.decodeAudioData(await r.arrayBuffer());
+      const bytes = await r.arrayBuffer();
+      const buf = readWav(bytes) || await S.ctx.decodeAudioData(bytes);
       decoded.set(u, buf);
       return buf;
     }));
     while (decoded.size > 6) decoded.delete(decoded.keys().next().value);
     return bufs;
   };
-  const take = (bufs, key, axes) => {
-    S.bufs = bufs; S.urls = key; S.axes = axes;
+  const take = (bufs, key) => {
+    S.bufs = bufs; S.urls = key;
     S.dur = Math.min(...bufs.map(b => b.duration));
   };
   const load = async d => {
@@ -103,7 +142,8 @@
     if (S.bufs && S.urls === key) return true;
     if (!d.urls.length || d.urls.some(u => !u)) return false;
     ensureCtx();
-    take(await decode(d.urls), key, d.axes);
+    S.axes = d.axes;
+    take(await decode(d.urls), key);
     return true;
   };
   // One voice at a time: a player's own play pauses the transport and the other players; the transport's play
@@ -122,7 +162,7 @@
   S.media = media;
   // Play the three versions from `at` (s); with `fade`, the versions playing now fade out as these fade in.
   const start = (at, fade) => {
-    const now = S.ctx.currentTime, when = now + 0.02;
+    const now = S.ctx.currentTime, when = now + (fade ? LEAD_SWITCH : LEAD);
     const old = {srcs: S.srcs, gains: S.gains};
     S.srcs = [];
     at = Math.max(0, Math.min(at, S.dur - 0.01));
@@ -149,6 +189,7 @@
     S.srcs[0].onended = () => { if (S.playing && !S.loop) { S.playing = false; S.pos = 0; sync(); } };
     S.t0ctx = when; S.t0 = at; S.playing = true;
     requestAnimationFrame(tick);
+    return performance.now() + 1000 * (when - S.ctx.currentTime);  // when it is heard (page clock)
   };
   S.play = async () => {
     const d = data();
@@ -229,7 +270,13 @@
     });
   };
   const fmt = t => `${t.toFixed(2)} s`;
-  const text = (el, v) => { if (el && el.textContent !== v) el.textContent = v; };
+  // A text changed in place (its text node's data), not replaced: the page's observer (below) watches for new
+  // elements, and the playhead's text changes every frame.
+  const text = (el, v) => {
+    if (!el || el.textContent === v) return;
+    const n = el.firstChild;
+    if (n && n.nodeType === Node.TEXT_NODE && !n.nextSibling) n.data = v; else el.textContent = v;
+  };
   const sync = () => {
     const bx = box();
     if (bx) {
@@ -314,10 +361,10 @@
         decode(d.urls).then(bufs => {
           if (gen !== S.gen) return;
           S.pending = '';
-          const at = positionAt(S.ctx.currentTime + 0.02);
-          take(bufs, key, d.axes);
+          const at = positionAt(S.ctx.currentTime + LEAD_SWITCH);
+          take(bufs, key);
           if (S.loop && S.loop[1] > S.dur) S.loop = null;
-          if (S.playing) { start(Math.min(at, S.dur), true); S.switched = performance.now(); } else S.pos = Math.min(S.pos, S.dur);
+          if (S.playing) S.switched = start(Math.min(at, S.dur), true); else S.pos = Math.min(S.pos, S.dur);
           sync();
         });
       } else {
@@ -433,7 +480,17 @@
   document.addEventListener('click', e => { if (S.dragged) { S.dragged = false; e.stopPropagation(); e.preventDefault(); } }, true);
   window.addEventListener('resize', draw);
   window.addEventListener('scroll', draw, {passive: true});
-  new MutationObserver(() => { label(); group(); keyboard(); watch(); }).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-urls', 'src']});
+  // Gradio's updates: new elements get names and keyboard stops (keyboard() reads the layout: innerText, so
+  // only then), and the transport looks at its data again (Gradio may patch an HTML block's attributes in
+  // place: those it reads are watched too). The playhead's text changes in place (text()) and wakes nothing.
+  new MutationObserver(list => {
+    if (list.some(m => m.type === 'childList' && Array.from(m.addedNodes).some(n => n.nodeType === Node.ELEMENT_NODE))) {
+      label(); group(); keyboard();
+    }
+    watch();
+  }).observe(document.body, {subtree: true, childList: true, attributes: true,
+                             attributeFilter: ['data-urls', 'src', 'data-axes', 'data-duration', 'data-for', 'data-b-url',
+                                               'data-b-for', 'data-b-label', 'data-b-name']});
   label();
   group();
   keyboard();
