@@ -145,7 +145,7 @@ new PerformanceObserver(list => {
 """
 
 
-def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes) -> dict:
+def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes, verbose: bool = False) -> dict:
     """Load ``clip`` into the page, then time ``moves`` keyboard moves of the mask slider (upwards).
 
     Timed in the page (``TIMING_JS``): plot = key press to the new figure's load event (downloaded and
@@ -215,6 +215,10 @@ def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes) -> dict:
             continue
         rows.append(got)
         p, s = pic[0], snd[0]
+        if verbose:
+            print(f"  move {i}: plot {got['plot']:.0f} audio {got['audio']:.0f} heard {got['heard']:.0f} ms;"
+                  f" server: picture {1e3 * p['total']:.0f}, sound {1e3 * s['total']:.0f}"
+                  f" (reconstruction {1e3 * s['reconstruction']:.0f}) ms")
         breakdown.append({
             "draw": p["draw"], "picture": p["picture"], "reconstruction": s["reconstruction"],
             "files": s["files"],
@@ -249,6 +253,7 @@ def main(argv=None) -> int:
     ap.add_argument("--moves", type=int, default=9, help="timed slider moves per clip (after one warm-up move)")
     ap.add_argument("--ref-repeats", type=int, default=3, help="mel_to_audio runs on the 8 s clip (1 on the 30 s)")
     ap.add_argument("--skip-long", action="store_true", help="only the 8 s clip")
+    ap.add_argument("--verbose", action="store_true", help="print each move's times")
     args = ap.parse_args(argv)
 
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="melwav-latency-clips-"))
@@ -271,7 +276,7 @@ def main(argv=None) -> int:
             page.wait_for_function(_IDLE_JS, timeout=120_000)
             for name, clip in clips.items():
                 print(f"measuring {name} ({clip.name}) ...", flush=True)
-                results[name] = measure(page, clip, args.moves, server)
+                results[name] = measure(page, clip, args.moves, server, args.verbose)
             browser.close()
     finally:
         demo.close()
