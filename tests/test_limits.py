@@ -41,18 +41,18 @@ def _analysis(seconds=1.0, settings=SMALL):
 def test_the_four_minute_render_is_refused_before_any_work():
     frames = HEAVY.n_frames(30 * 44100)
     cost = limits.render_cost(HEAVY, frames, method="fgla-mel", n_iter=200, rebuilt_mel=True)
-    # 200 for the original, 200 for the augmented base, 140 for its time masks (on at most 70% of the frames),
+    # 200 for the original, 200 for the augmented base, 200 for its time masks (on at most all the frames),
     # 1 for the panel
-    assert rc.LOCAL_MAX_SHARE == 0.7 and cost.iterations == 541
+    assert rc.LOCAL_MAX_SHARE == 1.0 and cost.iterations == 601
     with pytest.raises(LimitError) as info:
         limits.check_cost(cost, budget=limits.SERVER_BUDGET, duration_s=30.0)
     msg = str(info.value)
     # It says by how much, and what to change (iterations, hop, FFT size, clip length), in one line.
-    assert "over the work limit" in msg and "10336 frames x FFT 4096 x 541 iterations" in msg
+    assert "over the work limit" in msg and "10336 frames x FFT 4096 x 601 iterations" in msg
     assert "iterations" in msg and "larger hop" in msg and "smaller FFT" in msg and "\n" not in msg
     # Its advice fits: the iterations it names, asked for, are within the budget.
     fit = int(re.search(r"try at most (\d+) iterations", msg).group(1))
-    assert fit == 16  # measured: (2e9 / (10336 x 4096) - 2) / 2.7
+    assert fit == 15  # (2e9 / (10336 x 4096) - 2) / 3
     assert limits.render_cost(HEAVY, frames, method="fgla-mel", n_iter=fit, rebuilt_mel=True).units <= \
         limits.SERVER_BUDGET
 
@@ -87,8 +87,8 @@ def test_solo_and_variety_are_counted_and_refused_before_work(monkeypatch):
 
     analysis = _analysis()
     solo = pipeline.check_render(analysis, method="fgla", n_iter=10, n_renders=3)
-    # three operations (10 for the base, 7 for time masks on at most 70% of the frames) + the original
-    assert solo.iterations == 61 and solo.rebuilds == 4
+    # three operations (10 for the base, 10 for time masks on at most all the frames) + the original
+    assert solo.iterations == 70 and solo.rebuilds == 4
     monkeypatch.setattr(lab, "plot_thumbnail", lambda *a, **k: pytest.fail("plotted before the check"))
     with pytest.raises(LimitError, match="for 8 thumbnails"):
         lab.variety(analysis, SpecAugmentConfig(), first_seed=0, n=8, budget=10.0)

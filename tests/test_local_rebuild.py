@@ -136,13 +136,16 @@ def test_only_time_masks_are_solved_on_the_originals_own_rebuild(speech, monkeyp
     assert np.array_equal(out.y[: 40 * SETTINGS.hop_length], original.y[: 40 * SETTINGS.hop_length])
 
 
-def test_wide_time_masks_rebuild_the_whole_mel(speech, monkeypatch):
+def test_time_masks_whose_layers_would_solve_more_than_the_clip_rebuild_the_whole_mel(speech, monkeypatch):
     pipeline.rebuild_original(speech, n_iter=2)
     seen = []
     real = pipeline.reconstruct
     monkeypatch.setattr(pipeline, "reconstruct", lambda S, **k: seen.append(S.shape) or real(S, **k))
-    wide = int(rc.LOCAL_MAX_SHARE * speech.n_frames) + 1
-    record = _record(speech, warp=WarpDraw(60, 10), time=[(0, wide)])
+    # One-frame masks four frames apart: each layer solves its frame and 3 on each side, 7/4 of the clip in all.
+    narrow = [(start, 1) for start in range(0, speech.n_frames - 1, 4)]
+    m = rc.overlap_frames(SETTINGS)
+    assert len(narrow) * (1 + 2 * m) > rc.LOCAL_MAX_SHARE * speech.n_frames
+    record = _record(speech, warp=WarpDraw(60, 10), time=narrow)
     pipeline.rebuild_augmented(speech, record, apply(speech.L, record), seed=1, n_iter=2)
     assert seen == [(speech.n_mels, speech.n_frames)]  # one rebuild of the whole mel, no base
 
