@@ -84,16 +84,20 @@ def prepare(v: dict, state: PageState):
     return analysis, config, seed, record
 
 
+def player_labels(out) -> dict:
+    """The labels of the players whose clip is new in ``out`` (their SC; the original clip's label stays)."""
+    labels = {"a_aug": f"3 · augmented mel rebuilt · SC {out.augmented_sc_db:.1f} dB"}
+    if out.original_rebuilt_wav is not None:
+        labels["a_orig_rebuilt"] = f"2 · original mel rebuilt · SC {out.original_sc_db:.1f} dB"
+    return labels
+
+
 def players(out) -> dict:
     """Updates of the three players (a clip that did not change, None, is left as it is)."""
-    new = {"a_aug": gr.update(value=str(out.augmented_wav),
-                              label=f"3 · augmented mel rebuilt · SC {out.augmented_sc_db:.1f} dB")}
-    if out.original_wav is not None:
-        new["a_orig"] = gr.update(value=str(out.original_wav))
-    if out.original_rebuilt_wav is not None:
-        new["a_orig_rebuilt"] = gr.update(value=str(out.original_rebuilt_wav),
-                                          label=f"2 · original mel rebuilt · SC {out.original_sc_db:.1f} dB")
-    return new
+    labels = player_labels(out)
+    files = {"a_orig": out.original_wav, "a_orig_rebuilt": out.original_rebuilt_wav, "a_aug": out.augmented_wav}
+    return {k: gr.update(value=str(f), **({"label": labels[k]} if k in labels else {}))
+            for k, f in files.items() if f is not None}
 
 
 #: How long a note stays as a message (Gradio's default is 10 s); it stays in "What was drawn" too.
@@ -132,10 +136,13 @@ def render(v):
             "state": drawn(state, analysis, view)}
 
 
-#: render_page's outputs: the picture's (plot, drawn, bounds, state, transport_data), then the transport's files
-#: (transport_files, transport_data), then the players', then the downloads' (files).
-PAGE_OUTPUTS = ("plot", "drawn", "bounds", "state", "transport_data", "transport_files", "a_orig", "a_orig_rebuilt",
-                "a_aug", "pending_downloads", "players_key", "files")
+#: render_page's outputs: the picture's (plot, drawn, bounds, state, transport_data), then the audio's
+#: (transport_files, transport_data, pending_downloads, players_key), then the downloads' (files). Few
+#: components: for each one a step leaves as it is (``gr.skip()``) Gradio rebuilds that component and its
+#: config, ~1 ms an Audio or Image and 1.5-2 ms a File, on the way to the page. The players are not among
+#: them: the page hands them the transport's files (:data:`.transport.TRANSPORT_FILES_JS`).
+PAGE_OUTPUTS = ("plot", "drawn", "bounds", "state", "transport_data", "transport_files", "pending_downloads",
+                "players_key", "files")
 
 
 @handler((*RENDER_IN, "players_key", "downloads_tab", "theme"), PAGE_OUTPUTS)
@@ -144,12 +151,13 @@ def render_page(v):
 
     Yields the outputs of :data:`PAGE_OUTPUTS` (``gr.skip()`` for those a step leaves as they are). First
     the draw, its figure, description and bounds and the page's state (tens of ms, no reconstruction), so
-    the page shows the figure at once; then the rebuilt audio, for the A/B/C transport (``transport_files``:
+    the page shows the figure at once; then the rebuilt audio: the transport's files (``transport_files``:
     the augmented WAV, after the two unaugmented ones when ``players_key``, the key of the clips the page
-    has, changes; and what they were made for); then the same files for the players, the downloads to write
-    and the players' new key, and the figure again when it has the rebuilt-mel panel; last, only while the
-    Downloads tab is open (``downloads_tab``, :func:`tab_opened`), the downloads themselves. ``theme``
-    ("light"/"dark") is set by the page (``THEME_JS``).
+    has, changes), with what they were made for and the players' labels (``transport_data``), which the
+    page hands to the transport and the three players; the downloads to write, the players' new key, and
+    the figure again when it has the rebuilt-mel panel; last, only while the Downloads tab is open
+    (``downloads_tab``, :func:`tab_opened`), the downloads themselves. ``theme`` ("light"/"dark") is set by
+    the page (``THEME_JS``).
     """
     if not v["audio"]:
         # The clip was cleared (or is being replaced): keep what is on the page rather than raise.
@@ -173,13 +181,14 @@ def render_page(v):
     # The downloads are written last (below), so the players do not wait for them.
     pending = {"analysis": analysis, "rendered": snd.rendered, "figure": snd.figure_png or pic.figure_png,
                "policy": policy_name}
-    # The transport's files first, alone in their message: the page starts fetching the new WAV at once, with
-    # nothing else to lay out, and it is the only download under way (the players fetch theirs after it, the
-    # same file at the same URL). ~25 ms sooner heard than with the players in the same message.
+    # One message for the transport and the players, which the page gives the same files: the transport starts
+    # fetching the new WAV at once, and no players' step is postprocessed on the server while it downloads.
     made_for = draw_context(*snd.players_key[:3], pic.seed, state.recipe)
-    yield {"transport_files": [str(p) for p in (snd.original_wav, snd.original_rebuilt_wav) if p is not None]
-           + [str(snd.augmented_wav)], "transport_data": transport_data_html(pic.axes, made_for)}
-    yield {**({"plot": str(snd.figure_png)} if snd.figure_png is not None else {}), **players(snd),
+    new_clips = snd.original_wav is not None and snd.original_rebuilt_wav is not None
+    files = [snd.original_wav, snd.original_rebuilt_wav, snd.augmented_wav] if new_clips else [snd.augmented_wav]
+    yield {**({"plot": str(snd.figure_png)} if snd.figure_png is not None else {}),
+           "transport_files": [str(f) for f in files],
+           "transport_data": transport_data_html(pic.axes, made_for, player_labels(snd)),
            "pending_downloads": pending, "players_key": snd.players_key}
     # The downloads after the audio has gone to the page, in this same call: a chained event cost a round trip
     # (its request, queue and messages) in the very moments the page fetched the new WAV (~20-40 ms later).

@@ -284,7 +284,8 @@ def build() -> gr.Blocks:
         rerender(w["policy"].input(**wired(w, fill_policy), api_name="policy", show_progress="hidden"))
         rerender(reroll.click(new_seed, None, w["seed"], api_visibility="private", show_progress="hidden").then(
             lambda: False, None, w["keep"], api_visibility="private", show_progress="hidden"))
-        w["transport_files"].change(None, [w["transport_files"], w["transport_data"]], None, js=TRANSPORT_FILES_JS,
+        w["transport_files"].change(None, [w["transport_files"], w["transport_data"]],
+                                    [w["a_orig"], w["a_orig_rebuilt"], w["a_aug"]], js=TRANSPORT_FILES_JS,
                                     queue=False, show_progress="hidden")
         solo_btn.click(**wired(w, solo), js=THEME_JS, api_name="solo", concurrency_limit=2, concurrency_id="render")
         variety_btn.click(**wired(w, variety), js=THEME_JS, api_name="variety", concurrency_limit=2,

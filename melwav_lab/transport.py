@@ -53,16 +53,18 @@ def transport_html() -> str:
     )
 
 
-def transport_data_html(axes=(), made_for=None) -> str:
+def transport_data_html(axes=(), made_for=None, labels=None) -> str:
     """The transport's data from a render, in an element the page keeps hidden: where the figure's panels sit
     (``axes``, :func:`melwav.plot.axes_extents`; sent with the picture, so the cursor follows the new figure)
-    and, sent with the audio, what the coming players' files were made for (``made_for``,
-    :func:`draw_context`; the page stamps it on the transport with their URLs: recipe B's voice plays only
-    while it was made for the same). Part of the page's render event: no round trip of its own."""
+    and, sent with the audio, what the coming files were made for (``made_for``, :func:`draw_context`; the
+    page stamps it on the transport with their URLs: recipe B's voice plays only while it was made for the
+    same) and the new labels of the players that get a new file (``labels``, by player: their SC). Part of
+    the page's render event: no round trip of its own."""
     axes = list(axes or [])
     duration = f"{float(axes[0]['t1']):.4f}" if axes else ""
     made = "" if made_for is None else _attr(made_for)
-    return (f'<div id="abc-data" data-axes="{_attr(axes)}" data-duration="{duration}" data-for="{made}"></div>')
+    return (f'<div id="abc-data" data-axes="{_attr(axes)}" data-duration="{duration}" data-for="{made}" '
+            f'data-labels="{_attr(dict(labels or {}))}"></div>')
 
 
 TRANSPORT_DATA_EMPTY = transport_data_html()
@@ -131,26 +133,40 @@ TRANSPORT_HELP = (
 
 
 
-#: Runs in the page when a render's files for the transport come (:func:`.handlers.render_page`): the augmented
-#: WAV, after the two unaugmented ones when they changed. Hands their URLs (Gradio's copies, which the players
-#: get next) to the transport, which starts fetching the new version then, stamped with what they were made for
-#: (the render's :func:`transport_data_html`, in the same message).
+#: Runs in the page when a render's files come (:func:`.handlers.render_page`): the augmented WAV, after the two
+#: unaugmented ones when they changed. Hands their URLs to the transport, which starts fetching the new version
+#: then, stamped with what they were made for, and the same files to the three players with their new labels
+#: (both from the render's :func:`transport_data_html`, in the same message), once the transport has switched.
+#: A player with no new file is left as it is (an update with nothing in it, as ``gr.skip()``).
 TRANSPORT_FILES_JS = """
-(files, data) => {
+async (files, data) => {
+  const keep = {__type__: 'update'};
   const box = document.getElementById('abc-box');
-  const urls = (files || []).map(f => (f && f.url) || '');
+  files = files || [];
+  const urls = files.map(f => (f && f.url) || '');
   let now = [];
   try { now = JSON.parse((box && box.dataset.urls) || '[]'); } catch (e) { now = []; }
   const next = urls.length === 3 ? urls : (urls.length === 1 && now.length === 3 ? [now[0], now[1], urls[0]] : []);
-  if (!box || next.length !== 3 || next.some(u => !u)) return [];
-  let made = {};
+  let made = {}, labels = {};
   try {
     const el = new DOMParser().parseFromString(data || '', 'text/html').getElementById('abc-data');
     made = JSON.parse((el && el.dataset.for) || '{}');
-  } catch (e) { made = {}; }
-  box.dataset.context = JSON.stringify({...made, orig: next[0]});
-  box.dataset.urls = JSON.stringify(next);
-  return [];
+    labels = JSON.parse((el && el.dataset.labels) || '{}');
+  } catch (e) { made = {}; labels = {}; }
+  if (box && next.length === 3 && next.every(u => u)) {
+    box.dataset.context = JSON.stringify({...made, orig: next[0]});
+    box.dataset.urls = JSON.stringify(next);
+  }
+  // While the transport plays, the players get their files once it has switched to the new ones (at most 1.5 s):
+  // three players laid out and fetching meanwhile held up the switch by 10-20 ms. The observer of its URLs runs
+  // first (a task later).
+  await new Promise(done => setTimeout(done, 0));
+  const abc = window.melwav && window.melwav.abc;
+  if (abc && abc.whenSettled) await abc.whenSettled(1500);
+  const player = (f, key) => f ? {__type__: 'update', value: f, ...(labels[key] ? {label: labels[key]} : {})} : keep;
+  if (files.length === 3) return [player(files[0], 'a_orig'), player(files[1], 'a_orig_rebuilt'), player(files[2], 'a_aug')];
+  if (files.length === 1) return [keep, keep, player(files[0], 'a_aug')];
+  return [keep, keep, keep];
 }
 """
 

@@ -514,14 +514,19 @@ def _steps(app_module, audio, **values):
     return list(app_module.render_page(audio=audio if audio is None else str(audio), **values))
 
 
+def _data(html_text: str, name: str):
+    """A data attribute of the transport's data element (transport_data_html), parsed."""
+    return json.loads(html.unescape(html_text.split(f'data-{name}="')[1].split('"')[0]))
+
+
 def test_render_page_yields_the_picture_then_the_audio(app_module):
     import gradio as gr
 
     skip = gr.skip()
-    steps = _steps(app_module, SPEECH)  # the Downloads tab closed: three steps
+    steps = _steps(app_module, SPEECH)  # the Downloads tab closed: two steps
     names = app_module.PAGE_OUTPUTS
-    assert len(steps) == 3 and all(len(step) == len(names) == 12 for step in steps)
-    first, second, third = (dict(zip(names, step)) for step in steps)
+    assert len(steps) == 2 and all(len(step) == len(names) == 9 for step in steps)
+    first, second = (dict(zip(names, step)) for step in steps)
     # First the figure, the text, the bounds, the page's state and the figure's panels for the transport's
     # cursor; the audio is left as it is.
     assert pathlib.Path(first["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -529,25 +534,24 @@ def test_render_page_yields_the_picture_then_the_audio(app_module):
     assert first["state"].seed == 7 and first["state"].record and first["state"].figure == first["plot"]
     assert 'id="abc-data"' in first["transport_data"] and 'data-for=""' in first["transport_data"]
     assert all(first[k] == skip for k in names[5:])
-    # Then the transport's three WAVs alone, with what they were made for (the transport keeps recipe B's
-    # voice out of other draws).
-    assert {k for k in names if second[k] != skip} == {"transport_files", "transport_data"}
+    # Then the three WAVs for the transport and the players, with what they were made for (the transport keeps
+    # recipe B's voice out of other draws) and the players' labels; the downloads to write and the players'
+    # key. The figure has no third panel: it is left as it is.
+    assert {k for k in names if second[k] != skip} == {"transport_files", "transport_data", "pending_downloads",
+                                                        "players_key"}
     n = _analysis(SPEECH).n_samples
     assert len(second["transport_files"]) == 3
     for f in second["transport_files"]:
         y, sr = sf.read(f)
         assert sr == 22050 and len(y) == n
-    made = json.loads(html.unescape(second["transport_data"].split('data-for="')[1].split('"')[0]))
+    made = _data(second["transport_data"], "for")
     assert made["seed"] == 7 and made["clip"] and made["recipe"] == ""
-    # Then the same files in the three players, the downloads to write and the players' key; the figure has
-    # no third panel.
-    assert {k for k in names if third[k] != skip} == {"a_orig", "a_orig_rebuilt", "a_aug", "pending_downloads",
-                                                       "players_key"}
-    assert [third[k]["value"] for k in ("a_orig", "a_orig_rebuilt", "a_aug")] == second["transport_files"]
-    assert third["pending_downloads"]["figure"] == pathlib.Path(first["plot"])
-    assert third["players_key"]
+    labels = _data(second["transport_data"], "labels")
+    assert set(labels) == {"a_orig_rebuilt", "a_aug"} and all(" · SC -" in t and t.endswith(" dB") for t in labels.values())
+    assert second["pending_downloads"]["figure"] == pathlib.Path(first["plot"])
+    assert second["players_key"]
     # The downloads written after it hold the augmented WAV that the command line makes for the params.
-    files = app_module.show_downloads(third["pending_downloads"])
+    files = app_module.show_downloads(second["pending_downloads"])
     assert {pathlib.Path(f).suffix for f in files} == {".wav", ".npy", ".png", ".json"}
 
 
@@ -557,33 +561,29 @@ def test_render_page_writes_the_downloads_last_while_their_tab_is_open(app_modul
     names = app_module.PAGE_OUTPUTS
     tab = {"open": True}
     steps = [dict(zip(names, step)) for step in _steps(app_module, SPEECH, downloads_tab=tab)]
-    assert len(steps) == 4 and steps[2]["a_aug"] != gr.skip()
-    assert all(v == gr.skip() for k, v in steps[3].items() if k != "files")
-    assert sorted(pathlib.Path(f).suffix for f in steps[3]["files"]) == [".json", ".npy", ".png", ".wav"]
+    assert len(steps) == 3 and steps[1]["transport_files"] != gr.skip()
+    assert all(v == gr.skip() for k, v in steps[2].items() if k != "files")
+    assert sorted(pathlib.Path(f).suffix for f in steps[2]["files"]) == [".json", ".npy", ".png", ".wav"]
     # The tab closed while a render runs (tab_opened changes the holder in place): no downloads step.
     renders = app_module.render_page(audio=str(SPEECH), downloads_tab=tab, seed=8)
     next(renders)
     tab["open"] = False
-    assert len(list(renders)) == 2
+    assert len(list(renders)) == 1
 
 
 def test_render_page_sends_the_unaugmented_audio_only_when_it_changes(app_module):
-    import gradio as gr
-
     names = app_module.PAGE_OUTPUTS
-    picture, files, players = (dict(zip(names, step)) for step in _steps(app_module, SPEECH))
-    key, state = players["players_key"], picture["state"]
-    _, files_again, again = (dict(zip(names, step))
-                             for step in _steps(app_module, SPEECH, state=state, players_key=key, seed=8))
-    assert again["a_orig"] == gr.skip() and again["a_orig_rebuilt"] == gr.skip()  # the page has them
-    assert again["a_aug"]["value"] != players["a_aug"]["value"] and again["players_key"] == key
-    # The transport gets the augmented WAV alone and keeps the two it has.
-    assert files_again["transport_files"] == [again["a_aug"]["value"]]
+    picture, sound = (dict(zip(names, step)) for step in _steps(app_module, SPEECH))
+    key, state = sound["players_key"], picture["state"]
+    _, again = (dict(zip(names, step)) for step in _steps(app_module, SPEECH, state=state, players_key=key, seed=8))
+    # The page has the two unaugmented clips: the augmented WAV comes alone, with its player's label alone.
+    assert len(again["transport_files"]) == 1 and again["transport_files"][0] != sound["transport_files"][2]
+    assert set(_data(again["transport_data"], "labels")) == {"a_aug"} and again["players_key"] == key
 
 
 def test_render_page_with_the_rebuilt_mel_panel_sends_the_figure_again(app_module):
-    picture, _, players = _steps(app_module, SPEECH, show_rebuilt=True, method="fgla", n_iter=2)
-    assert players[0] != picture[0] and pathlib.Path(players[0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    picture, sound = _steps(app_module, SPEECH, show_rebuilt=True, method="fgla", n_iter=2)
+    assert sound[0] != picture[0] and pathlib.Path(sound[0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_render_page_of_a_cleared_clip_leaves_the_page_as_it_is(app_module):

@@ -338,6 +338,15 @@
         : `${b.label} is out of the transport: ${b.why}. Compare again to hear B.`);
   };
   S.refresh = () => watch();
+  // Who waits for the transport to have switched to the files it fetches (TRANSPORT_FILES_JS hands the
+  // players theirs then: laying out three players meanwhile would hold up the switch on the page's thread).
+  let waiting = [];
+  const settled = () => { const w = waiting; waiting = []; w.forEach(f => f()); };
+  S.whenSettled = ms => new Promise(done => {
+    if (!S.pending) return done();
+    waiting.push(done);
+    setTimeout(done, ms);
+  });
   const tick = () => { sync(); if (S.playing) requestAnimationFrame(tick); };
   S.sync = sync;
   // New files from the server. A new draw while playing: the versions playing go on until the new ones are
@@ -352,7 +361,7 @@
     const newClip = S.clip && clip && clip !== S.clip;  // another clip: its original's file is another
     if (clip) S.clip = clip;
     if (newClip) {
-      ++S.gen; S.pending = '';
+      ++S.gen; S.pending = ''; settled();
       stopSources(); S.playing = false; S.bufs = null; S.urls = ''; S.pos = 0; S.loop = null;
     } else if (S.urls && key !== S.urls && key !== S.pending && d.urls.every(u => u)) {
       const gen = ++S.gen;
@@ -366,9 +375,10 @@
           if (S.loop && S.loop[1] > S.dur) S.loop = null;
           if (S.playing) S.switched = start(Math.min(at, S.dur), true); else S.pos = Math.min(S.pos, S.dur);
           sync();
-        });
+          settled();
+        }, settled);
       } else {
-        S.bufs = null; S.urls = ''; S.pending = '';
+        S.bufs = null; S.urls = ''; S.pending = ''; settled();
         if (d.duration && S.loop && S.loop[1] > d.duration) S.loop = null;
         if (d.duration && S.pos >= d.duration) S.pos = 0;
       }
