@@ -87,7 +87,7 @@ def test_overlays_mark_the_masks_and_warp(L, tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("shape", [plot.FIGURE_PX[::-1], (7, 13), (1, 1)])
+@pytest.mark.parametrize("shape", [plot.FIGURE_PX[::-1], (401, 333), (7, 13), (1, 1)])
 def test_png_decodes_to_the_same_rgba(tmp_path, shape):
     from PIL import Image
 
@@ -98,6 +98,36 @@ def test_png_decodes_to_the_same_rgba(tmp_path, shape):
     with Image.open(png) as image:
         assert image.mode == "RGBA" and image.size == shape[::-1]
         np.testing.assert_array_equal(np.asarray(image), rgba)
+
+
+def test_png_data_is_one_zlib_stream_with_the_checksum_of_all_rows():
+    """The figure's rows are deflated in two halves on two threads: still one stream, its Adler-32 of the whole."""
+    import struct
+    import zlib
+
+    rgba = np.random.default_rng(2).integers(0, 4, size=(401, 333, 4), dtype=np.uint8)  # > 256 kB: two halves
+    png = plot.encode_rgba_png(rgba)
+    (n,), kind = struct.unpack(">I", png[33:37]), png[37:41]
+    assert kind == b"IDAT"
+    d = zlib.decompressobj()
+    rows = d.decompress(png[41:41 + n])  # zlib checks the Adler-32 at the stream's end
+    assert d.eof and not d.unused_data
+    expected = np.concatenate([np.zeros((401, 1), np.uint8), rgba.reshape(401, -1)], axis=1)
+    assert rows == expected.tobytes()
+
+
+@pytest.mark.parametrize("xy, visible", [((10, 10), True), ((-20, -8), True), ((42, 30), True), ((-300, 10), False)])
+def test_a_label_across_the_image_edge_keeps_its_part_inside(xy, visible):
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (50, 50), (10, 10, 10, 255))
+    box = plot._text(image, xy, "T12", colour=plot._hex(plot.OVERLAY))
+    drawn = Image.new("RGBA", (50, 50), (10, 10, 10, 255))
+    ImageDraw.Draw(drawn).text(xy, "T12", fill=plot._hex(plot.OVERLAY), font=plot._font(plot.FONT_PX),
+                               stroke_width=3, stroke_fill=(0, 0, 0))
+    np.testing.assert_array_equal(np.asarray(image), np.asarray(drawn))  # the pasted tile is what PIL draws there
+    assert (np.asarray(image)[..., 1] > 100).any() == visible
+    assert box == ImageDraw.Draw(drawn).textbbox(xy, "T12", font=plot._font(plot.FONT_PX), stroke_width=3)
 
 
 def test_png_of_a_non_rgba_array_is_a_parameter_error(tmp_path):
