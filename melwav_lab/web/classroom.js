@@ -226,17 +226,30 @@
     if (S.playing) start(S.loop ? S.loop[0] : S.position()); else if (S.loop) S.pos = S.loop[0];
     sync();
   };
-  // Where the panels are on the screen: the image is drawn "contain" in its element.
-  const panels = () => {
+  // Where the panels are on the screen: the image is drawn "contain" in its element. Read from the layout at
+  // most every GEOMETRY_MS for the moving cursor (a read just after Gradio has changed the page makes the
+  // browser lay it out there and then: ~17 ms of a slider move when every frame read it), and at once for a
+  // new figure, a resize, a scroll or a drag (`fresh`).
+  const GEOMETRY_MS = 250;
+  let geometry = null;
+  const panels = fresh => {
     const im = img();
     if (!im || !im.naturalWidth || !S.axes.length) return [];
+    const key = `${im.currentSrc}|${im.naturalWidth}x${im.naturalHeight}|${JSON.stringify(S.axes)}`;
+    const now = performance.now();
+    if (!fresh && geometry && geometry.im === im && geometry.key === key && now - geometry.at < GEOMETRY_MS) {
+      return geometry.ps;
+    }
     const r = im.getBoundingClientRect();
     const k = Math.min(r.width / im.naturalWidth, r.height / im.naturalHeight);
     const w = im.naturalWidth * k, h = im.naturalHeight * k;
     const x0 = r.left + (r.width - w) / 2 + window.scrollX, y0 = r.top + (r.height - h) / 2 + window.scrollY;
-    return S.axes.map(a => ({left: x0 + w * a.left, right: x0 + w * a.right, top: y0 + h * a.top,
-                             bottom: y0 + h * a.bottom, t0: a.t0, t1: a.t1}));
+    const ps = S.axes.map(a => ({left: x0 + w * a.left, right: x0 + w * a.right, top: y0 + h * a.top,
+                                 bottom: y0 + h * a.bottom, t0: a.t0, t1: a.t1}));
+    geometry = {im, key, at: now, ps};
+    return ps;
   };
+  const moved = () => { geometry = null; };
   const xOf = (p, t) => p.left + (t - p.t0) / (p.t1 - p.t0) * (p.right - p.left);
   const tOf = (p, x) => p.t0 + (x - p.left) / (p.right - p.left) * (p.t1 - p.t0);
   const mark = (list, cls, n) => {
@@ -248,8 +261,8 @@
       list.push(el);
     }
   };
-  const draw = () => {
-    const ps = panels();
+  const draw = fresh => {
+    const ps = panels(fresh);
     mark(S.cursors, 'abc-cursor', ps.length); mark(S.shades, 'abc-region', ps.length);
     const t = S.position();
     const region = S.drag ? [Math.min(S.drag.a, S.drag.b), Math.max(S.drag.a, S.drag.b)] : S.loop;
@@ -459,7 +472,7 @@
     const im = img();
     if (!im || !(e.target === im || (e.target.contains && e.target.contains(im)))) return null;
     const x = e.pageX;
-    return panels().find(p => x >= p.left && x <= p.right && e.pageY >= p.top && e.pageY <= p.bottom) || null;
+    return panels(true).find(p => x >= p.left && x <= p.right && e.pageY >= p.top && e.pageY <= p.bottom) || null;
   };
   document.addEventListener('pointerdown', e => {
     const p = hit(e);
@@ -488,14 +501,25 @@
   }, true);
   // A drag is not a click (the figure's click opens it full screen).
   document.addEventListener('click', e => { if (S.dragged) { S.dragged = false; e.stopPropagation(); e.preventDefault(); } }, true);
-  window.addEventListener('resize', draw);
-  window.addEventListener('scroll', draw, {passive: true});
+  window.addEventListener('resize', () => draw(true));
+  window.addEventListener('scroll', () => draw(true), {passive: true});
+  document.addEventListener('load', e => { if (e.target === img()) draw(true); }, true);  // a new figure
+  new ResizeObserver(moved).observe(document.body);
   // Gradio's updates: new elements get names and keyboard stops (keyboard() reads the layout: innerText, so
   // only then), and the transport looks at its data again (Gradio may patch an HTML block's attributes in
   // place: those it reads are watched too). The playhead's text changes in place (text()) and wakes nothing.
+  // Names and stops wait until the page is idle (at most 300 ms): keyboard() reads the layout, which just after
+  // Gradio's update costs ~8 ms of the page's thread in the very task that starts fetching the new figure.
+  let naming = false;
+  const name = () => {
+    if (naming) return;
+    naming = true;
+    const run = () => { naming = false; label(); group(); keyboard(); };
+    if (window.requestIdleCallback) requestIdleCallback(run, {timeout: 300}); else setTimeout(run, 50);
+  };
   new MutationObserver(list => {
     if (list.some(m => m.type === 'childList' && Array.from(m.addedNodes).some(n => n.nodeType === Node.ELEMENT_NODE))) {
-      label(); group(); keyboard();
+      name();
     }
     watch();
   }).observe(document.body, {subtree: true, childList: true, attributes: true,
