@@ -94,9 +94,9 @@ def create() -> gr.Blocks:
 
 
 def freeze_heap() -> None:
-    """Take what is loaded by now (Gradio, librosa, matplotlib, the page: ~400,000 objects, kept for the
-    process's life) out of Python's cyclic garbage collector: each full collection walked them all, ~140 ms
-    in which no request moved (15 times in one run of ``bench/latency.py``, often in a slider's move)."""
+    """Take what is loaded by now (Gradio, librosa, matplotlib, the page: ~370,000 objects, kept for the
+    process's life) out of Python's cyclic garbage collector: each full collection walked them all, 140-190 ms
+    in which no request moved (measured in ``bench/latency.py``'s process); now only what came since."""
     gc.collect()
     gc.freeze()
 

@@ -505,11 +505,11 @@
   window.addEventListener('scroll', () => draw(true), {passive: true});
   document.addEventListener('load', e => { if (e.target === img()) draw(true); }, true);  // a new figure
   new ResizeObserver(moved).observe(document.body);
-  // Gradio's updates: new elements get names and keyboard stops (keyboard() reads the layout: innerText, so
-  // only then), and the transport looks at its data again (Gradio may patch an HTML block's attributes in
-  // place: those it reads are watched too). The playhead's text changes in place (text()) and wakes nothing.
-  // Names and stops wait until the page is idle (at most 300 ms): keyboard() reads the layout, which just after
-  // Gradio's update costs ~8 ms of the page's thread in the very task that starts fetching the new figure.
+  // Gradio's updates: new elements get names and keyboard stops once the page is idle (at most 300 ms later:
+  // keyboard() reads the layout, innerText, which just after an update cost ~8 ms in the very task that starts
+  // fetching the new figure), and the transport looks at its data again at once (Gradio may patch an HTML
+  // block's attributes in place: those it reads are watched too). The playhead's text changes in place
+  // (text()) and wakes nothing.
   let naming = false;
   const name = () => {
     if (naming) return;
