@@ -281,6 +281,11 @@ def build() -> gr.Blocks:
                     w[c.key].submit(None, None, w["keep"], js="() => false", queue=False, show_progress="hidden")
         for key in ANALYSIS:
             rerender(w[key].input(**wired(w, analysis_changed), api_visibility="private", show_progress="hidden"))
+        # A preset sets the main sliders, so it draws anew as they do: "Keep this draw" is unticked in the browser
+        # first (Gradio runs an input's events in the order they were added), then the preset's sliders and
+        # render; "custom" leaves the sliders, the tick and the draw as they are.
+        w["policy"].input(None, [w["policy"], w["keep"]], w["keep"], js="(p, keep) => p === 'custom' && keep",
+                          queue=False, show_progress="hidden")
         rerender(w["policy"].input(**wired(w, fill_policy), api_name="policy", show_progress="hidden"))
         rerender(reroll.click(new_seed, None, w["seed"], api_visibility="private", show_progress="hidden").then(
             lambda: False, None, w["keep"], api_visibility="private", show_progress="hidden"))

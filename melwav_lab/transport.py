@@ -23,7 +23,7 @@ SC_HELP = ("**mel rebuilt**: audio made from a mel (phase guessed, Griffin-Lim).
            "how far a rebuild is from its mel; lower is closer, below -15 dB good.")
 POLICY_INFO = "LB, LD: LibriSpeech basic, double · SM, SS: Switchboard mild, strong (Park et al. 2019)"
 DRAW_HELP = ("**Seed**: same seed, same draw. **Keep**: hold masks and warp while fill or rebuild change; a "
-             "main slider or a new seed draws anew.")
+             "main slider, preset or new seed draws anew.")
 
 
 def _attr(value) -> str:

@@ -129,6 +129,32 @@ def test_a_main_slider_after_a_demo_draws_anew(app_url, browser, tmp_path):
     page.close()
 
 
+def test_a_preset_draws_anew_although_keep_was_ticked_and_custom_keeps_it(app_url, browser):
+    """A preset sets the main sliders: with "Keep this draw" ticked it still draws anew (the page must not show
+    policy SS over a draw that SS's bounds could not make); "custom" changes nothing and keeps the draw."""
+    page = _open(browser, app_url)
+    _tab(page, "Clip")
+    page.locator("#keep input").check()
+    _wait_idle(page)
+    src, before = _plot_src(page), page.locator("#drawn").inner_text()
+    page.locator("#policy").get_by_text("SS", exact=True).click()
+    src = _wait_plot_change(page, src)
+    _wait_idle(page)
+    assert not page.locator("#keep input").is_checked()
+    after = page.locator("#drawn").inner_text()
+    assert "policy SS" in after and after.split("\n", 1)[1] != before.split("\n", 1)[1]
+    # Ticked again, "custom" keeps both the tick and the draw.
+    page.locator("#keep input").check()
+    _wait_idle(page)
+    page.locator("#policy").get_by_text("custom", exact=True).click()
+    page.wait_for_timeout(1500)
+    _wait_idle(page)
+    assert page.locator("#keep input").is_checked()
+    assert page.locator("#drawn").inner_text().split("\n", 1)[1] == after.split("\n", 1)[1]
+    assert not page.errors, page.errors
+    page.close()
+
+
 # ------------------------------------------------------------------------------------------ 3. one voice
 
 
@@ -347,7 +373,7 @@ def test_the_smaller_ones_in_the_page(app_url, browser):
     its column; the Recipes tab's report shows apostrophes as typed."""
     page = _open(browser, app_url)
     for where, words in (("#policy", "LibriSpeech"), ("#draw-help", "same seed, same draw"),
-                         ("#draw-help", "main slider or a new seed draws anew"), ("#sc-help", "mel rebuilt")):
+                         ("#draw-help", "main slider, preset or new seed draws anew"), ("#sc-help", "mel rebuilt")):
         _box_in_view(page, page.locator(where).get_by_text(words), words)
     clipped = page.evaluate("""() => Array.from(document.querySelectorAll('#abc-box input')).map(i => {
       const c = document.createElement('canvas').getContext('2d'); const s = getComputedStyle(i);
