@@ -244,8 +244,12 @@ def test_one_session_cannot_hold_the_queue(small_app):
     _RELEASE.clear()
     client = Client(url, verbose=False)
     try:
-        jobs = [client.submit(f"job {i}", api_name="/slow") for i in range(6)]
-        assert _wait_for(lambda: len(_running(demo)) == 2 and len(_waiting(demo, client.session_hash)) == 2)
+        # The first two must have left the queue before the rest arrive: a burst of six sent before either
+        # starts finds them still waiting, and then a third one already is refused (CI saw exactly that).
+        jobs = [client.submit(f"job {i}", api_name="/slow") for i in range(2)]
+        assert _wait_for(lambda: len(_running(demo)) == 2)
+        jobs += [client.submit(f"job {i}", api_name="/slow") for i in range(2, 6)]
+        assert _wait_for(lambda: len(_waiting(demo, client.session_hash)) == 2)
         refused = 0
         for job in jobs:
             try:
