@@ -258,7 +258,7 @@ def _wait_idle(page) -> None:
 
 @pytest.mark.browser
 @needs_chromium
-@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("theme", [pytest.param("light", marks=pytest.mark.floor), "dark"])
 def test_browser_page_example_slider_and_teaching(app_url, browser, theme):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 720})

@@ -196,7 +196,7 @@ def _box_in_view(page, locator, what):
 
 @pytest.mark.browser
 @needs_chromium
-@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("theme", [pytest.param("light", marks=pytest.mark.floor), "dark"])
 def test_one_screen_for_a_lesson(app_url, browser, theme):
     """At 1280x720, unscrolled: the figure (>= 250 px tall), the three play buttons, the five main sliders, the
     transport and the start of "what was drawn"."""
@@ -244,6 +244,7 @@ def test_keyboard_focus_and_tab_stops(app_url, browser):
 
 @pytest.mark.browser
 @needs_chromium
+@pytest.mark.floor
 def test_keep_then_fill_then_preset_then_analysis(app_url, browser):
     """The state sequence of a class: keep the draw, change the fill, edit a slider, change the analysis,
     pick a preset, import a recipe, change the analysis again; each step shows what it should."""
@@ -345,6 +346,7 @@ def test_progress_stays_off_the_players(app_url, browser):
 
 @pytest.mark.browser
 @needs_chromium
+@pytest.mark.floor
 def test_abc_transport_switches_without_restart_and_loops_a_region(app_url, browser):
     page = _open(browser, app_url)
     page.locator("#abc-box [data-abc=play]").click()

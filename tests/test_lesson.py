@@ -66,6 +66,7 @@ MARKED_JS = """() => Array.from(document.querySelectorAll('.block .error, [data-
 
 
 @needs_chromium
+@pytest.mark.floor
 def test_a_refused_demo_file_is_one_message_and_every_control_stays_usable(app_url, browser, tmp_path):
     bad = tmp_path / "not_params.json"
     bad.write_text("{}")
@@ -159,6 +160,7 @@ def test_a_preset_draws_anew_although_keep_was_ticked_and_custom_keeps_it(app_ur
 
 
 @needs_chromium
+@pytest.mark.floor
 def test_one_voice_at_a_time(app_url, browser):
     page = _open(browser, app_url)
     _play(page)
@@ -275,6 +277,7 @@ def test_mask_numbers_agree_when_a_mask_has_width_zero():
 
 
 @needs_chromium
+@pytest.mark.floor
 def test_a_slider_move_while_playing_keeps_sounding_and_switches_at_the_playhead(app_url, browser):
     page = _open(browser, app_url)
     _play(page)
@@ -495,7 +498,7 @@ def _axe(page) -> list[dict]:
 
 
 @needs_chromium
-@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("theme", [pytest.param("light", marks=pytest.mark.floor), "dark"])
 def test_no_critical_or_serious_axe_violations(app_url, browser, theme):
     page = _open(browser, app_url, theme)
     assert page.locator("h1").count() == 1

@@ -103,6 +103,7 @@ class _Server:
 @pytest.mark.app
 @pytest.mark.browser
 @needs_chromium
+@pytest.mark.floor
 def test_a_page_opened_after_many_sweeps_works(tmp_path):
     """Bug: the sweeper deleted Gradio's cached copy of the default example after an hour: every page opened
     later showed "Error" in the figure and empty players (403 on the clip)."""
