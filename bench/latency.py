@@ -24,9 +24,9 @@ longest silence of the transport after a key press (0: the old versions play unt
 Target: heard <= 0.10x of mel_to_audio on the 8 s clip.
 
 ``--lesson`` times the 8 s clip once more after what a class does first (two presets, "New draw", each
-operation on its own, eight draws): Gradio's page re-sends a loading status to every component that has
-ever been an event's output at each message of each event, so a page that has been used answers a slider
-more slowly than a fresh one. Same targets, for comparison.
+operation on its own, eight draws): at each message of each event, Gradio's page re-sends a loading status
+to every output of every event that ran and every input of every event that completed, so a page that has
+been used answers a slider more slowly than a fresh one. Same targets, for comparison.
 """
 
 from __future__ import annotations
