@@ -194,7 +194,9 @@ def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes, verbose: 
     if after_lesson:
         lesson(page)
     # The transport plays the whole clip in a loop while the slider moves: "heard" is when it switches.
-    page.locator("#abc-box [data-abc=play]").click()
+    # Still playing from an earlier clip's moves (a new clip keeps the transport going): Play would pause it.
+    if not page.evaluate("() => window.melwav.abc.playing"):
+        page.locator("#abc-box [data-abc=play]").click()
     page.wait_for_function("() => window.melwav.abc.playing && window.melwav.abc.dur > 0", timeout=60_000)
     page.evaluate("() => window.melwav.abc.setLoop(0, window.melwav.abc.dur)")
     slider = page.get_by_role("slider", name=SLIDER)
