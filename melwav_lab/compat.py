@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import logging
 import pathlib
 
@@ -44,14 +45,70 @@ def fast_events_supported() -> bool:
         return False
 
 
-def page_event(fn, inputs, outputs) -> dict:
+def page_event(fn, inputs, outputs, *, pack=None) -> dict:
     """The fn/processing settings of an event: :func:`processed_here` when this Gradio supports it, else
     Gradio's own pre- and postprocessing (the same values; ~9 ms + 56 ms a clip later on the page's render,
-    and a refused value logs Gradio's traceback instead of one line)."""
+    and a refused value logs Gradio's traceback instead of one line).
+
+    ``pack`` (``(index, widgets)``): the event's input at ``index`` is the page's pack of those widgets'
+    values (:func:`unpacked`), which ``fn`` gets one by one, in their place, through each widget's checks.
+    """
+    if pack is not None:
+        fn = unpacking(fn, *pack)
     if fast_events_supported():
         return dict(fn=processed_here(fn, inputs, outputs), preprocess=False, postprocess=False)
     log.warning("this Gradio lacks what the page's fast render event uses; using Gradio's own processing")
     return dict(fn=fn)
+
+
+#: Longest pack of the controls' values the page may send (20 values: a few hundred characters).
+MAX_PACK_CHARS = 4000
+BAD_PACK = "The page sent settings it cannot read; reload the page."
+
+
+def unpacked(pack, widgets) -> list:
+    """The widgets' values from the page's pack (a JSON list of their raw values, in order), each through its
+    widget's own preprocessing (range, choices), as if each had been an input of the event.
+
+    One input instead of twenty: Gradio's page re-sends a loading status to every input of every event that
+    has completed, at each message of each event, and gathers a copy of each input's properties.
+    """
+    if not isinstance(pack, str) or len(pack) > MAX_PACK_CHARS:
+        raise gr.Error(BAD_PACK, print_exception=False)
+    try:
+        raw = json.loads(pack)
+    except ValueError:
+        raise gr.Error(BAD_PACK, print_exception=False) from None
+    if not isinstance(raw, list) or len(raw) != len(widgets):
+        raise gr.Error(BAD_PACK, print_exception=False)
+    return [_preprocessed(w, v) for w, v in zip(widgets, raw)]
+
+
+def unpacking(fn, index: int, widgets):
+    """``fn`` (a generator handler or a plain one) called with the pack at ``index`` expanded (:func:`unpacked`)."""
+
+    def expanded(args):
+        return (*args[:index], *unpacked(args[index], widgets), *args[index + 1:])
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def steps(*args):
+            yield from fn(*expanded(args))
+
+    else:
+
+        @functools.wraps(fn)
+        def call(*args):
+            return fn(*expanded(args))
+
+        steps = call
+    # Gradio reads the event's parameters from the signature: the pack's one in the widgets' place.
+    params = [p.replace(default=inspect.Parameter.empty) for p in inspect.signature(fn).parameters.values()]
+    steps.__signature__ = inspect.Signature(
+        [*params[:index], inspect.Parameter("controls", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+         *params[index + len(widgets):]])
+    return steps
 
 
 def _preprocessed(component, raw):

@@ -49,7 +49,7 @@ from .transport import (
     TRANSPORT_HELP,
     TRANSPORT_HINT,
     compare_voice_update,
-    unkeep_js,
+    pack_js,
 )
 
 
@@ -72,11 +72,22 @@ def widgets(w: dict, place: str) -> None:
         w[c.key] = widget(c)
 
 
-def wired(w: dict, fn, *, fast: bool = True) -> dict:
+def wired(w: dict, fn, *, fast: bool = True, packed: tuple = ()) -> dict:
     """The ``fn``/``inputs``/``outputs`` of an event running ``fn``, a handler of :mod:`.handlers`, with its
-    widgets' processing in one thread where this Gradio allows it (:func:`.compat.page_event`)."""
-    inputs, outputs = [w[n] for n in fn.inputs], [w[n] for n in fn.outputs]
-    return dict(inputs=inputs, outputs=outputs, **(page_event(fn, inputs, outputs) if fast else dict(fn=fn)))
+    widgets' processing in one thread where this Gradio allows it (:func:`.compat.page_event`).
+
+    ``packed`` (a run of ``fn``'s inputs): those reach the event as one input, ``w["controls"]``, the JSON
+    the page makes of their values just before (:func:`.transport.pack_js`)."""
+    names, outputs = list(fn.inputs), [w[n] for n in fn.outputs]
+    pack = None
+    if packed:
+        at = names.index(packed[0])
+        assert tuple(names[at:at + len(packed)]) == tuple(packed), "packed inputs must be a run of the handler's"
+        pack = (at, [w[n] for n in packed])
+        names[at:at + len(packed)] = ["controls"]
+    inputs = [w[n] for n in names]
+    return dict(inputs=inputs, outputs=outputs,
+                **(page_event(fn, inputs, outputs, pack=pack) if fast else dict(fn=fn)))
 
 
 def build() -> gr.Blocks:
@@ -86,6 +97,8 @@ def build() -> gr.Blocks:
                     elem_id="title")
         w = {"state": gr.State(PageState())}  # the page's current draw (PageState)
         w["theme"] = gr.Textbox("light", visible=False, label="page theme")  # set by THEME_JS before each render
+        # The controls' values as one JSON list, made in the browser just before each page render (pack_js).
+        w["controls"] = gr.Textbox("", visible=False, label="the controls' values")
         w["pending_downloads"] = gr.State({})  # render_page -> show_downloads
         w["downloads_tab"] = gr.State({"open": False})  # whether the Downloads tab is open (tab_opened)
         w["players_key"] = gr.State(())  # which unaugmented clips the players hold (render_page)
@@ -252,23 +265,36 @@ def build() -> gr.Blocks:
         # Progress shows on the figure only, never over the players, and "minimal": a small timer until the
         # picture comes, then nothing over the new figure while the audio is rebuilt ("full" would cover the
         # figure with the page's background until the picture comes, then pulse a border around it).
-        page = dict(wired(w, render_page), js=THEME_JS,
+        # Its controls reach it as one input (w["controls"]), packed by the browser in a step of its own just
+        # before (pack, below): Gradio's page re-sends a loading status to every input of every event that has
+        # completed, at each of the event's seven messages, and gathers a copy of each input's properties;
+        # with the twenty controls as inputs that was 7 x 26 component updates a move (README, latency).
+        page = dict(wired(w, render_page, packed=controls.KEYS), js=THEME_JS,
                     concurrency_limit=2, concurrency_id="render", api_visibility="private", show_progress="minimal",
                     show_progress_on=[w["plot"]])
+        pack = dict(fn=None, inputs=[w[k] for k in controls.KEYS], outputs=[w["controls"]], js=pack_js(),
+                    queue=False, show_progress="hidden")
+        # A main slider draws anew: "Keep this draw" is unticked on the page, and its render reads it unticked.
+        unkept = dict(pack, js=pack_js(controls.KEYS.index("keep")))
+
         def rerender(event):
-            """After ``event``: the picture, the audio and (the Downloads tab open) the downloads, in one event."""
-            return event.then(**page)
+            """After ``event``: the controls packed, then the picture, the audio and (the Downloads tab open) the
+            downloads, in one event."""
+            return event.then(**pack).then(**page)
+
+        def render_on(listener, *, unkeep=False, **how):
+            """On ``listener`` (a widget's event): the controls packed (``unkeep``: "Keep this draw" read unticked),
+            then the page's render (``how``: its trigger mode)."""
+            return listener(**(unkept if unkeep else pack)).then(**page, **how)
 
         # "always_last": a move made while a render runs waits for it to end (picture and audio), then renders
         # the latest values once; moves in between are not rendered.
-        audio.change(trigger_mode="always_last", **page)
-        demo.load(**page)
-        # A main slider draws anew: "Keep this draw" is unticked on the page, and its render reads it unticked.
+        render_on(audio.change, trigger_mode="always_last")
+        render_on(demo.load)
         main = {c.key for c in controls.CONTROLS if c.place in ("main-1", "main-2")}
-        unkept = dict(page, js=unkeep_js(page["inputs"].index(w["keep"])))
         for c in controls.CONTROLS:
             if c.trigger == "input":
-                w[c.key].input(trigger_mode="always_last", **(unkept if c.key in main else page))
+                render_on(w[c.key].input, unkeep=c.key in main, trigger_mode="always_last")
         for key in sorted(main):
             w[key].input(None, None, w["keep"], js="() => false", queue=False, show_progress="hidden")
         # A hand edit of a preset's number makes the preset "custom" (in the browser: no round trip).
@@ -276,7 +302,7 @@ def build() -> gr.Blocks:
             w[key].input(None, None, w["policy"], js="() => 'custom'", queue=False, show_progress="hidden")
         for c in controls.CONTROLS:
             if c.trigger == "submit":  # the seed: a new one typed is a new draw, as "New draw" is
-                w[c.key].submit(**(unkept if c.key == "seed" else page))
+                render_on(w[c.key].submit, unkeep=c.key == "seed")
                 if c.key == "seed":
                     w[c.key].submit(None, None, w["keep"], js="() => false", queue=False, show_progress="hidden")
         for key in ANALYSIS:

@@ -13,10 +13,11 @@ THEME_JS = """
 (...args) => { args[args.length - 1] = document.body.classList.contains('dark') ? 'dark' : 'light'; return args; }
 """
 
-def unkeep_js(index: int) -> str:
-    """THEME_JS for a main slider's render: its ``index``-th input ("Keep this draw") is read unticked."""
-    return (f"(...args) => {{ args[{int(index)}] = false; args[args.length - 1] = "
-            "document.body.classList.contains('dark') ? 'dark' : 'light'; return args; }")
+def pack_js(unkeep_index: int | None = None) -> str:
+    """The controls' values as one JSON list (the page's render takes them as one input:
+    :func:`.compat.unpacked`); with ``unkeep_index``, a main slider's: that value ("Keep this draw") unticked."""
+    unkeep = "" if unkeep_index is None else f"args[{int(unkeep_index)}] = false; "
+    return f"(...args) => {{ {unkeep}return JSON.stringify(args); }}"
 
 
 SC_HELP = ("**mel rebuilt**: audio made from a mel (phase guessed, Griffin-Lim). **SC** (spectral convergence): "

@@ -688,3 +688,53 @@ def test_the_page_event_does_gradios_widget_checks_in_its_own_thread(app_module,
     with pytest.raises(gr.Error) as info:
         list(fn(3, 12345, clip_payload, None))
     assert "12345" in info.value.message and "Traceback" not in caplog.text
+
+
+def test_the_page_render_takes_the_controls_as_one_checked_pack(app_module):
+    """The page's render gets the controls as one JSON list (pack_js); each value passes its widget's own checks,
+    and a pack the page could not have sent is one message."""
+    import gradio as gr
+
+    from melwav_lab import compat
+
+    with gr.Blocks():
+        slider = gr.Slider(0, 10, step=1, label="mT: time masks")
+        choice = gr.Dropdown([16000, 22050], value=22050, label="Sample rate (Hz)")
+        tick = gr.Checkbox(value=True, label="Keep this draw")
+    seen = []
+
+    def handler(audio, n, sr, keep, theme):
+        seen.append((audio, n, sr, keep, theme))
+        yield "picture"
+
+    fn = compat.unpacking(handler, 1, [slider, choice, tick])
+    assert list(inspect_signature(fn)) == ["audio", "controls", "theme"]
+    assert list(fn("clip.wav", json.dumps([3, 22050, False]), "dark")) == ["picture"]
+    assert seen == [("clip.wav", 3, 22050, False, "dark")]
+    for bad in ("[3, 22050]", "{", '{"n": 3}', None, "[" + "1," * 3000 + "1]"):
+        with pytest.raises(gr.Error) as info:
+            list(fn("clip.wav", bad, "light"))
+        assert info.value.message == compat.BAD_PACK
+    with pytest.raises(gr.Error) as info:
+        list(fn("clip.wav", json.dumps([11, 22050, True]), "light"))
+    assert info.value.message == "Value 11 is greater than maximum value 10."
+    with pytest.raises(gr.Error) as info:
+        list(fn("clip.wav", json.dumps([3, 12345, True]), "light"))
+    assert "12345" in info.value.message
+    assert len(seen) == 1
+
+
+def test_the_page_render_event_has_the_pack_in_place_of_the_controls(app_module):
+    """Six inputs reach the page's render: the clip, the pack, the page's state and what the page adds."""
+    demo = app_module.build()
+    renders = [f for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "render_page"]
+    assert renders
+    labels = {getattr(b, "label", None) for f in renders for b in f.inputs}
+    assert "the controls' values" in labels and "mT: time masks" not in labels
+    assert {len(f.inputs) for f in renders} == {6}
+
+
+def inspect_signature(fn):
+    import inspect
+
+    return inspect.signature(fn).parameters
