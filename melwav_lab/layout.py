@@ -13,7 +13,7 @@ from melwav import frameworks
 from melwav.specaugment import POLICIES
 
 from . import controls, guard
-from .compat import page_event
+from .compat import page_event, unpacking
 from .controls import ANALYSIS, PRESET, Control, placed
 from .handlers import (
     COMPARE_WITH,
@@ -86,8 +86,9 @@ def wired(w: dict, fn, *, fast: bool = True, packed: tuple = ()) -> dict:
         pack = (at, [w[n] for n in packed])
         names[at:at + len(packed)] = ["controls"]
     inputs = [w[n] for n in names]
-    return dict(inputs=inputs, outputs=outputs,
-                **(page_event(fn, inputs, outputs, pack=pack) if fast else dict(fn=fn)))
+    if not fast:
+        return dict(inputs=inputs, outputs=outputs, fn=unpacking(fn, *pack) if pack else fn)
+    return dict(inputs=inputs, outputs=outputs, **page_event(fn, inputs, outputs, pack=pack))
 
 
 def build() -> gr.Blocks:
