@@ -45,16 +45,10 @@ def fast_events_supported() -> bool:
         return False
 
 
-def page_event(fn, inputs, outputs, *, pack=None) -> dict:
+def page_event(fn, inputs, outputs) -> dict:
     """The fn/processing settings of an event: :func:`processed_here` when this Gradio supports it, else
     Gradio's own pre- and postprocessing (the same values; ~9 ms + 56 ms a clip later on the page's render,
-    and a refused value logs Gradio's traceback instead of one line).
-
-    ``pack`` (``(index, widgets)``): the event's input at ``index`` is the page's pack of those widgets'
-    values (:func:`unpacked`), which ``fn`` gets one by one, in their place, through each widget's checks.
-    """
-    if pack is not None:
-        fn = unpacking(fn, *pack)
+    and a refused value logs Gradio's traceback instead of one line)."""
     if fast_events_supported():
         return dict(fn=processed_here(fn, inputs, outputs), preprocess=False, postprocess=False)
     log.warning("this Gradio lacks what the page's fast render event uses; using Gradio's own processing")
@@ -93,22 +87,21 @@ def unpacking(fn, index: int, widgets):
     if inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)
-        def steps(*args):
+        def wrapper(*args):
             yield from fn(*expanded(args))
 
     else:
 
         @functools.wraps(fn)
-        def call(*args):
+        def wrapper(*args):
             return fn(*expanded(args))
 
-        steps = call
     # Gradio reads the event's parameters from the signature: the pack's one in the widgets' place.
     params = [p.replace(default=inspect.Parameter.empty) for p in inspect.signature(fn).parameters.values()]
-    steps.__signature__ = inspect.Signature(
+    wrapper.__signature__ = inspect.Signature(
         [*params[:index], inspect.Parameter("controls", inspect.Parameter.POSITIONAL_OR_KEYWORD),
          *params[index + len(widgets):]])
-    return steps
+    return wrapper
 
 
 def _preprocessed(component, raw):

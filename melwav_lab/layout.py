@@ -79,16 +79,13 @@ def wired(w: dict, fn, *, fast: bool = True, packed: tuple = ()) -> dict:
     ``packed`` (a run of ``fn``'s inputs): those reach the event as one input, ``w["controls"]``, the JSON
     the page makes of their values just before (:func:`.transport.pack_js`)."""
     names, outputs = list(fn.inputs), [w[n] for n in fn.outputs]
-    pack = None
     if packed:
         at = names.index(packed[0])
         assert tuple(names[at:at + len(packed)]) == tuple(packed), "packed inputs must be a run of the handler's"
-        pack = (at, [w[n] for n in packed])
+        fn = unpacking(fn, at, [w[n] for n in packed])
         names[at:at + len(packed)] = ["controls"]
     inputs = [w[n] for n in names]
-    if not fast:
-        return dict(inputs=inputs, outputs=outputs, fn=unpacking(fn, *pack) if pack else fn)
-    return dict(inputs=inputs, outputs=outputs, **page_event(fn, inputs, outputs, pack=pack))
+    return dict(inputs=inputs, outputs=outputs, **(page_event(fn, inputs, outputs) if fast else dict(fn=fn)))
 
 
 def build() -> gr.Blocks:

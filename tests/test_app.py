@@ -7,6 +7,7 @@ Screenshots go to ``test-artifacts/`` (kept by CI as evidence; look at them).
 from __future__ import annotations
 
 import html
+import inspect
 import json
 import os
 import pathlib
@@ -614,8 +615,6 @@ def test_render_page_of_a_bad_clip_is_one_message(app_module, tmp_path):
 
 
 def test_friendly_generator_keeps_its_steps_and_makes_an_error_one_message(app_module, caplog):
-    import inspect
-
     import gradio as gr
 
     from melwav.errors import ParameterError
@@ -708,7 +707,7 @@ def test_the_page_render_takes_the_controls_as_one_checked_pack(app_module):
         yield "picture"
 
     fn = compat.unpacking(handler, 1, [slider, choice, tick])
-    assert list(inspect_signature(fn)) == ["audio", "controls", "theme"]
+    assert list(inspect.signature(fn).parameters) == ["audio", "controls", "theme"]
     assert list(fn("clip.wav", json.dumps([3, 22050, False]), "dark")) == ["picture"]
     assert seen == [("clip.wav", 3, 22050, False, "dark")]
     for bad in ("[3, 22050]", "{", '{"n": 3}', None, "[" + "1," * 3000 + "1]"):
@@ -732,9 +731,3 @@ def test_the_page_render_event_has_the_pack_in_place_of_the_controls(app_module)
     labels = {getattr(b, "label", None) for f in renders for b in f.inputs}
     assert "the controls' values" in labels and "mT: time masks" not in labels
     assert {len(f.inputs) for f in renders} == {6}
-
-
-def inspect_signature(fn):
-    import inspect
-
-    return inspect.signature(fn).parameters
