@@ -402,6 +402,31 @@ def test_abc_transport_switches_without_restart_and_loops_a_region(app_url, brow
     page.close()
 
 
+
+def test_a_new_draw_that_changes_the_players_gain_plays_on_in_its_loop(app_url, browser):
+    """Seed 38's rebuild of the bundled speech peaks higher than seed 7's: the three players' common gain changes,
+    and with it all three files, the original's too. The transport took a new original's file for a new clip
+    (stopped, playhead and loop dropped: 2 of 12 "New draw" presses did that); it plays on, in the same loop."""
+    page = _open(browser, app_url)
+    page.locator("#abc-box [data-abc=play]").click()
+    page.wait_for_function("() => window.melwav.abc.playing && window.melwav.abc.bufs", timeout=20_000)
+    page.evaluate("() => window.melwav.abc.setLoop(1, 1.5)")
+    before = page.locator("#abc-box").get_attribute("data-urls")
+    page.locator("#seed input").fill("38")
+    page.locator("#seed input").press("Enter")
+    page.wait_for_function("u => document.querySelector('#abc-box').dataset.urls !== u", arg=before, timeout=90_000)
+    after = page.locator("#abc-box").get_attribute("data-urls")
+    assert json.loads(after)[0] != json.loads(before)[0]  # the gain changed: a new original's file, same clip
+    # Switched to the new files, or stopped (as it did).
+    page.wait_for_function("() => { const S = window.melwav.abc; return !S.pending && (!S.playing || S.urls.includes("
+                           "JSON.parse(document.querySelector('#abc-box').dataset.urls)[2].split('/').pop())); }",
+                           timeout=30_000)
+    state = page.evaluate("() => [window.melwav.abc.playing, window.melwav.abc.loop, window.melwav.abc.position()]")
+    assert state[0] and state[1] == [1, 1.5] and 1 <= state[2] <= 1.5
+    assert not page.errors, page.errors
+    page.close()
+
+
 def test_transport_data_is_escaped():
     sys.path.insert(0, str(ROOT))
     from melwav_lab import app as app_module

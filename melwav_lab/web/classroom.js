@@ -58,7 +58,10 @@
       const urls = JSON.parse(b.dataset.urls || '[]').map(u => (u ? new URL(u, document.baseURI).href : ''));
       S.b = bVoice(b, urls);
       if (S.b.url && urls.length === 3) urls.push(S.b.url);  // recipe B's voice, the fourth (below)
-      return {urls, axes: fig ? JSON.parse(fig.dataset.axes || '[]') : [],
+      // Which clip (with its analysis and reconstruction) the files are of: the context stamped with them, not the
+      // original's URL, which a new draw changes too when its rebuild changes the players' common gain.
+      const clip = parse(b.dataset.context, {}).clip || urls[0];
+      return {urls, clip, axes: fig ? JSON.parse(fig.dataset.axes || '[]') : [],
               duration: (fig && parseFloat(fig.dataset.duration || '0')) || 0};
     } catch (e) { return null; }
   };
@@ -370,8 +373,8 @@
     const key = JSON.stringify(d.urls);
     S.axes = d.axes;
     if (S.active === 3 && !S.b.url) S.select(2);  // B went out of date: A's voice, at the same playhead
-    const clip = d.urls[0];
-    const newClip = S.clip && clip && clip !== S.clip;  // another clip: its original's file is another
+    const clip = d.clip;
+    const newClip = S.clip && clip && clip !== S.clip;  // another clip, analysis or reconstruction
     if (clip) S.clip = clip;
     if (newClip) {
       ++S.gen; S.pending = ''; settled();
