@@ -402,6 +402,40 @@ def test_abc_transport_switches_without_restart_and_loops_a_region(app_url, brow
     page.close()
 
 
+# Counts, for one second of playing: the playhead's text changes, and the cursors' left edges and transforms set.
+PLAYING_PAGE_WORK_JS = """async () => {
+  const now = document.querySelector('#abc-box .abc-now'), cursors = Array.from(document.querySelectorAll('.abc-cursor'));
+  const texts = new Set(), lefts = new Set(), moves = new Set();
+  let changes = 0;
+  const seen = new MutationObserver(list => { changes += list.length; });
+  seen.observe(now, {subtree: true, childList: true, characterData: true});
+  const frame = () => { texts.add(now.textContent); cursors.forEach(c => { lefts.add(c.style.left); moves.add(c.style.transform); }); };
+  const end = performance.now() + 1000;
+  while (performance.now() < end) { frame(); await new Promise(r => requestAnimationFrame(r)); }
+  seen.disconnect();
+  return {changes, texts: texts.size, lefts: Array.from(lefts), moves: moves.size};
+}"""
+
+
+def test_a_playing_page_moves_its_cursor_each_frame_and_its_text_a_few_times_a_second(app_url, browser):
+    """The cursor follows the playhead at every frame, by its transform (no layout of the page); the playhead's
+    text, repainted at every frame, was most of what the playing page cost the browser: a few changes a second."""
+    page = _open(browser, app_url)
+    page.locator("#abc-box [data-abc=play]").click()
+    page.wait_for_function("() => window.melwav.abc.playing && window.melwav.abc.position() > 0.3", timeout=20_000)
+    work = page.evaluate(PLAYING_PAGE_WORK_JS)
+    assert work["moves"] >= 20  # ~60 frames a second; at least 20 distinct cursor positions in one second
+    assert work["lefts"] == [""]  # placed by its transform only
+    assert 2 <= work["changes"] <= 6 and 2 <= work["texts"] <= 6  # NOW_TEXT_MS: about four a second
+    # A visitor's move shows at once: paused, the text names the paused position.
+    page.locator("#abc-box [data-abc=play]").click()
+    pos = page.evaluate("() => window.melwav.abc.position()")
+    assert f"{pos:.2f} s" in page.locator("#abc-box .abc-now").inner_text()
+    page.locator("body").press("1")
+    assert page.locator("#abc-box .abc-now").inner_text().startswith("1 original")
+    assert not page.errors, page.errors
+    page.close()
+
 
 def test_a_new_draw_that_changes_the_players_gain_plays_on_in_its_loop(app_url, browser):
     """Seed 38's rebuild of the bundled speech peaks higher than seed 7's: the three players' common gain changes,
