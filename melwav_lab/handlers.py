@@ -10,8 +10,12 @@ The signal processing, caching and files live in :mod:`melwav` (mostly :mod:`mel
 
 from __future__ import annotations
 
+import base64
+import functools
+import logging
 import pathlib
 import random
+import threading
 
 import gradio as gr
 
@@ -20,14 +24,16 @@ from melwav.explain import escape_markdown
 from melwav.frameworks import fill_explanation
 from melwav.specaugment import POLICIES, policy
 
-from . import controls, guard
-from .compat import deadline
+from . import controls, guard, preview
+from .compat import deadline, unpacked
 from .controls import ANALYSIS, AUGMENT, BY_KEY, PRESET, analysis_values, n_iter_of, settings_of
 from .messages import friendly, inert
 from .settings import BUNDLED, DEMO_MAX_BYTES, MAX_DURATION_S, MAX_TOASTS, VARIETY_N
 from .state import PageState, as_state, clip_notes, framework_units, kept_record, new_notes, page_theme
 from .transport import draw_context, transport_data_html
 from .wiring import named
+
+log = logging.getLogger("melwav.app")
 
 #: Inputs that are not controls, with their defaults for Python and API callers.
 DEFAULTS = {**controls.defaults(), "state": PageState(), "players_key": (), "downloads_tab": None, "theme": "light",
@@ -36,15 +42,37 @@ DEFAULTS = {**controls.defaults(), "state": PageState(), "players_key": (), "dow
 
 def handler(inputs, outputs):
     """A handler of named values (see the module's doc), errors shown as one message on the page; its
-    docstring gains an ``Args:`` section from the controls' help (what Gradio's API docs parse)."""
+    docstring gains an ``Args:`` section from the controls' help (what Gradio's API docs parse). One that
+    changes the page's state or clip (other than the page's render) stops its early pictures until the next
+    render (:func:`forgetting`)."""
 
     def wrap(fn):
         args = [f"        {k}: {BY_KEY[k].help}" for k in inputs if k in BY_KEY]
         if args:
             fn.__doc__ = (fn.__doc__ or "").rstrip() + "\n\n    Args:\n" + "\n".join(args) + "\n"
+        if "state" in inputs and {"state", "audio"} & set(outputs) and fn.__name__ not in ("render", "render_page"):
+            fn = forgetting(fn)
         return named(friendly(fn), inputs, outputs, defaults=DEFAULTS)
 
     return wrap
+
+
+def forgetting(fn):
+    """``fn`` (it changes the page's state or clip), after which no picture is made outside the queue for the
+    page until its next render has said what they are; the page's token stays in the state ``fn`` returns."""
+
+    @functools.wraps(fn)
+    def wrapper(v):
+        token = getattr(v.get("state"), "live", "")
+        if token:
+            preview.SESSIONS.forget(token)
+        out = fn(v)
+        state = out.get("state") if isinstance(out, dict) else None
+        if token and isinstance(state, PageState) and not state.live:
+            out = {**out, "state": state.replace(live=token)}
+        return out
+
+    return wrapper
 
 
 def config_of(v: dict, state: PageState):
@@ -164,20 +192,32 @@ def render_page(v):
         yield {}
         return
     state = as_state(v["state"])
+    live = state.live or preview.new_token()
     check_cost(v, settings_of(v))
     analysis, config, seed, record = prepare(v, state)
     policy_name = lab.matching_policy(config, analysis.settings)
     theme, show_rebuilt = page_theme(v["theme"]), bool(v["show_rebuilt"])
-    # Called through the module (lab.render_picture, lab.render_sound): bench/latency.py times them there.
-    pic = lab.render_picture(analysis, config, seed=seed, record=record, policy_name=policy_name, theme=theme,
-                             show_rebuilt_mel=show_rebuilt)
-    state = drawn(state, analysis, pic, figure=str(pic.figure_png), policy=policy_name, theme=theme)
-    yield {"plot": str(pic.figure_png), "drawn": pic.description + clip_notes(pic.notes, pic.description),
-           "bounds": pic.bounds, "state": state, "transport_data": transport_data_html(pic.axes)}
-    snd = lab.render_sound(analysis, config, pic.record, seed=pic.seed, method=v["method"], n_iter=n_iter_of(v),
-                           policy_name=policy_name, figure_png=pic.figure_png, theme=theme,
-                           show_rebuilt_mel=show_rebuilt, downloads=False, players_key=tuple(v["players_key"] or ()),
-                           budget=limits.server_budget(), cancel=deadline())
+    # The picture the page asked for outside the queue (early_picture), if it was made for this very draw.
+    pic = preview.SESSIONS.picture_for(live, picture_key(analysis, config, seed, record, policy_name, theme,
+                                                         show_rebuilt))
+    # The page already shows that picture (it asked first): the render then sends one step, the words and the
+    # figure widget's copy with the audio (a step of their own first cost the audio ~10 ms: measured, README).
+    early = pic is not None
+    if not early:  # called through the module: bench/latency.py times lab.render_picture and lab.render_sound
+        pic = lab.render_picture(analysis, config, seed=seed, record=record, policy_name=policy_name, theme=theme,
+                                 show_rebuilt_mel=show_rebuilt)
+    state = drawn(state, analysis, pic, figure=str(pic.figure_png), policy=policy_name, theme=theme, live=live)
+    preview.SESSIONS.remember(live, v, state)
+    first = {"drawn": pic.description + clip_notes(pic.notes, pic.description), "bounds": pic.bounds,
+             "state": state, "transport_data": transport_data_html(pic.axes, live=live)}
+    if not early:
+        yield {"plot": str(pic.figure_png), **first}
+    sound = sound_args(v, pic, policy_name, theme, show_rebuilt)
+    # The sound the early picture started (it had a head start of the queue's round trip), or one made now.
+    snd = preview.SESSIONS.sound_for(live, sound_key(sound), limits.server_max_seconds()) if early else None
+    if snd is None:
+        snd = lab.render_sound(analysis, config, pic.record, cancel=deadline(), **sound)
+    preview.SESSIONS.remember(live, {**v, "players_key": snd.players_key}, state)
     # The downloads are written last (below), so the players do not wait for them.
     pending = {"analysis": analysis, "rendered": snd.rendered, "figure": snd.figure_png or pic.figure_png,
                "policy": policy_name}
@@ -186,15 +226,92 @@ def render_page(v):
     made_for = draw_context(*snd.players_key[:3], pic.seed, state.recipe)
     new_clips = snd.original_wav is not None and snd.original_rebuilt_wav is not None
     files = [snd.original_wav, snd.original_rebuilt_wav, snd.augmented_wav] if new_clips else [snd.augmented_wav]
-    yield {**({"plot": str(snd.figure_png)} if snd.figure_png is not None else {}),
+    figure = snd.figure_png or (pic.figure_png if early else None)
+    yield {**(first if early else {}), **({"plot": str(figure)} if figure is not None else {}),
            "transport_files": [str(f) for f in files],
-           "transport_data": transport_data_html(pic.axes, made_for, player_labels(snd)),
+           "transport_data": transport_data_html(pic.axes, made_for, player_labels(snd), live=live),
            "pending_downloads": pending, "players_key": snd.players_key}
     # The downloads after the audio has gone to the page, in this same call: a chained event cost a round trip
     # (its request, queue and messages) in the very moments the page fetched the new WAV (~20-40 ms later).
     # The tab's holder is read now, not at the start: a tab opened while this ran gets this render's files.
     if downloads_open(v["downloads_tab"]):
         yield {"files": show_downloads(pending)}
+
+
+def picture_key(analysis, config, seed: int, record, policy_name, theme: str, show_rebuilt: bool) -> tuple:
+    """What a page's picture is made from: a render takes an early picture only when it has the same key."""
+    return (analysis.key, config, int(seed), None if record is None else record.to_dict(), policy_name, theme,
+            bool(show_rebuilt))
+
+
+def sound_args(v: dict, pic, policy_name, theme: str, show_rebuilt: bool) -> dict:
+    """How the page's render rebuilds the audio of ``pic`` (:func:`melwav.lab.render_sound`'s keywords)."""
+    return dict(seed=pic.seed, method=v["method"], n_iter=n_iter_of(v), policy_name=policy_name,
+                figure_png=pic.figure_png, theme=theme, show_rebuilt_mel=show_rebuilt, downloads=False,
+                players_key=tuple(v["players_key"] or ()), budget=limits.server_budget())
+
+
+def sound_key(sound: dict) -> tuple:
+    """What a sound is made from: its picture (whose file, in a folder of its own, names it) and rebuild."""
+    return (str(sound["figure_png"]), sound["method"], sound["n_iter"], sound["players_key"])
+
+
+def early_sound(live, entry, analysis, config, pic, sound: dict) -> None:
+    """The audio of an early picture, rebuilt on a thread of its own while the page's render is still in the
+    queue; its render takes it (:meth:`.preview.Sessions.sound_for`) or makes its own."""
+    made = None
+    try:
+        made = lab.render_sound(analysis, config, pic.record, cancel=limits.Deadline(limits.server_max_seconds()),
+                                **sound)
+    except Exception as exc:  # noqa: BLE001 - the render makes it again and shows its message
+        log.info("an early sound failed (%s); the render makes its own", type(exc).__name__)
+    finally:
+        preview.SESSIONS.end_sound(live, entry, made)
+
+
+def early_picture(args, *, widgets) -> dict | None:
+    """The page's figure for its controls' values now, made outside Gradio's queue (:mod:`.preview`).
+
+    ``args``: ``[token, pack, theme]``, the page's token (its last render gave it), its controls' values as
+    the render gets them (:func:`.compat.unpacked`, the same checks) and its theme. Returns ``{"png": data
+    URL}``, or None whenever the page should wait for its render instead: an unknown or busy page, the
+    server's early pictures all busy, "Keep this draw" ticked, a clip or analysis not open (no decoding or
+    analysis here: a picture costs tens of ms), values the render would refuse. The clip and the draw's
+    state are the page's last render's, never the request's.
+    """
+    if not isinstance(args, list) or len(args) != 3:
+        return None
+    token, pack, theme = args
+    live = preview.SESSIONS.start(token)
+    if live is None:
+        return None
+    made = None
+    try:
+        v = {**live.values, **dict(zip(controls.KEYS, unpacked(pack, widgets))), "theme": page_theme(theme)}
+        settings = settings_of(v)
+        if v["keep"] or not v["audio"] or not lab.is_open(v["audio"], settings=settings,
+                                                          max_duration_s=MAX_DURATION_S):
+            return None
+        check_cost(v, settings)
+        analysis, config, seed, record = prepare(v, as_state(live.state))
+        policy_name = lab.matching_policy(config, analysis.settings)
+        show_rebuilt = bool(v["show_rebuilt"])
+        pic = lab.render_picture(analysis, config, seed=seed, record=record, policy_name=policy_name,
+                                 theme=v["theme"], show_rebuilt_mel=show_rebuilt)
+        made = (picture_key(analysis, config, seed, record, policy_name, v["theme"], show_rebuilt), pic)
+        sound = sound_args(v, pic, policy_name, v["theme"], show_rebuilt)
+        entry = preview.SESSIONS.begin_sound(live, sound_key(sound))
+        if entry is not None:
+            threading.Thread(target=early_sound, args=(live, entry, analysis, config, pic, sound), daemon=True,
+                             name="melwav-early-sound").start()
+        return {"png": "data:image/png;base64," + base64.b64encode(pic.figure_png.read_bytes()).decode("ascii")}
+    except gr.Error:  # refused: the render says why
+        return None
+    except Exception as exc:  # noqa: BLE001 - the render does the same work and shows its message
+        log.warning("an early picture failed (%s); the render makes it", type(exc).__name__)
+        return None
+    finally:
+        preview.SESSIONS.finish(live, made)
 
 
 def downloads_open(tab) -> bool:

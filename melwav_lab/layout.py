@@ -20,6 +20,7 @@ from .handlers import (
     RECIPE_EXAMPLE,
     analysis_changed,
     compare_recipes,
+    early_picture,
     export_recipe,
     fill_policy,
     import_recipe,
@@ -40,6 +41,7 @@ from .transport import (
     CHOSEN_B_JS,
     COMPARE_VOICE_EMPTY,
     DRAW_HELP,
+    EARLY_JS,
     POLICY_INFO,
     SC_HELP,
     THEME_JS,
@@ -100,6 +102,11 @@ def build() -> gr.Blocks:
         w["pending_downloads"] = gr.State({})  # render_page -> show_downloads
         w["downloads_tab"] = gr.State({"open": False})  # whether the Downloads tab is open (tab_opened)
         w["players_key"] = gr.State(())  # which unaugmented clips the players hold (render_page)
+
+        def picture(args):
+            """A move's figure outside the queue (the transport's server function ``picture``: early_picture)."""
+            return early_picture(args, widgets=[w[k] for k in controls.KEYS])
+
         w["grid_seeds"] = gr.State([])
         w["compare_for"] = gr.State({})  # what recipe B's voice was made for (compare_recipes -> compare_voice_update)
         w["opened"] = gr.State(None)  # a prepared demo, read and checked (load_params), before it sets the widgets
@@ -122,7 +129,9 @@ def build() -> gr.Blocks:
                             widgets(w, "main-2")
                         gr.Markdown(TRANSPORT_HINT, elem_id="abc-hint")
                     with gr.Column(scale=5, min_width=300, elem_id="listen"):
-                        w["transport"] = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False)
+                        # Its server function makes a move's figure outside the queue (early_picture, below).
+                        w["transport"] = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False,
+                                                 server_functions=[picture], js_on_load=EARLY_JS)
                         # The transport's data from each render (hidden; web/classroom.js reads it).
                         w["transport_data"] = gr.HTML(TRANSPORT_DATA_EMPTY, elem_id="abc-data-box", container=False,
                                                       visible="hidden")
@@ -273,17 +282,19 @@ def build() -> gr.Blocks:
         pack = dict(fn=None, inputs=[w[k] for k in controls.KEYS], outputs=[w["controls"]], js=pack_js(),
                     queue=False, show_progress="hidden")
         # A main slider draws anew: "Keep this draw" is unticked on the page, and its render reads it unticked.
-        unkept = dict(pack, js=pack_js(controls.KEYS.index("keep")))
+        keep_at = controls.KEYS.index("keep")
 
-        def rerender(event):
-            """After ``event``: the controls packed, then the picture, the audio and (the Downloads tab open) the
-            downloads, in one event."""
-            return event.then(**pack).then(**page)
+        def rerender(event, *, early=False):
+            """After ``event``: the controls packed (``early``: the figure also asked for outside the queue), then
+            the picture, the audio and (the Downloads tab open) the downloads, in one event."""
+            return event.then(**dict(pack, js=pack_js(early=early))).then(**page)
 
-        def render_on(listener, *, unkeep=False, **how):
-            """On ``listener`` (a widget's event): the controls packed (``unkeep``: "Keep this draw" read unticked),
-            then the page's render (``how``: its trigger mode)."""
-            return listener(**(unkept if unkeep else pack)).then(**page, **how)
+        def render_on(listener, *, unkeep=False, early=False, **how):
+            """On ``listener`` (a widget's event): the controls packed (``unkeep``: "Keep this draw" read unticked;
+            ``early``: the figure also asked for outside the queue), then the page's render (``how``: its trigger
+            mode). Not early where the clip changes: the early picture is of the page's last render's clip."""
+            js = pack_js(keep_at if unkeep else None, early=early)
+            return listener(**dict(pack, js=js)).then(**page, **how)
 
         # "always_last": a move made while a render runs waits for it to end (picture and audio), then renders
         # the latest values once; moves in between are not rendered.
@@ -292,7 +303,7 @@ def build() -> gr.Blocks:
         main = {c.key for c in controls.CONTROLS if c.place in ("main-1", "main-2")}
         for c in controls.CONTROLS:
             if c.trigger == "input":
-                render_on(w[c.key].input, unkeep=c.key in main, trigger_mode="always_last")
+                render_on(w[c.key].input, unkeep=c.key in main, early=True, trigger_mode="always_last")
         for key in sorted(main):
             w[key].input(None, None, w["keep"], js="() => false", queue=False, show_progress="hidden")
         # A hand edit of a preset's number makes the preset "custom" (in the browser: no round trip).
@@ -300,7 +311,7 @@ def build() -> gr.Blocks:
             w[key].input(None, None, w["policy"], js="() => 'custom'", queue=False, show_progress="hidden")
         for c in controls.CONTROLS:
             if c.trigger == "submit":  # the seed: a new one typed is a new draw, as "New draw" is
-                render_on(w[c.key].submit, unkeep=c.key == "seed")
+                render_on(w[c.key].submit, unkeep=c.key == "seed", early=True)
                 if c.key == "seed":
                     w[c.key].submit(None, None, w["keep"], js="() => false", queue=False, show_progress="hidden")
         for key in ANALYSIS:
@@ -310,9 +321,9 @@ def build() -> gr.Blocks:
         # render; "custom" leaves the sliders, the tick and the draw as they are.
         w["policy"].input(None, [w["policy"], w["keep"]], w["keep"], js="(p, keep) => p === 'custom' && keep",
                           queue=False, show_progress="hidden")
-        rerender(w["policy"].input(**wired(w, fill_policy), api_name="policy", show_progress="hidden"))
+        rerender(w["policy"].input(**wired(w, fill_policy), api_name="policy", show_progress="hidden"), early=True)
         rerender(reroll.click(new_seed, None, w["seed"], api_visibility="private", show_progress="hidden").then(
-            lambda: False, None, w["keep"], api_visibility="private", show_progress="hidden"))
+            lambda: False, None, w["keep"], api_visibility="private", show_progress="hidden"), early=True)
         w["transport_files"].change(None, [w["transport_files"], w["transport_data"]],
                                     [w["a_orig"], w["a_orig_rebuilt"], w["a_aug"]], js=TRANSPORT_FILES_JS,
                                     queue=False, show_progress="hidden")

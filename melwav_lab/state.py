@@ -20,7 +20,8 @@ class PageState:
     analysis ``clip`` (``Analysis.key``); ``shown`` the notes already shown as messages for that clip;
     ``axes`` where the figure's panels sit (for the transport's cursor); ``recipe`` the training config
     imported last (its settings that have no slider follow every render while the draw rules are its
-    framework's); ``figure``, ``policy`` and ``theme`` those of the figure on the page.
+    framework's); ``figure``, ``policy`` and ``theme`` those of the figure on the page; ``live`` the page's
+    token for pictures made outside the queue (:mod:`melwav_lab.preview`; "" before its first render).
     """
 
     record: dict | None = None
@@ -32,6 +33,7 @@ class PageState:
     figure: str | None = None
     policy: str | None = None
     theme: str = "light"
+    live: str = ""
 
     def replace(self, **changes) -> PageState:
         return dataclasses.replace(self, **changes)

@@ -13,11 +13,18 @@ THEME_JS = """
 (...args) => { args[args.length - 1] = document.body.classList.contains('dark') ? 'dark' : 'light'; return args; }
 """
 
-def pack_js(unkeep_index: int | None = None) -> str:
+#: Run by the transport's gr.HTML when the page loads: its server functions (``server.picture``) for the page's
+#: script (web/classroom.js, ``window.melwav.early``).
+EARLY_JS = "window.melwavServer = server;"
+
+
+def pack_js(unkeep_index: int | None = None, *, early: bool = False) -> str:
     """The controls' values as one JSON list (the page's render takes them as one input:
-    :func:`.compat.unpacked`); with ``unkeep_index``, a main slider's: that value ("Keep this draw") unticked."""
+    :func:`.compat.unpacked`); with ``unkeep_index``, a main slider's: that value ("Keep this draw") unticked;
+    ``early``: the page also asks for the figure outside the queue at once (web/classroom.js, :mod:`.preview`)."""
     unkeep = "" if unkeep_index is None else f"args[{int(unkeep_index)}] = false; "
-    return f"(...args) => {{ {unkeep}return JSON.stringify(args); }}"
+    ask = "if (window.melwav && window.melwav.early) window.melwav.early(pack); " if early else ""
+    return f"(...args) => {{ {unkeep}const pack = JSON.stringify(args); {ask}return pack; }}"
 
 
 SC_HELP = ("**mel rebuilt**: audio made from a mel (phase guessed, Griffin-Lim). **SC** (spectral convergence): "
@@ -54,18 +61,19 @@ def transport_html() -> str:
     )
 
 
-def transport_data_html(axes=(), made_for=None, labels=None) -> str:
+def transport_data_html(axes=(), made_for=None, labels=None, *, live: str = "") -> str:
     """The transport's data from a render, in an element the page keeps hidden: where the figure's panels sit
     (``axes``, :func:`melwav.plot.axes_extents`; sent with the picture, so the cursor follows the new figure)
     and, sent with the audio, what the coming files were made for (``made_for``, :func:`draw_context`; the
     page stamps it on the transport with their URLs: recipe B's voice plays only while it was made for the
-    same) and the new labels of the players that get a new file (``labels``, by player: their SC). Part of
-    the page's render event: no round trip of its own."""
+    same) and the new labels of the players that get a new file (``labels``, by player: their SC); ``live``,
+    the page's token for early pictures (:mod:`.preview`). Part of the page's render event: no round trip of
+    its own."""
     axes = list(axes or [])
     duration = f"{float(axes[0]['t1']):.4f}" if axes else ""
     made = "" if made_for is None else _attr(made_for)
     return (f'<div id="abc-data" data-axes="{_attr(axes)}" data-duration="{duration}" data-for="{made}" '
-            f'data-labels="{_attr(dict(labels or {}))}"></div>')
+            f'data-labels="{_attr(dict(labels or {}))}" data-live="{html.escape(str(live), quote=True)}"></div>')
 
 
 TRANSPORT_DATA_EMPTY = transport_data_html()

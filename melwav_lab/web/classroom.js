@@ -50,6 +50,20 @@
   window.melwav.abc = S;
   const box = () => document.getElementById('abc-box');
   const img = () => document.querySelector('#spectrograms img');
+  // A move's figure before its render's (melwav_lab/preview.py): asked for outside Gradio's queue as soon as
+  // the controls are packed, shown only if it comes before any newer figure (the render's stays the last word).
+  let early = 0;
+  window.melwav.early = pack => {
+    const server = window.melwavServer, d = document.getElementById('abc-data'), im = img();
+    const live = d && d.dataset.live;
+    if (!server || !server.picture || !live || !im) return;
+    const ask = ++early, before = im.getAttribute('src');
+    const theme = document.body.classList.contains('dark') ? 'dark' : 'light';
+    server.picture([live, pack, theme]).then(r => {
+      if (r && typeof r.png === 'string' && r.png.startsWith('data:image/png;base64,') && ask === early
+          && img() === im && im.getAttribute('src') === before) im.src = r.png;
+    }).catch(() => {});
+  };
   const data = () => {
     const b = box(), fig = document.getElementById('abc-data');
     if (!b) return null;

@@ -1,0 +1,226 @@
+"""A slider move's figure and audio made outside Gradio's queue (issue 21, item 8: melwav_lab.preview).
+
+The bounds (one early picture per render and page, a few at once, held results dropped), the handlers (an
+early picture is the render's own picture, which the render then takes with its sound, in one step), and the
+page: a move shows the early figure first, then the render's figure, byte for byte the same.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import pathlib
+import sys
+import threading
+
+import pytest
+from conftest import CHROMIUM, IDLE_JS, launched_app
+
+from melwav_lab import controls, preview
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SPEECH = ROOT / "assets" / "speech.wav"
+FAST = {"method": "fgla", "n_iter": 4}
+
+
+# ------------------------------------------------------------------------------------------------ the bounds
+
+def test_one_early_picture_per_render_and_page():
+    pages = preview.Sessions(max_sessions=2, max_at_once=2)
+    assert pages.start("nobody") is None and pages.start(None) is None and pages.start("x" * 65) is None
+    pages.remember("a", {"audio": "clip"}, "state")
+    live = pages.start("a")
+    assert live is not None and live.values == {"audio": "clip"} and live.state == "state"
+    assert pages.start("a") is None  # one at a time
+    pages.finish(live, ("key", "picture"))
+    assert pages.start("a") is None  # and no second one before the page's next render
+    pages.remember("a", {"audio": "clip"}, "state")
+    again = pages.start("a")
+    assert again is not None
+    pages.finish(again, None)
+    # The oldest page is forgotten past max_sessions.
+    pages.remember("b", {}, None)
+    pages.remember("c", {}, None)
+    assert len(pages) == 2 and pages.start("a") is None
+
+
+def test_early_pictures_share_a_few_slots_and_a_forgotten_page_gets_none():
+    pages = preview.Sessions(max_at_once=1)
+    for token in ("a", "b"):
+        pages.remember(token, {}, None)
+    live = pages.start("a")
+    assert pages.start("b") is None  # the only slot is taken
+    assert pages.begin_sound(live, "k") is None  # the sound needs a slot too
+    pages.finish(live, None)
+    other = pages.start("b")
+    assert other is not None
+    pages.finish(other, None)
+    pages.remember("a", {}, None)
+    pages.forget("a")  # another event changed its state or clip
+    assert pages.start("a") is None
+
+
+def test_a_render_takes_the_early_picture_once_and_only_for_its_key():
+    pages = preview.Sessions()
+    pages.remember("a", {}, None)
+    live = pages.start("a")
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(pages.picture_for("a", "key")))
+    waiter.start()  # the render arrives while the picture is being made: it waits for it
+    pages.finish(live, ("key", "picture"))
+    waiter.join(5)
+    assert got == ["picture"] and pages.picture_for("a", "key") is None
+    pages.remember("a", {}, None)
+    live = pages.start("a")
+    pages.finish(live, ("key", "picture"))
+    assert pages.picture_for("a", "other key") is None and pages.picture_for("b", "key") is None
+
+
+def test_the_early_sound_is_taken_once_and_held_results_are_bounded():
+    pages = preview.Sessions(max_sessions=64, max_at_once=2)
+    pages.remember("a", {}, None)
+    live = pages.start("a")
+    entry = pages.begin_sound(live, "sound key")
+    assert entry is not None and pages.begin_sound(live, "another") is None  # one sound at a time a page
+    pages.finish(live, ("key", "picture"))
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(pages.sound_for("a", "sound key", 5)))
+    waiter.start()
+    pages.end_sound(live, entry, "sound")
+    waiter.join(5)
+    assert got == ["sound"] and pages.sound_for("a", "sound key", 0) is None
+    # Results nobody takes: past MAX_HELD pages, the oldest are dropped.
+    lives = []
+    for i in range(preview.MAX_HELD + 2):
+        pages.remember(f"p{i}", {}, None)
+        lives.append(pages.start(f"p{i}"))
+        pages.finish(lives[-1], ("key", i))
+    assert lives[0].made is None and lives[1].made is None and lives[-1].made == ("key", preview.MAX_HELD + 1)
+
+
+# ------------------------------------------------------------------------------------- the handlers, directly
+
+@pytest.fixture()
+def lab_page(monkeypatch, tmp_path):
+    """The page's server side: render_page, and the transport's server function ``picture``."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    monkeypatch.setenv("MELWAV_WORK_DIR", str(tmp_path))
+    from melwav_lab import app, layout
+
+    demo = layout.build()
+    picture = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "abc").picture
+    return app, picture
+
+
+def _pack(**values) -> str:
+    """The controls' values as the page packs them (a JSON list in the controls' order)."""
+    v = {**controls.defaults(), **FAST, **values}
+    return json.dumps([v[k] for k in controls.KEYS])
+
+
+def _steps(app, **values):
+    names = app.PAGE_OUTPUTS
+    return [dict(zip(names, step)) for step in app.render_page(audio=str(SPEECH), **{**FAST, **values})]
+
+
+def test_an_early_picture_is_the_renders_picture_and_the_render_takes_it_with_its_sound(lab_page, monkeypatch):
+    import gradio as gr
+
+    from melwav import lab
+
+    app, picture = lab_page
+    assert picture(["unknown", _pack(), "light"]) is None  # no render yet: the page waits for its render
+    first, second = _steps(app)
+    state, players_key = first["state"], second["players_key"]
+    assert len(state.live) >= 20 and f'data-live="{state.live}"' in first["transport_data"]
+    calls = {"render_picture": 0, "render_sound": 0}
+    for name in calls:
+        real = getattr(lab, name)
+        monkeypatch.setattr(lab, name, lambda *a, _real=real, _name=name, **k: calls.__setitem__(
+            _name, calls[_name] + 1) or _real(*a, **k))
+    early = picture([state.live, _pack(n_time_masks=3), "light"])
+    assert early["png"].startswith("data:image/png;base64,")
+    png = base64.b64decode(early["png"].split(",", 1)[1])
+    steps = _steps(app, state=state, players_key=players_key, n_time_masks=3)
+    # One step: the render took the early picture (not drawn again) and the sound it started.
+    assert len(steps) == 1 and calls == {"render_picture": 1, "render_sound": 1}
+    step = steps[0]
+    assert pathlib.Path(step["plot"]).read_bytes() == png
+    assert "**Seed 7**" in step["drawn"] and step["state"].live == state.live
+    assert step["transport_files"] != gr.skip() and step["players_key"] == players_key
+    # What a render alone draws for the same values is the same figure.
+    alone = _steps(app, n_time_masks=3)
+    assert pathlib.Path(alone[0]["plot"]).read_bytes() == png
+
+
+def test_an_early_picture_is_refused_where_the_render_must_decide(lab_page):
+    app, picture = lab_page
+    first, _ = _steps(app)
+    live = first["state"].live
+    for args in (None, "text", [live], [live, "not json", "light"], [live, json.dumps([1, 2]), "light"],
+                 [live, _pack(keep=True), "light"],  # the held draw: the render checks it against the clip
+                 [live, _pack(n_mels=64), "light"],  # another analysis: not open yet (no decoding here)
+                 [live, _pack(n_time_masks=10_000), "light"]):  # out of the slider's range
+        _steps(app, state=first["state"])  # a render gives the page its credit back
+        assert picture(args) is None, args
+    # Another event changed the page's state (a recipe imported): no early picture until its next render.
+    _steps(app, state=first["state"])
+    out = app.import_recipe(config=app.RECIPE_EXAMPLE, framework="auto", state=first["state"])
+    assert out[-1].live == live  # the page keeps its token
+    assert picture([live, _pack(), "light"]) is None
+    _steps(app, state=first["state"])
+    assert picture([live, _pack(), "dark\"><script>"])["png"].startswith("data:image/png;base64,")
+
+
+# ------------------------------------------------------------------------------------------------ the page
+
+needs_chromium = pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason="Debian chromium not installed")
+
+SRCS_JS = """() => {
+  window.__srcs = [];
+  new MutationObserver(ms => { for (const m of ms) if (m.target.matches('#spectrograms img'))
+    window.__srcs.push(m.target.getAttribute('src')); })
+    .observe(document.body, {subtree: true, attributes: true, attributeFilter: ['src']});
+}"""
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    with launched_app(tmp_path_factory) as (url, _):
+        yield url
+
+
+@pytest.mark.app
+@pytest.mark.browser
+@pytest.mark.floor
+@needs_chromium
+def test_a_slider_move_shows_the_early_figure_first_then_the_same_figure_from_its_render(browser, app_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(app_url)
+        page.locator("#spectrograms img").first.wait_for(timeout=120_000)
+        page.wait_for_function("() => document.querySelector('#abc-data') "
+                               "&& document.querySelector('#abc-data').dataset.live", timeout=120_000)
+        page.wait_for_function(IDLE_JS, timeout=120_000)
+        page.wait_for_timeout(500)
+        before = page.locator("#drawn").inner_text()
+        page.evaluate(SRCS_JS)
+        slider = page.get_by_role("slider", name="mT: time masks")
+        slider.focus()
+        slider.press("ArrowRight")
+        page.wait_for_function("() => window.__srcs.some(s => s && s.includes('gradio_api/file='))", timeout=60_000)
+        page.wait_for_function(IDLE_JS, timeout=120_000)
+        srcs = page.evaluate("window.__srcs")
+        # The early figure (a data URL) first, then the render's file: one of each, in that order.
+        assert [s.split(":", 1)[0] for s in srcs] == ["data", "http"], [s[:40] for s in srcs]
+        same = page.evaluate("""async ([early, file]) => {
+          const bytes = new Uint8Array(await (await fetch(file)).arrayBuffer());
+          let s = ''; for (const b of bytes) s += String.fromCharCode(b);
+          return btoa(s) === early.split(',')[1]; }""", srcs)
+        assert same, "the render's figure is not the early one"
+        assert page.locator("#drawn").inner_text() != before
+        # The transport stays on the same clip and has the new augmented audio.
+        assert page.evaluate("() => JSON.parse(document.querySelector('#abc-box').dataset.urls).length") == 3
+    finally:
+        page.close()
