@@ -224,3 +224,34 @@ def test_a_slider_move_shows_the_early_figure_first_then_the_same_figure_from_it
         assert page.evaluate("() => JSON.parse(document.querySelector('#abc-box').dataset.urls).length") == 3
     finally:
         page.close()
+
+
+@pytest.mark.app
+def test_the_early_picture_answers_a_stranger_with_null(app_url):
+    """What a script reaches outside the queue: a page token it was not given gets null, whatever it sends."""
+    import urllib.error
+    import urllib.request
+
+    with urllib.request.urlopen(f"{app_url}config", timeout=30) as r:
+        config = json.load(r)
+    abc = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "abc")
+
+    def call(data, fn_name="picture"):
+        body = json.dumps({"data": data, "component_id": abc, "fn_name": fn_name, "session_hash": "stranger"})
+        req = urllib.request.Request(f"{app_url}gradio_api/component_server", data=body.encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.load(r)
+
+    for data in (["made-up token", _pack(), "light"], ["x" * 10_000, _pack(), "light"], [[1], {"a": 1}, None],
+                 "text", None, [None] * 3, ["t", "[" * 5000, "light"]):
+        assert call(data) == (200, None)
+    with pytest.raises(urllib.error.HTTPError) as err:
+        call([], fn_name="__init__")  # not a server function
+    assert err.value.code == 404
+    # The guard's body bound holds here too, before Gradio reads anything.
+    import httpx
+
+    r = httpx.post(f"{app_url}gradio_api/component_server", content=b"x" * 4_000_000, timeout=60,
+                   headers={"content-type": "application/json"})
+    assert r.status_code == 413
