@@ -208,7 +208,7 @@ def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes, verbose: 
     page.wait_for_function("() => window.melwav.abc.playing && window.melwav.abc.dur > 0", timeout=60_000)
     page.evaluate("() => window.melwav.abc.setLoop(0, window.melwav.abc.dur)")
     slider = page.get_by_role("slider", name=SLIDER)
-    rows, breakdown, unchanged, early = [], [], 0, 0
+    rows, breakdown, unchanged, early, early_audio = [], [], 0, 0, 0
     last = {"render_picture": None, "render_sound": None}
     for i in range(moves + 1):  # the first move warms up caches (figure base for this clip) and is dropped
         server.take()
@@ -240,6 +240,11 @@ def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes, verbose: 
                or src.startswith("data:image/png")]
         early += any(src.startswith("data:image/png") for src, _ in seen["loads"])
         wav = [t for name, t in seen["res"] if name.endswith("_augmented.wav") and stem in name]
+        # Or the audio the transport got straight from the early picture's request (melwav_lab.preview).
+        sound_at = page.evaluate("window.melwav.abc.soundAt || 0")
+        if sound_at > seen["key"]:
+            wav.append(sound_at)
+            early_audio += 1
         if not (changed.get("render_picture") and changed.get("render_sound")):
             unchanged += 1  # the new mask changed nothing the page fetches (width 0, or inside another)
             continue
@@ -270,7 +275,8 @@ def measure(page, clip: pathlib.Path, moves: int, server: ServerTimes, verbose: 
         })
     if unchanged:
         print(f"  {unchanged} move(s) changed nothing the page fetches (a mask of width 0 or inside another): not timed")
-    print(f"  {early} of {moves} move(s) showed the figure made outside the queue first (melwav_lab.preview)")
+    print(f"  {early} of {moves} move(s) showed the figure made outside the queue first, {early_audio} had its audio"
+          " from there (melwav_lab.preview)")
     med = lambda xs: statistics.median(xs)  # noqa: E731
     return {
         "plot_ms": med([r["plot"] for r in rows]), "audio_ms": med([r["audio"] for r in rows]),

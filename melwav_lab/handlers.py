@@ -214,7 +214,8 @@ def render_page(v):
         yield {"plot": str(pic.figure_png), **first}
     sound = sound_args(v, pic, policy_name, theme, show_rebuilt)
     # The sound the early picture started (it had a head start of the queue's round trip), or one made now.
-    snd = preview.SESSIONS.sound_for(live, sound_key(sound), limits.server_max_seconds()) if early else None
+    snd, heard_id = (preview.SESSIONS.sound_for(live, sound_key(sound), limits.server_max_seconds()) if early
+                     else (None, ""))
     if snd is None:
         snd = lab.render_sound(analysis, config, pic.record, cancel=deadline(), **sound)
     preview.SESSIONS.remember(live, {**v, "players_key": snd.players_key}, state)
@@ -229,7 +230,7 @@ def render_page(v):
     figure = snd.figure_png or (pic.figure_png if early else None)
     yield {**(first if early else {}), **({"plot": str(figure)} if figure is not None else {}),
            "transport_files": [str(f) for f in files],
-           "transport_data": transport_data_html(pic.axes, made_for, player_labels(snd), live=live),
+           "transport_data": transport_data_html(pic.axes, made_for, player_labels(snd), live=live, sound=heard_id),
            "pending_downloads": pending, "players_key": snd.players_key}
     # The downloads after the audio has gone to the page, in this same call: a chained event cost a round trip
     # (its request, queue and messages) in the very moments the page fetched the new WAV (~20-40 ms later).
@@ -304,7 +305,8 @@ def early_picture(args, *, widgets) -> dict | None:
         if entry is not None:
             threading.Thread(target=early_sound, args=(live, entry, analysis, config, pic, sound), daemon=True,
                              name="melwav-early-sound").start()
-        return {"png": "data:image/png;base64," + base64.b64encode(pic.figure_png.read_bytes()).decode("ascii")}
+        return {"png": "data:image/png;base64," + base64.b64encode(pic.figure_png.read_bytes()).decode("ascii"),
+                **({"sound": entry[2]} if entry is not None else {})}
     except gr.Error:  # refused: the render says why
         return None
     except Exception as exc:  # noqa: BLE001 - the render does the same work and shows its message
@@ -312,6 +314,17 @@ def early_picture(args, *, widgets) -> dict | None:
         return None
     finally:
         preview.SESSIONS.finish(live, made)
+
+
+async def early_audio(args) -> dict | None:
+    """The augmented audio the early picture ``args = [token, sound id]`` started, for the transport at once
+    (``{"wav": base64 of the 16-bit WAV}``), or None: not that page's current sound, asked before, failed, or
+    one whose unaugmented clips changed too (a new gain: the render brings all three). Waits without a thread,
+    at most the server's time limit."""
+    if not isinstance(args, list) or len(args) != 2:
+        return None
+    wav = await preview.SESSIONS.wait_wav(args[0], args[1], limits.server_max_seconds())
+    return None if wav is None else {"wav": base64.b64encode(pathlib.Path(wav).read_bytes()).decode("ascii")}
 
 
 def downloads_open(tab) -> bool:

@@ -20,6 +20,7 @@ from .handlers import (
     RECIPE_EXAMPLE,
     analysis_changed,
     compare_recipes,
+    early_audio,
     early_picture,
     export_recipe,
     fill_policy,
@@ -107,6 +108,10 @@ def build() -> gr.Blocks:
             """A move's figure outside the queue (the transport's server function ``picture``: early_picture)."""
             return early_picture(args, widgets=[w[k] for k in controls.KEYS])
 
+        async def audio(args):
+            """That picture's audio for the transport (the server function ``audio``: early_audio)."""
+            return await early_audio(args)
+
         w["grid_seeds"] = gr.State([])
         w["compare_for"] = gr.State({})  # what recipe B's voice was made for (compare_recipes -> compare_voice_update)
         w["opened"] = gr.State(None)  # a prepared demo, read and checked (load_params), before it sets the widgets
@@ -131,7 +136,7 @@ def build() -> gr.Blocks:
                     with gr.Column(scale=5, min_width=300, elem_id="listen"):
                         # Its server function makes a move's figure outside the queue (early_picture, below).
                         w["transport"] = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False,
-                                                 server_functions=[picture], js_on_load=EARLY_JS)
+                                                 server_functions=[picture, audio], js_on_load=EARLY_JS)
                         # The transport's data from each render (hidden; web/classroom.js reads it).
                         w["transport_data"] = gr.HTML(TRANSPORT_DATA_EMPTY, elem_id="abc-data-box", container=False,
                                                       visible="hidden")

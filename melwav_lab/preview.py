@@ -19,7 +19,9 @@ not taken are dropped past :data:`MAX_HELD` pages.
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import concurrent.futures
 import dataclasses
 import secrets
 import threading
@@ -37,6 +39,8 @@ MAX_TOKEN_CHARS = 64
 #: Pages whose early picture or sound may wait at once for their render to take it (each holds a draw's arrays,
 #: up to tens of MB for a 30 s clip); past it, the oldest are dropped (their renders make their own).
 MAX_HELD = 8
+#: Early sounds the pages may still ask for (a path each).
+MAX_WAVS = 64
 
 
 def new_token() -> str:
@@ -50,12 +54,13 @@ class Live:
 
     values: dict | None
     state: object
+    token: str = ""
     running: threading.Event | None = None
     made: tuple | None = None
     #: Whether a render has run since the page's last early picture: one early picture (and sound) per render,
     #: so a page gets no more work done outside the queue than its renders do inside it.
     credit: bool = True
-    #: The sound started after the early picture: (key, done Event, [Sound or None]).
+    #: The sound started after the early picture (see :meth:`Sessions.begin_sound`).
     sound: tuple | None = None
 
 
@@ -67,6 +72,7 @@ class Sessions:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_at_once)
         self._held: collections.OrderedDict[int, Live] = collections.OrderedDict()
+        self._wavs: collections.OrderedDict[str, tuple] = collections.OrderedDict()
         self.max_sessions = max_sessions
 
     def __len__(self) -> int:
@@ -75,7 +81,7 @@ class Sessions:
     def remember(self, token: str, values: dict, state) -> None:
         """What the page's render ran with (``values``) and left (``state``): where its next picture starts."""
         with self._lock:
-            live = self._pages.pop(token, None) or Live(None, None)
+            live = self._pages.pop(token, None) or Live(None, None, token)
             live.values, live.state, live.credit = dict(values), state, True
             self._pages[token] = live
             while len(self._pages) > self.max_sessions:
@@ -87,7 +93,7 @@ class Sessions:
             live = self._pages.get(token)
             if live is not None:
                 live.values, live.made = None, None
-                if live.sound is not None and live.sound[1].is_set():
+                if live.sound is not None and live.sound[1].done():
                     live.sound = None
 
     def start(self, token) -> Live | None:
@@ -121,40 +127,63 @@ class Sessions:
         while len(held) > MAX_HELD:
             _, old = held.popitem(last=False)
             old.made = None
-            if old.sound is not None and old.sound[1].is_set():
+            if old.sound is not None and old.sound[1].done():
                 old.sound = None
 
     def begin_sound(self, live: Live, key) -> tuple | None:
         """A slot for the sound after ``live``'s early picture (None: none free, or its last one still running):
         the entry :meth:`end_sound` completes."""
         with self._lock:
-            if live.sound is not None and not live.sound[1].is_set():
+            if live.sound is not None and not live.sound[1].done():
                 return None
             if not self._slots.acquire(blocking=False):
                 return None
-            live.sound = (key, threading.Event(), [])
+            # (key, the Sound's Future, id, the Future of what the page may fetch of it: the WAV's path). The page
+            # finds the latter by id (small, and there even once the render took the sound).
+            live.sound = (key, concurrent.futures.Future(), secrets.token_urlsafe(6), concurrent.futures.Future())
+            self._wavs[live.sound[2]] = (live.token, live.sound[3])
+            while len(self._wavs) > MAX_WAVS:
+                self._wavs.popitem(last=False)[1][1].cancel()
             return live.sound
 
     def end_sound(self, live: Live, entry: tuple, sound) -> None:
         """The early sound ``entry`` is done (``sound``: the Sound, or None when it failed)."""
         with self._lock:
-            entry[2].append(sound)
             self._slots.release()
             if live.sound is entry and sound is not None:
                 self._hold(live)
-        entry[1].set()
+        entry[1].set_result(sound)
+        if not entry[3].done():  # (cancelled: the page can no longer ask for it)
+            # Only a sound whose unaugmented clips stayed: the page keeps those and swaps the augmented one.
+            entry[3].set_result(sound.augmented_wav if sound is not None and sound.original_wav is None else None)
 
-    def sound_for(self, token: str, key, timeout_s: float) -> object | None:
-        """The sound started after this page's early picture, if made for ``key`` (taken once; waits for it)."""
+    def sound_for(self, token: str, key, timeout_s: float) -> tuple:
+        """The sound started after this page's early picture and its id, if made for ``key`` (taken once; waits
+        for it); else ``(None, "")``."""
         live = self._pages.get(token) if token else None
         current = live.sound if live is not None else None
         if current is None or current[0] != key:
-            return None
-        current[1].wait(timeout_s)
+            return None, ""
+        try:
+            sound = current[1].result(timeout_s)
+        except concurrent.futures.TimeoutError:
+            return None, ""
         with self._lock:
             if live.sound is current:
                 live.sound = None
-            return current[2][0] if current[2] else None
+        return sound, (current[2] if sound is not None else "")
+
+    async def wait_wav(self, token, sound_id, timeout_s: float):
+        """For the page (no thread held while it waits): the augmented WAV of its early sound ``sound_id`` once
+        rebuilt, asked once; None when it is not that page's, failed, or changed the unaugmented clips too."""
+        if not isinstance(token, str) or not isinstance(sound_id, str):
+            return None
+        with self._lock:
+            wav = self._wavs.pop(sound_id, None)  # one answer an id: the page asks once
+        if wav is None or wav[0] != token:
+            return None
+        done, _ = await asyncio.wait({asyncio.wrap_future(wav[1])}, timeout=timeout_s)
+        return wav[1].result() if done and not wav[1].cancelled() else None
 
     def picture_for(self, token: str, key) -> object | None:
         """The picture a preview made for this page with this ``key`` (taken once), waiting for one being made."""

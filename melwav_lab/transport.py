@@ -61,19 +61,21 @@ def transport_html() -> str:
     )
 
 
-def transport_data_html(axes=(), made_for=None, labels=None, *, live: str = "") -> str:
+def transport_data_html(axes=(), made_for=None, labels=None, *, live: str = "", sound: str = "") -> str:
     """The transport's data from a render, in an element the page keeps hidden: where the figure's panels sit
     (``axes``, :func:`melwav.plot.axes_extents`; sent with the picture, so the cursor follows the new figure)
     and, sent with the audio, what the coming files were made for (``made_for``, :func:`draw_context`; the
     page stamps it on the transport with their URLs: recipe B's voice plays only while it was made for the
     same) and the new labels of the players that get a new file (``labels``, by player: their SC); ``live``,
-    the page's token for early pictures (:mod:`.preview`). Part of the page's render event: no round trip of
-    its own."""
+    the page's token for early pictures (:mod:`.preview`), and ``sound``, the id of the early sound the render
+    took (the transport plays it already: it keeps it). Part of the page's render event: no round trip of its
+    own."""
     axes = list(axes or [])
     duration = f"{float(axes[0]['t1']):.4f}" if axes else ""
     made = "" if made_for is None else _attr(made_for)
     return (f'<div id="abc-data" data-axes="{_attr(axes)}" data-duration="{duration}" data-for="{made}" '
-            f'data-labels="{_attr(dict(labels or {}))}" data-live="{html.escape(str(live), quote=True)}"></div>')
+            f'data-labels="{_attr(dict(labels or {}))}" data-live="{html.escape(str(live), quote=True)}" '
+            f'data-sound="{html.escape(str(sound), quote=True)}"></div>')
 
 
 TRANSPORT_DATA_EMPTY = transport_data_html()
@@ -156,14 +158,16 @@ async (files, data) => {
   let now = [];
   try { now = JSON.parse((box && box.dataset.urls) || '[]'); } catch (e) { now = []; }
   const next = urls.length === 3 ? urls : (urls.length === 1 && now.length === 3 ? [now[0], now[1], urls[0]] : []);
-  let made = {}, labels = {};
+  let made = {}, labels = {}, sound = '';
   try {
     const el = new DOMParser().parseFromString(data || '', 'text/html').getElementById('abc-data');
     made = JSON.parse((el && el.dataset.for) || '{}');
     labels = JSON.parse((el && el.dataset.labels) || '{}');
-  } catch (e) { made = {}; labels = {}; }
+    sound = (el && el.dataset.sound) || '';
+  } catch (e) { made = {}; labels = {}; sound = ''; }
   if (box && next.length === 3 && next.every(u => u)) {
     box.dataset.context = JSON.stringify({...made, orig: next[0]});
+    box.dataset.sound = sound;
     box.dataset.urls = JSON.stringify(next);
   }
   // While the transport plays, the players get their files once it has switched to the new ones (at most 1.5 s):

@@ -7,11 +7,13 @@ page: a move shows the early figure first, then the render's figure, byte for by
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import pathlib
 import sys
 import threading
+import types
 
 import pytest
 from conftest import CHROMIUM, IDLE_JS, launched_app
@@ -86,9 +88,36 @@ def test_the_early_sound_is_taken_once_and_held_results_are_bounded():
     got = []
     waiter = threading.Thread(target=lambda: got.append(pages.sound_for("a", "sound key", 5)))
     waiter.start()
-    pages.end_sound(live, entry, "sound")
+    sound = types.SimpleNamespace(augmented_wav="a.wav", original_wav=None)
+    pages.end_sound(live, entry, sound)
     waiter.join(5)
-    assert got == ["sound"] and pages.sound_for("a", "sound key", 0) is None
+    assert got == [(sound, entry[2])] and pages.sound_for("a", "sound key", 0) == (None, "")
+    # The page's own wait (no thread): its current sound once, by id.
+    pages.remember("a", {}, None)
+    live = pages.start("a")
+    entry = pages.begin_sound(live, "k")
+    pages.finish(live, None)
+    heard = types.SimpleNamespace(augmented_wav="aug.wav", original_wav=None)
+    timer = threading.Timer(0.1, pages.end_sound, (live, entry, heard))
+    timer.start()
+    assert asyncio.run(pages.wait_wav("b", entry[2], 5)) is None  # another page's token
+    timer.join()
+    pages.remember("a", {}, None)
+    live = pages.start("a")
+    entry = pages.begin_sound(live, "k")
+    pages.finish(live, None)
+    threading.Timer(0.1, pages.end_sound, (live, entry, heard)).start()
+    assert pages.sound_for("a", "k", 5) == (heard, entry[2])  # the render may take it first
+    assert asyncio.run(pages.wait_wav("a", "wrong id", 5)) is None
+    assert asyncio.run(pages.wait_wav("a", entry[2], 5)) == "aug.wav"
+    assert asyncio.run(pages.wait_wav("a", entry[2], 5)) is None  # asked once
+    # A sound that changed the unaugmented clips too (a new gain) is not for the page: the render brings all.
+    pages.remember("a", {}, None)
+    live = pages.start("a")
+    entry = pages.begin_sound(live, "k")
+    pages.finish(live, None)
+    pages.end_sound(live, entry, types.SimpleNamespace(augmented_wav="aug.wav", original_wav="orig.wav"))
+    assert asyncio.run(pages.wait_wav("a", entry[2], 5)) is None
     # Results nobody takes: past MAX_HELD pages, the oldest are dropped.
     lives = []
     for i in range(preview.MAX_HELD + 2):
@@ -255,3 +284,96 @@ def test_the_early_picture_answers_a_stranger_with_null(app_url):
     r = httpx.post(f"{app_url}gradio_api/component_server", content=b"x" * 4_000_000, timeout=60,
                    headers={"content-type": "application/json"})
     assert r.status_code == 413
+
+
+@pytest.mark.app
+@pytest.mark.browser
+@pytest.mark.floor
+@needs_chromium
+def test_while_playing_a_move_is_heard_from_the_early_audio_and_the_renders_file_is_the_same(browser, app_url,
+                                                                                              monkeypatch):
+    # The render's files held back 0.4 s (the app runs in this process): the early audio comes first, as it
+    # mostly does (when the files come first the transport fetches them as before, bench/latency.py counts).
+    real = preview.SESSIONS.sound_for
+
+    def late(*args):
+        out = real(*args)
+        threading.Event().wait(0.4)
+        return out
+
+    monkeypatch.setattr(preview.SESSIONS, "sound_for", late)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(app_url)
+        page.wait_for_function("() => { const b = document.querySelector('#abc-box');"
+                               " return b && JSON.parse(b.dataset.urls)[2]; }", timeout=120_000)
+        page.wait_for_function(IDLE_JS, timeout=120_000)
+        page.locator("#abc-box [data-abc=play]").click()
+        page.wait_for_function("() => window.melwav.abc.playing && window.melwav.abc.bufs", timeout=60_000)
+        page.evaluate("() => window.melwav.abc.setLoop(0, window.melwav.abc.dur)")
+        page.wait_for_timeout(500)
+        before = page.evaluate("() => [window.melwav.abc.urls, performance.now()]")
+        slider = page.get_by_role("slider", name="mT: time masks")
+        slider.focus()
+        slider.press("ArrowRight")
+        # The render's files come and the transport takes their URLs for what it already plays.
+        page.wait_for_function("old => { const S = window.melwav.abc; return S.urls && S.urls !== old"
+                               " && S.urls === JSON.stringify(JSON.parse(document.querySelector('#abc-box')"
+                               ".dataset.urls).map(u => new URL(u, document.baseURI).href)); }",
+                               arg=before[0], timeout=60_000)
+        page.wait_for_function(IDLE_JS, timeout=120_000)
+        page.wait_for_timeout(300)
+        got = page.evaluate("""async () => {
+          const S = window.melwav.abc, url = JSON.parse(S.urls)[2];
+          const file = S.readWav(await (await fetch(url)).arrayBuffer());
+          const a = S.bufs[2].getChannelData(0), b = file.getChannelData(0);
+          let same = a.length === b.length;
+          for (let i = 0; same && i < a.length; i++) same = a[i] === b[i];
+          return {soundAt: S.soundAt, switched: S.switched, same, playing: S.playing, early: S.early}; }""")
+        # Heard from the early audio (before the render's files came), once: the files did not switch again.
+        assert got["soundAt"] > before[1] and got["playing"] and got["early"] == ""
+        assert got["soundAt"] - 1 <= got["switched"] < got["soundAt"] + 100 and got["same"]
+    finally:
+        page.close()
+
+
+@pytest.mark.app
+@pytest.mark.browser
+@needs_chromium
+def test_render_files_that_come_before_the_early_audio_wait_for_it(browser, app_url, monkeypatch):
+    """The other order: the early audio held back 0.4 s, the transport switches once, to it, not to a download."""
+    real = preview.SESSIONS.wait_wav
+
+    async def late(*args):
+        out = await real(*args)
+        await asyncio.sleep(0.4)
+        return out
+
+    monkeypatch.setattr(preview.SESSIONS, "wait_wav", late)
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(app_url)
+        page.wait_for_function("() => { const b = document.querySelector('#abc-box');"
+                               " return b && JSON.parse(b.dataset.urls)[2]; }", timeout=120_000)
+        page.wait_for_function(IDLE_JS, timeout=120_000)
+        page.locator("#abc-box [data-abc=play]").click()
+        page.wait_for_function("() => window.melwav.abc.playing && window.melwav.abc.bufs", timeout=60_000)
+        page.wait_for_timeout(500)
+        before = page.evaluate("() => [window.melwav.abc.urls, performance.now()]")
+        slider = page.get_by_role("slider", name="mT: time masks")
+        slider.focus()
+        slider.press("ArrowRight")
+        page.wait_for_function("old => { const S = window.melwav.abc; return S.urls && S.urls !== old; }",
+                               arg=before[0], timeout=60_000)
+        got = page.evaluate("""async () => {
+          const S = window.melwav.abc, url = JSON.parse(S.urls)[2];
+          const file = S.readWav(await (await fetch(url)).arrayBuffer());
+          const a = S.bufs[2].getChannelData(0), b = file.getChannelData(0);
+          let same = a.length === b.length;
+          for (let i = 0; same && i < a.length; i++) same = a[i] === b[i];
+          return {soundAt: S.soundAt, switched: S.switched, same, early: S.early}; }""")
+        # The files waited for the early audio (0.4 s late) and switched to it once, its data the file's.
+        assert got["soundAt"] > before[1] + 300 and got["early"] == "" and got["same"]
+        assert got["soundAt"] <= got["switched"] < got["soundAt"] + 100
+    finally:
+        page.close()

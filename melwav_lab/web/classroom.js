@@ -45,7 +45,7 @@
   const NAMES = ['1 original', '2 original rebuilt', '3 augmented rebuilt', '4 B'];
   const S = {ctx: null, gains: [], srcs: [], bufs: null, urls: '', loading: null, active: 2, playing: false,
              t0ctx: 0, t0: 0, pos: 0, dur: 0, loop: null, axes: [], cursors: [], shades: [], drag: null,
-             dragged: false, gen: 0, clip: '', pending: ''};
+             dragged: false, gen: 0, clip: '', pending: '', early: '', hearing: null, soundAt: 0};
   window.melwav = window.melwav || {};
   window.melwav.abc = S;
   const box = () => document.getElementById('abc-box');
@@ -60,9 +60,35 @@
     const ask = ++early, before = im.getAttribute('src');
     const theme = document.body.classList.contains('dark') ? 'dark' : 'light';
     server.picture([live, pack, theme]).then(r => {
-      if (r && typeof r.png === 'string' && r.png.startsWith('data:image/png;base64,') && ask === early
-          && img() === im && im.getAttribute('src') === before) im.src = r.png;
+      if (!r || typeof r.png !== 'string' || !r.png.startsWith('data:image/png;base64,') || ask !== early) return;
+      if (img() === im && im.getAttribute('src') === before) im.src = r.png;
+      if (typeof r.sound === 'string' && server.audio) hear(server, live, r.sound);
     }).catch(() => {});
+  };
+  // That picture's audio, straight to the transport while it plays (no download of its own): switched to
+  // once rebuilt; when the render's files for the same sound (its id in their data) come first, they take it
+  // from here (watch, below), and when they come after, they only give it its URL.
+  const hear = (server, live, id) => {
+    if (!S.playing || !S.bufs || S.bufs.length !== 3) return;
+    const gen = S.gen, urls = S.urls;
+    const p = server.audio([live, id]).then(async r => {
+      if (!r || typeof r.wav !== 'string') return null;
+      // The browser's own base64 decoding (a loop over 470 kB of text took ~10 ms of the page's thread).
+      const buf = readWav(await (await fetch('data:audio/wav;base64,' + r.wav)).arrayBuffer());
+      return buf && S.bufs && Math.abs(buf.duration - S.bufs[2].duration) <= 0.05 ? buf : null;
+    }).catch(() => null);
+    S.hearing = {id, p};
+    p.then(buf => {
+      if (!buf || gen !== S.gen || urls !== S.urls || !S.playing || !S.bufs || S.bufs.length !== 3) return;
+      S.soundAt = performance.now();
+      const at = positionAt(S.ctx.currentTime + LEAD_SWITCH);
+      S.bufs = [S.bufs[0], S.bufs[1], buf];
+      S.early = id;
+      S.dur = Math.min(...S.bufs.map(b => b.duration));
+      if (S.loop && S.loop[1] > S.dur) S.loop = null;
+      S.switched = start(Math.min(at, S.dur), true);
+      sync();
+    });
   };
   const data = () => {
     const b = box(), fig = document.getElementById('abc-data');
@@ -75,7 +101,7 @@
       // Which clip (with its analysis and reconstruction) the files are of: the context stamped with them, not the
       // original's URL, which a new draw changes too when its rebuild changes the players' common gain.
       const clip = parse(b.dataset.context, {}).clip || urls[0];
-      return {urls, clip, axes: fig ? JSON.parse(fig.dataset.axes || '[]') : [],
+      return {urls, clip, sound: b.dataset.sound || '', axes: fig ? JSON.parse(fig.dataset.axes || '[]') : [],
               duration: (fig && parseFloat(fig.dataset.duration || '0')) || 0};
     } catch (e) { return null; }
   };
@@ -406,11 +432,23 @@
     if (newClip) {
       ++S.gen; S.pending = ''; settled();
       stopSources(); S.playing = false; S.bufs = null; S.urls = ''; S.pos = 0; S.loop = null;
+    } else if (S.urls && key !== S.urls && d.sound && d.sound === S.early && d.urls.length === 3
+               && S.bufs && S.bufs.length === 3 && d.urls.every(u => u)) {
+      // The files of the sound the transport switched to early (hear): the same audio, now with its URL.
+      ++S.gen; S.early = ''; S.pending = '';
+      decoded.set(d.urls[2], S.bufs[2]);
+      S.urls = key;
+      settled();
     } else if (S.urls && key !== S.urls && key !== S.pending && d.urls.every(u => u)) {
       const gen = ++S.gen;
       if (S.playing) {
         S.pending = key;
-        decode(d.urls).then(bufs => {
+        // The early audio of this very sound on its way (hear): the unaugmented versions are decoded already.
+        const early = S.hearing && d.sound && S.hearing.id === d.sound && d.urls.length === 3 ? S.hearing.p : null;
+        Promise.resolve(early).then(buf => {
+          if (buf) { decoded.set(d.urls[2], buf); S.soundAt = performance.now(); }
+          return decode(d.urls);
+        }).then(bufs => {
           if (gen !== S.gen) return;
           S.pending = '';
           const at = positionAt(S.ctx.currentTime + LEAD_SWITCH);
