@@ -5,9 +5,10 @@ Run: ``python bench/latency.py [--moves 9] [--ref-repeats 3] [--skip-long] [--le
 Launches the app in this process (``app.demo``, on a free loopback port), opens it in headless Debian
 chromium (Playwright, ``/usr/bin/chromium``) at 1280x720, loads a clip, and moves a mask slider from the
 keyboard (``mT``, one step up each time) ``--moves`` times, waiting for the page to go idle between
-moves. For each move it takes the time from the key press to the new figure PNG's load event ("plot")
-and to the end of the first download of the new augmented WAV ("audio": the transport fetches it as soon
-as its URL comes, the player the same file after it), on the page's own clock. ``--verbose`` prints each
+moves. For each move it takes the time from the key press to the new figure's load event ("plot": the
+render's PNG, or the figure made outside the queue, a data URL, whichever loads first) and to the first
+arrival of the new augmented audio ("audio": the end of the first download of its WAV, or the moment the
+transport has the early audio of :mod:`melwav_lab.preview`), on the page's own clock. ``--verbose`` prints each
 move with the server's picture and sound times. Clips: the bundled 8 s speech (``assets/speech.wav``) and a 30 s clip
 made of the bundled speech and music end to end. The reference is
 ``librosa.feature.inverse.mel_to_audio(n_iter=32)`` on the same clip, timed in the same run.
