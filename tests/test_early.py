@@ -286,6 +286,28 @@ def test_the_early_picture_answers_a_stranger_with_null(app_url):
     assert r.status_code == 413
 
 
+#: What the transport plays as the augmented version now, against the file its URL names (sample for sample).
+HEARD_JS = """async () => {
+  const S = window.melwav.abc, url = JSON.parse(S.urls)[2];
+  const file = S.readWav(await (await fetch(url)).arrayBuffer());
+  const a = S.bufs[2].getChannelData(0), b = file.getChannelData(0);
+  let same = a.length === b.length;
+  for (let i = 0; same && i < a.length; i++) same = a[i] === b[i];
+  return {soundAt: S.soundAt, switched: S.switched, same, playing: S.playing, early: S.early}; }"""
+
+
+def _playing(browser, app_url):
+    """A fresh page whose transport plays the bundled clip."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(app_url)
+    page.wait_for_function("() => { const b = document.querySelector('#abc-box');"
+                           " return b && JSON.parse(b.dataset.urls)[2]; }", timeout=120_000)
+    page.wait_for_function(IDLE_JS, timeout=120_000)
+    page.locator("#abc-box [data-abc=play]").click()
+    page.wait_for_function("() => window.melwav.abc.playing && window.melwav.abc.bufs", timeout=60_000)
+    return page
+
+
 @pytest.mark.app
 @pytest.mark.browser
 @pytest.mark.floor
@@ -302,14 +324,8 @@ def test_while_playing_a_move_is_heard_from_the_early_audio_and_the_renders_file
         return out
 
     monkeypatch.setattr(preview.SESSIONS, "sound_for", late)
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page = _playing(browser, app_url)
     try:
-        page.goto(app_url)
-        page.wait_for_function("() => { const b = document.querySelector('#abc-box');"
-                               " return b && JSON.parse(b.dataset.urls)[2]; }", timeout=120_000)
-        page.wait_for_function(IDLE_JS, timeout=120_000)
-        page.locator("#abc-box [data-abc=play]").click()
-        page.wait_for_function("() => window.melwav.abc.playing && window.melwav.abc.bufs", timeout=60_000)
         page.evaluate("() => window.melwav.abc.setLoop(0, window.melwav.abc.dur)")
         page.wait_for_timeout(500)
         before = page.evaluate("() => [window.melwav.abc.urls, performance.now()]")
@@ -323,13 +339,7 @@ def test_while_playing_a_move_is_heard_from_the_early_audio_and_the_renders_file
                                arg=before[0], timeout=60_000)
         page.wait_for_function(IDLE_JS, timeout=120_000)
         page.wait_for_timeout(300)
-        got = page.evaluate("""async () => {
-          const S = window.melwav.abc, url = JSON.parse(S.urls)[2];
-          const file = S.readWav(await (await fetch(url)).arrayBuffer());
-          const a = S.bufs[2].getChannelData(0), b = file.getChannelData(0);
-          let same = a.length === b.length;
-          for (let i = 0; same && i < a.length; i++) same = a[i] === b[i];
-          return {soundAt: S.soundAt, switched: S.switched, same, playing: S.playing, early: S.early}; }""")
+        got = page.evaluate(HEARD_JS)
         # Heard from the early audio (before the render's files came), once: the files did not switch again.
         assert got["soundAt"] > before[1] and got["playing"] and got["early"] == ""
         assert got["soundAt"] - 1 <= got["switched"] < got["soundAt"] + 100 and got["same"]
@@ -350,14 +360,8 @@ def test_render_files_that_come_before_the_early_audio_wait_for_it(browser, app_
         return out
 
     monkeypatch.setattr(preview.SESSIONS, "wait_wav", late)
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page = _playing(browser, app_url)
     try:
-        page.goto(app_url)
-        page.wait_for_function("() => { const b = document.querySelector('#abc-box');"
-                               " return b && JSON.parse(b.dataset.urls)[2]; }", timeout=120_000)
-        page.wait_for_function(IDLE_JS, timeout=120_000)
-        page.locator("#abc-box [data-abc=play]").click()
-        page.wait_for_function("() => window.melwav.abc.playing && window.melwav.abc.bufs", timeout=60_000)
         page.wait_for_timeout(500)
         before = page.evaluate("() => [window.melwav.abc.urls, performance.now()]")
         slider = page.get_by_role("slider", name="mT: time masks")
@@ -365,13 +369,7 @@ def test_render_files_that_come_before_the_early_audio_wait_for_it(browser, app_
         slider.press("ArrowRight")
         page.wait_for_function("old => { const S = window.melwav.abc; return S.urls && S.urls !== old; }",
                                arg=before[0], timeout=60_000)
-        got = page.evaluate("""async () => {
-          const S = window.melwav.abc, url = JSON.parse(S.urls)[2];
-          const file = S.readWav(await (await fetch(url)).arrayBuffer());
-          const a = S.bufs[2].getChannelData(0), b = file.getChannelData(0);
-          let same = a.length === b.length;
-          for (let i = 0; same && i < a.length; i++) same = a[i] === b[i];
-          return {soundAt: S.soundAt, switched: S.switched, same, early: S.early}; }""")
+        got = page.evaluate(HEARD_JS)
         # The files waited for the early audio (0.4 s late) and switched to it once, its data the file's.
         assert got["soundAt"] > before[1] + 300 and got["early"] == "" and got["same"]
         assert got["soundAt"] <= got["switched"] < got["soundAt"] + 100
