@@ -148,14 +148,15 @@ class Sessions:
 
     def end_sound(self, live: Live, entry: tuple, sound) -> None:
         """The early sound ``entry`` is done (``sound``: the Sound, or None when it failed)."""
-        with self._lock:
+        with self._lock:  # (under the lock: begin_sound cancels the page's Future of old sounds under it)
             self._slots.release()
             if live.sound is entry and sound is not None:
                 self._hold(live)
-        entry[1].set_result(sound)
-        if not entry[3].done():  # (cancelled: the page can no longer ask for it)
-            # Only a sound whose unaugmented clips stayed: the page keeps those and swaps the augmented one.
-            entry[3].set_result(sound.augmented_wav if sound is not None and sound.original_wav is None else None)
+            entry[1].set_result(sound)
+            if not entry[3].done():  # cancelled: the page can no longer ask for it
+                # Only a sound whose unaugmented clips stayed: the page keeps those and swaps the augmented one.
+                entry[3].set_result(sound.augmented_wav if sound is not None and sound.original_wav is None
+                                    else None)
 
     def sound_for(self, token: str, key, timeout_s: float) -> tuple:
         """The sound started after this page's early picture and its id, if made for ``key`` (taken once; waits
