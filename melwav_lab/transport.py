@@ -13,8 +13,8 @@ THEME_JS = """
 (...args) => { args[args.length - 1] = document.body.classList.contains('dark') ? 'dark' : 'light'; return args; }
 """
 
-#: Run by the transport's gr.HTML when the page loads: its server functions (``server.picture``) for the page's
-#: script (web/classroom.js, ``window.melwav.early``).
+#: Run by the transport's gr.HTML when the page loads: its server functions (``server.picture``, ``.audio``) for the
+#: page's script (web/classroom.js, ``window.melwav.early``).
 EARLY_JS = "window.melwavServer = server;"
 
 
