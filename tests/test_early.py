@@ -342,7 +342,9 @@ def test_while_playing_a_move_is_heard_from_the_early_audio_and_the_renders_file
         got = page.evaluate(HEARD_JS)
         # Heard from the early audio (before the render's files came), once: the files did not switch again.
         assert got["soundAt"] > before[1] and got["playing"] and got["early"] == ""
-        assert got["soundAt"] - 1 <= got["switched"] < got["soundAt"] + 100 and got["same"]
+        # ("switched": when the switch is heard, the audio clock's time on the page clock: a render quantum or
+        # two either side of the moment the audio came.)
+        assert got["soundAt"] - 20 <= got["switched"] < got["soundAt"] + 100 and got["same"]
     finally:
         page.close()
 
@@ -372,6 +374,6 @@ def test_render_files_that_come_before_the_early_audio_wait_for_it(browser, app_
         got = page.evaluate(HEARD_JS)
         # The files waited for the early audio (0.4 s late) and switched to it once, its data the file's.
         assert got["soundAt"] > before[1] + 300 and got["early"] == "" and got["same"]
-        assert got["soundAt"] <= got["switched"] < got["soundAt"] + 100
+        assert got["soundAt"] - 20 <= got["switched"] < got["soundAt"] + 100
     finally:
         page.close()
