@@ -195,17 +195,15 @@ def render_page(v):
     live = state.live or preview.new_token()
     check_cost(v, settings_of(v))
     analysis, config, seed, record = prepare(v, state)
-    policy_name = lab.matching_policy(config, analysis.settings)
-    theme, show_rebuilt = page_theme(v["theme"]), bool(v["show_rebuilt"])
+    drawing = picture_args(v, analysis, config, seed, record)
+    policy_name, theme, show_rebuilt = drawing["policy_name"], drawing["theme"], drawing["show_rebuilt_mel"]
     # The picture the page asked for outside the queue (early_picture), if it was made for this very draw.
-    pic = preview.SESSIONS.picture_for(live, picture_key(analysis, config, seed, record, policy_name, theme,
-                                                         show_rebuilt))
+    pic = preview.SESSIONS.picture_for(live, picture_key(analysis, config, drawing))
     # The page already shows that picture (it asked first): the render then sends one step, the words and the
     # figure widget's copy with the audio (a step of their own first cost the audio ~10 ms: measured, README).
     early = pic is not None
     if not early:  # called through the module: bench/latency.py times lab.render_picture and lab.render_sound
-        pic = lab.render_picture(analysis, config, seed=seed, record=record, policy_name=policy_name, theme=theme,
-                                 show_rebuilt_mel=show_rebuilt)
+        pic = lab.render_picture(analysis, config, **drawing)
     state = drawn(state, analysis, pic, figure=str(pic.figure_png), policy=policy_name, theme=theme, live=live)
     preview.SESSIONS.remember(live, v, state)
     first = {"drawn": pic.description + clip_notes(pic.notes, pic.description), "bounds": pic.bounds,
@@ -239,10 +237,18 @@ def render_page(v):
         yield {"files": show_downloads(pending)}
 
 
-def picture_key(analysis, config, seed: int, record, policy_name, theme: str, show_rebuilt: bool) -> tuple:
+def picture_args(v: dict, analysis, config, seed: int, record) -> dict:
+    """How the page draws and pictures a move (:func:`melwav.lab.render_picture`'s keywords): the render's and
+    the early picture's, so their keys (:func:`picture_key`) agree."""
+    return dict(seed=seed, record=record, policy_name=lab.matching_policy(config, analysis.settings),
+                theme=page_theme(v["theme"]), show_rebuilt_mel=bool(v["show_rebuilt"]))
+
+
+def picture_key(analysis, config, drawing: dict) -> tuple:
     """What a page's picture is made from: a render takes an early picture only when it has the same key."""
-    return (analysis.key, config, int(seed), None if record is None else record.to_dict(), policy_name, theme,
-            bool(show_rebuilt))
+    record = drawing["record"]
+    return (analysis.key, config, int(drawing["seed"]), None if record is None else record.to_dict(),
+            drawing["policy_name"], drawing["theme"], drawing["show_rebuilt_mel"])
 
 
 def sound_args(v: dict, pic, policy_name, theme: str, show_rebuilt: bool) -> dict:
@@ -295,12 +301,10 @@ def early_picture(args, *, widgets) -> dict | None:
             return None
         check_cost(v, settings)
         analysis, config, seed, record = prepare(v, as_state(live.state))
-        policy_name = lab.matching_policy(config, analysis.settings)
-        show_rebuilt = bool(v["show_rebuilt"])
-        pic = lab.render_picture(analysis, config, seed=seed, record=record, policy_name=policy_name,
-                                 theme=v["theme"], show_rebuilt_mel=show_rebuilt)
-        made = (picture_key(analysis, config, seed, record, policy_name, v["theme"], show_rebuilt), pic)
-        sound = sound_args(v, pic, policy_name, v["theme"], show_rebuilt)
+        drawing = picture_args(v, analysis, config, seed, record)
+        pic = lab.render_picture(analysis, config, **drawing)
+        made = (picture_key(analysis, config, drawing), pic)
+        sound = sound_args(v, pic, drawing["policy_name"], drawing["theme"], drawing["show_rebuilt_mel"])
         entry = preview.SESSIONS.begin_sound(live, sound_key(sound))
         if entry is not None:
             threading.Thread(target=early_sound, args=(live, entry, analysis, config, pic, sound), daemon=True,

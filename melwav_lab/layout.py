@@ -134,7 +134,8 @@ def build() -> gr.Blocks:
                             widgets(w, "main-2")
                         gr.Markdown(TRANSPORT_HINT, elem_id="abc-hint")
                     with gr.Column(scale=5, min_width=300, elem_id="listen"):
-                        # Its server function makes a move's figure outside the queue (early_picture, below).
+                        # Its server functions make a move's figure and audio outside the queue (picture and
+                        # audio, above: early_picture, early_audio).
                         w["transport"] = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False,
                                                  server_functions=[picture, audio], js_on_load=EARLY_JS)
                         # The transport's data from each render (hidden; web/classroom.js reads it).
