@@ -198,7 +198,8 @@ def render_page(v):
     drawing = picture_args(v, analysis, config, seed, record)
     policy_name, theme, show_rebuilt = drawing["policy_name"], drawing["theme"], drawing["show_rebuilt_mel"]
     # The picture the page asked for outside the queue (early_picture), if it was made for this very draw.
-    pic = preview.SESSIONS.picture_for(live, picture_key(analysis, config, drawing))
+    key = picture_key(analysis, config, drawing)
+    pic = preview.SESSIONS.picture_for(live, key)
     # The page already shows that picture (it asked first): the render then sends one step, the words and the
     # figure widget's copy with the audio (a step of their own first cost the audio ~10 ms: measured, README).
     early = pic is not None
@@ -210,9 +211,9 @@ def render_page(v):
              "state": state, "transport_data": transport_data_html(pic.axes, live=live)}
     if not early:
         yield {"plot": str(pic.figure_png), **first}
-    sound = sound_args(v, pic, policy_name, theme, show_rebuilt)
-    # The sound the early picture started (it had a head start of the queue's round trip), or one made now.
-    snd, heard_id = (preview.SESSIONS.sound_for(live, sound_key(sound), limits.server_max_seconds()) if early
+    sound = sound_args(v, pic.seed, policy_name, theme, show_rebuilt)
+    # The sound the early picture started (the page waited for it before it sent this render), or one made now.
+    snd, heard_id = (preview.SESSIONS.sound_for(live, sound_key(key, sound), limits.server_max_seconds()) if early
                      else (None, ""))
     if snd is None:
         snd = lab.render_sound(analysis, config, pic.record, cancel=deadline(), **sound)
@@ -251,24 +252,25 @@ def picture_key(analysis, config, drawing: dict) -> tuple:
             drawing["policy_name"], drawing["theme"], drawing["show_rebuilt_mel"])
 
 
-def sound_args(v: dict, pic, policy_name, theme: str, show_rebuilt: bool) -> dict:
-    """How the page's render rebuilds the audio of ``pic`` (:func:`melwav.lab.render_sound`'s keywords)."""
-    return dict(seed=pic.seed, method=v["method"], n_iter=n_iter_of(v), policy_name=policy_name,
-                figure_png=pic.figure_png, theme=theme, show_rebuilt_mel=show_rebuilt, downloads=False,
-                players_key=tuple(v["players_key"] or ()), budget=limits.server_budget())
+def sound_args(v: dict, seed: int, policy_name, theme: str, show_rebuilt: bool) -> dict:
+    """How the page's render rebuilds the audio of a draw (:func:`melwav.lab.render_sound`'s keywords; no
+    downloads, so no figure: the render writes those later, with its picture)."""
+    return dict(seed=seed, method=v["method"], n_iter=n_iter_of(v), policy_name=policy_name, theme=theme,
+                show_rebuilt_mel=show_rebuilt, downloads=False, players_key=tuple(v["players_key"] or ()),
+                budget=limits.server_budget())
 
 
-def sound_key(sound: dict) -> tuple:
-    """What a sound is made from: its picture (whose file, in a folder of its own, names it) and rebuild."""
-    return (str(sound["figure_png"]), sound["method"], sound["n_iter"], sound["players_key"])
+def sound_key(picture: tuple, sound: dict) -> tuple:
+    """What a sound is made from: its picture's key (:func:`picture_key`: the draw) and the rebuild."""
+    return (picture, sound["method"], sound["n_iter"], sound["players_key"])
 
 
-def early_sound(live, entry, analysis, config, pic, sound: dict) -> None:
-    """The audio of an early picture, rebuilt on a thread of its own while the page's render is still in the
-    queue; its render takes it (:meth:`.preview.Sessions.sound_for`) or makes its own."""
+def early_sound(live, entry, analysis, config, record, sound: dict) -> None:
+    """The audio of an early picture's draw, rebuilt on a thread of its own while the picture is made (and
+    before the page sends its render); its render takes it (:meth:`.preview.Sessions.sound_for`) or makes its own."""
     made = None
     try:
-        made = lab.render_sound(analysis, config, pic.record, cancel=limits.Deadline(limits.server_max_seconds()),
+        made = lab.render_sound(analysis, config, record, cancel=limits.Deadline(limits.server_max_seconds()),
                                 **sound)
     except Exception as exc:  # noqa: BLE001 - the render makes it again and shows its message
         log.info("an early sound failed (%s); the render makes its own", type(exc).__name__)
@@ -302,13 +304,16 @@ def early_picture(args, *, widgets) -> dict | None:
         check_cost(v, settings)
         analysis, config, seed, record = prepare(v, as_state(live.state))
         drawing = picture_args(v, analysis, config, seed, record)
-        pic = lab.render_picture(analysis, config, **drawing)
-        made = (picture_key(analysis, config, drawing), pic)
-        sound = sound_args(v, pic, drawing["policy_name"], drawing["theme"], drawing["show_rebuilt_mel"])
-        entry = preview.SESSIONS.begin_sound(live, sound_key(sound))
+        key = picture_key(analysis, config, drawing)
+        # The draw first (microseconds), so that its audio is rebuilt on the other core while it is pictured.
+        drawn_record = record or pipeline.draw_for(analysis, config, seed=seed)
+        sound = sound_args(v, seed, drawing["policy_name"], drawing["theme"], drawing["show_rebuilt_mel"])
+        entry = preview.SESSIONS.begin_sound(live, sound_key(key, sound))
         if entry is not None:
-            threading.Thread(target=early_sound, args=(live, entry, analysis, config, pic, sound), daemon=True,
-                             name="melwav-early-sound").start()
+            threading.Thread(target=early_sound, args=(live, entry, analysis, config, drawn_record, sound),
+                             daemon=True, name="melwav-early-sound").start()
+        pic = lab.render_picture(analysis, config, **{**drawing, "record": drawn_record})
+        made = (key, pic)
         return {"png": "data:image/png;base64," + base64.b64encode(pic.figure_png.read_bytes()).decode("ascii"),
                 **({"sound": entry[2]} if entry is not None else {})}
     except gr.Error:  # refused: the render says why
