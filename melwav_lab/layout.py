@@ -276,7 +276,8 @@ def build() -> gr.Blocks:
         # It stays in the queue although the queue's round trip costs more than the picture itself (~70 ms
         # here): outside it, Gradio delivers neither its error messages nor its notes, nor a generator's steps.
         # A move's figure and audio start outside it, though (the transport's server function, early_picture:
-        # melwav_lab/preview.py), and the render takes them when they were made for its very draw.
+        # melwav_lab/preview.py); the pack step waits for them (pack_js), so the render joins the queue after,
+        # and takes them when they were made for its very draw.
         # Progress shows on the figure only, never over the players, and "minimal": a small timer until the
         # picture comes, then nothing over the new figure while the audio is rebuilt ("full" would cover the
         # figure with the page's background until the picture comes, then pulse a border around it).

@@ -12,9 +12,11 @@ session hash). What a token gives: its page's last render's values (the clip amo
 the request) and state, which a picture starts from. Bounds: :data:`MAX_SESSIONS` remembered (the oldest
 dropped), one picture at a time per page and :data:`MAX_AT_ONCE` for all (else the page waits for its render,
 as before), and one per render the page's queue has run (:attr:`Live.credit`); a render that finds a picture
-being made for it waits at most :data:`WAIT_S`. After the picture the same request starts its audio on a thread
-(:meth:`Sessions.begin_sound`, sharing the slots), which the render takes instead of rebuilding it; results
-not taken are dropped past :data:`MAX_HELD` pages.
+being made for it waits at most :data:`WAIT_S`. Right after the draw, before the picture, the same request
+starts its audio on a thread (:meth:`Sessions.begin_sound`, sharing the slots: it is rebuilt on the other core
+while the picture is made), which the render takes instead of rebuilding it; results not taken are dropped
+past :data:`MAX_HELD` pages. The page's render joins the queue only once the page has these (at most 1 s: its
+queue messages and step would compete with them on the page's one thread), so it mostly confirms them.
 """
 
 from __future__ import annotations

@@ -23,8 +23,11 @@ def pack_js(unkeep_index: int | None = None, *, early: bool = False) -> str:
     :func:`.compat.unpacked`); with ``unkeep_index``, a main slider's: that value ("Keep this draw") unticked;
     ``early``: the page also asks for the figure outside the queue at once (web/classroom.js, :mod:`.preview`)."""
     unkeep = "" if unkeep_index is None else f"args[{int(unkeep_index)}] = false; "
-    ask = "if (window.melwav && window.melwav.early) window.melwav.early(pack); " if early else ""
-    return f"(...args) => {{ {unkeep}const pack = JSON.stringify(args); {ask}return pack; }}"
+    # The page's render waits for an early figure and audio (web/classroom.js); a pack made meanwhile is newer,
+    # and the one returned last is what the render reads, so each returns the newest (window.melwavPack).
+    ask = "if (window.melwav && window.melwav.early) await window.melwav.early(pack); " if early else ""
+    return (f"async (...args) => {{ {unkeep}const pack = JSON.stringify(args); window.melwavPack = pack; {ask}"
+            "return window.melwavPack; }")
 
 
 SC_HELP = ("**mel rebuilt**: audio made from a mel (phase guessed, Griffin-Lim). **SC** (spectral convergence): "

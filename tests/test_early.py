@@ -11,6 +11,7 @@ import asyncio
 import base64
 import json
 import pathlib
+import re
 import sys
 import threading
 import types
@@ -315,7 +316,7 @@ def _playing(browser, app_url):
 def test_while_playing_a_move_is_heard_from_the_early_audio_and_the_renders_file_is_the_same(browser, app_url,
                                                                                               monkeypatch):
     # The render's files held back 0.4 s (the app runs in this process): the early audio comes first, as it
-    # mostly does (when the files come first the transport fetches them as before, bench/latency.py counts).
+    # does (the page's render waits for it), however long the render's own step takes.
     real = preview.SESSIONS.sound_for
 
     def late(*args):
@@ -353,12 +354,13 @@ def test_while_playing_a_move_is_heard_from_the_early_audio_and_the_renders_file
 @pytest.mark.browser
 @needs_chromium
 def test_render_files_that_come_before_the_early_audio_wait_for_it(browser, app_url, monkeypatch):
-    """The other order: the early audio held back 0.4 s, the transport switches once, to it, not to a download."""
+    """The other order: the early audio held back 1.5 s, longer than the page's render waits for it (1 s), so
+    the render's files come first: the transport switches once, to the early audio, not to a download."""
     real = preview.SESSIONS.wait_wav
 
     async def late(*args):
         out = await real(*args)
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(1.5)
         return out
 
     monkeypatch.setattr(preview.SESSIONS, "wait_wav", late)
@@ -372,8 +374,98 @@ def test_render_files_that_come_before_the_early_audio_wait_for_it(browser, app_
         page.wait_for_function("old => { const S = window.melwav.abc; return S.urls && S.urls !== old; }",
                                arg=before[0], timeout=60_000)
         got = page.evaluate(HEARD_JS)
-        # The files waited for the early audio (0.4 s late) and switched to it once, its data the file's.
-        assert got["soundAt"] > before[1] + 300 and got["early"] == "" and got["same"]
+        # The files waited for the early audio (1.5 s late) and switched to it once, its data the file's.
+        assert got["soundAt"] > before[1] + 1400 and got["early"] == "" and got["same"]
         assert got["soundAt"] - 20 <= got["switched"] < got["soundAt"] + 100
+    finally:
+        page.close()
+
+
+JOINS_JS = """() => { window.__joins = [];
+  new PerformanceObserver(l => { for (const e of l.getEntries()) if (e.name.includes('/queue/join'))
+    window.__joins.push(e.startTime); }).observe({type: 'resource'}); }"""
+
+
+@pytest.mark.app
+@pytest.mark.browser
+@pytest.mark.floor
+@needs_chromium
+def test_while_playing_the_render_joins_the_queue_once_the_move_is_heard(browser, app_url):
+    """The page's render waits for the early figure and audio (Gradio's queue messages and its step, handled on
+    the page's one thread, used to hold them up): its request comes after the switch, and it adds no switch."""
+    page = _playing(browser, app_url)
+    try:
+        page.evaluate("() => window.melwav.abc.setLoop(0, window.melwav.abc.dur)")
+        page.wait_for_timeout(500)
+        page.evaluate(JOINS_JS)
+        page.evaluate(SRCS_JS)
+        before = page.evaluate("() => [window.melwav.abc.urls, performance.now()]")
+        slider = page.get_by_role("slider", name="mT: time masks")
+        slider.focus()
+        slider.press("ArrowRight")
+        page.wait_for_function("old => { const S = window.melwav.abc; return S.urls && S.urls !== old; }",
+                               arg=before[0], timeout=60_000)
+        page.wait_for_function(IDLE_JS, timeout=120_000)
+        page.wait_for_timeout(300)
+        got = page.evaluate(HEARD_JS)
+        joins = page.evaluate("window.__joins")
+        assert len(joins) == 1 and got["soundAt"] > before[1] and got["same"] and got["early"] == ""
+        assert joins[0] > got["soundAt"], (joins, got["soundAt"])
+        # The figure: the early one, then the render's file (the same, test above), nothing in between.
+        assert [s.split(":", 1)[0] for s in page.evaluate("window.__srcs")] == ["data", "http"]
+    finally:
+        page.close()
+
+
+@pytest.mark.app
+@pytest.mark.browser
+@needs_chromium
+def test_quick_moves_end_on_the_figure_of_the_last_value(browser, app_url, monkeypatch):
+    """Four presses, all before the first one's early figure comes (held back 0.6 s here; each pack waits for
+    its own, so the first returns after the newer ones): the page settles on the render of the slider's last
+    value, the figure /render makes for the same values."""
+    from gradio_client import Client, handle_file
+
+    from melwav_lab import layout
+
+    real, calls = layout.early_picture, []
+
+    def first_late(args, *, widgets):
+        calls.append(args)
+        first = len(calls) == 1
+        out = real(args, widgets=widgets)
+        if first:
+            threading.Event().wait(0.6)
+        return out
+
+    monkeypatch.setattr(layout, "early_picture", first_late)
+
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(app_url)
+        page.wait_for_function("() => document.querySelector('#abc-data') "
+                               "&& document.querySelector('#abc-data').dataset.live", timeout=120_000)
+        page.wait_for_function(IDLE_JS, timeout=120_000)
+        page.wait_for_timeout(500)
+        slider = page.get_by_role("slider", name="mT: time masks")
+        start = int(slider.input_value())
+        slider.focus()
+        for _ in range(4):
+            slider.press("ArrowRight")
+        page.wait_for_timeout(1500)
+        page.wait_for_function(IDLE_JS, timeout=120_000)
+        assert int(slider.input_value()) == start + 4 and len(calls) == 4
+        shown = page.evaluate("""async () => { const src = document.querySelector('#spectrograms img').src;
+          const b = new Uint8Array(await (await fetch(src)).arrayBuffer());
+          let s = ''; for (const x of b) s += String.fromCharCode(x); return [src.slice(0, 5), btoa(s)]; }""")
+        assert shown[0] == "http:"  # the render's file, not an early figure left over
+        plot, drawn = Client(app_url, verbose=False).predict(
+            audio=handle_file(str(SPEECH)), n_time_masks=start + 4, seed=int(page.locator("#seed input").input_value()),
+            api_name="/render")[:2]
+        assert base64.b64encode(pathlib.Path(plot).read_bytes()).decode("ascii") == shown[1]
+        # And the words: a mask of width 0 leaves the figure as it was, not the count of masks drawn.
+        counts = [re.search(r"Time masks\**\s*\((\d+) of (\d+) drawn", text).groups()
+                  for text in (page.locator("#drawn").inner_text(), drawn)]
+        assert counts[0] == counts[1] and int(counts[0][1]) == start + 4, counts
     finally:
         page.close()

@@ -52,33 +52,41 @@
   const img = () => document.querySelector('#spectrograms img');
   // A move's figure before its render's (melwav_lab/preview.py): asked for outside Gradio's queue as soon as
   // the controls are packed, shown only if it comes before any newer figure (the render's stays the last word).
+  // The pack step waits for it (EARLY_WAIT_MS at most) before the render joins Gradio's queue: the queue's
+  // messages and the render's step, handled on the page's one thread, used to hold up the early figure and
+  // audio by 10-50 ms. The render then finds both made and only confirms them.
   let early = 0;
+  const EARLY_WAIT_MS = 1000;
   window.melwav.early = pack => {
     const server = window.melwavServer, d = document.getElementById('abc-data'), im = img();
     const live = d && d.dataset.live;
-    if (!server || !server.picture || !live || !im) return;
+    if (!server || !server.picture || !live || !im) return null;
     const ask = ++early, before = im.getAttribute('src');
     const theme = document.body.classList.contains('dark') ? 'dark' : 'light';
-    server.picture([live, pack, theme]).then(r => {
-      if (!r || typeof r.png !== 'string' || !r.png.startsWith('data:image/png;base64,') || ask !== early) return;
+    const shown = server.picture([live, pack, theme]).then(r => {
+      if (!r || typeof r.png !== 'string' || !r.png.startsWith('data:image/png;base64,') || ask !== early) return null;
       if (img() === im && im.getAttribute('src') === before) im.src = r.png;
-      if (typeof r.sound === 'string' && server.audio) hear(server, live, r.sound);
-    }).catch(() => {});
+      return typeof r.sound === 'string' && server.audio ? hear(server, live, r.sound) : null;
+    }).catch(() => null);
+    return Promise.race([shown, new Promise(done => setTimeout(done, EARLY_WAIT_MS))]);
   };
   // That picture's audio, straight to the transport while it plays (no download of its own): switched to
   // once rebuilt; when the render's files for the same sound (its id in their data) come first, they take it
   // from here (watch, below), and when they come after, they only give it its URL.
   const hear = (server, live, id) => {
-    if (!S.playing || !S.bufs || S.bufs.length !== 3) return;
+    if (!S.playing || !S.bufs || S.bufs.length !== 3) return null;
     const gen = S.gen, urls = S.urls;
     const p = server.audio([live, id]).then(async r => {
       if (!r || typeof r.wav !== 'string') return null;
       // The browser's own base64 decoding (a loop over 470 kB of text took ~10 ms of the page's thread).
-      const buf = readWav(await (await fetch('data:audio/wav;base64,' + r.wav)).arrayBuffer());
+      // Decoded at once where the browser can (Uint8Array.fromBase64, ~1 ms): a fetch of a data URL waits for
+      // the page's thread like any other task, 10-45 ms behind Gradio's messages in the moments it arrives.
+      const buf = readWav(Uint8Array.fromBase64 ? Uint8Array.fromBase64(r.wav).buffer
+        : await (await fetch('data:audio/wav;base64,' + r.wav)).arrayBuffer());
       return buf && S.bufs && Math.abs(buf.duration - S.bufs[2].duration) <= 0.05 ? buf : null;
     }).catch(() => null);
     S.hearing = {id, p};
-    p.then(buf => {
+    return p.then(buf => {
       if (!buf || gen !== S.gen || urls !== S.urls || !S.playing || !S.bufs || S.bufs.length !== 3) return;
       S.soundAt = performance.now();
       const at = positionAt(S.ctx.currentTime + LEAD_SWITCH);
