@@ -310,19 +310,21 @@ def build() -> gr.Blocks:
         render_on(audio.change, trigger_mode="always_last")
         render_on(demo.load)
         main = {c.key for c in controls.CONTROLS if c.place in ("main-1", "main-2")}
-        for c in controls.CONTROLS:
-            if c.trigger == "input":
-                render_on(w[c.key].input, unkeep=c.key in main, early=True, trigger_mode="always_last")
+        # Before the renders' packs (Gradio runs an input's events in the order they were added, each after the
+        # one before: an early pack waits for its figure and audio), so "Keep" and "custom" change at once.
         for key in sorted(main):
             w[key].input(None, None, w["keep"], js="() => false", queue=False, show_progress="hidden")
         # A hand edit of a preset's number makes the preset "custom" (in the browser: no round trip).
         for key in PRESET:
             w[key].input(None, None, w["policy"], js="() => 'custom'", queue=False, show_progress="hidden")
         for c in controls.CONTROLS:
+            if c.trigger == "input":
+                render_on(w[c.key].input, unkeep=c.key in main, early=True, trigger_mode="always_last")
+        for c in controls.CONTROLS:
             if c.trigger == "submit":  # the seed: a new one typed is a new draw, as "New draw" is
-                render_on(w[c.key].submit, unkeep=c.key == "seed", early=True)
                 if c.key == "seed":
                     w[c.key].submit(None, None, w["keep"], js="() => false", queue=False, show_progress="hidden")
+                render_on(w[c.key].submit, unkeep=c.key == "seed", early=True)
         for key in ANALYSIS:
             rerender(w[key].input(**wired(w, analysis_changed), api_visibility="private", show_progress="hidden"))
         # A preset sets the main sliders, so it draws anew as they do: "Keep this draw" is unticked in the browser
