@@ -309,6 +309,20 @@ def _playing(browser, app_url):
     return page
 
 
+def _move_while_playing(page) -> float:
+    """One mT step up on a playing page; waits until the transport plays the render's files (their URLs taken
+    for what it plays). Returns the page clock's time just before the press."""
+    before = page.evaluate("() => [window.melwav.abc.urls, performance.now()]")
+    slider = page.get_by_role("slider", name="mT: time masks")
+    slider.focus()
+    slider.press("ArrowRight")
+    page.wait_for_function("old => { const S = window.melwav.abc; return S.urls && S.urls !== old"
+                           " && S.urls === JSON.stringify(JSON.parse(document.querySelector('#abc-box')"
+                           ".dataset.urls).map(u => new URL(u, document.baseURI).href)); }",
+                           arg=before[0], timeout=60_000)
+    return before[1]
+
+
 @pytest.mark.app
 @pytest.mark.browser
 @pytest.mark.floor
@@ -329,20 +343,12 @@ def test_while_playing_a_move_is_heard_from_the_early_audio_and_the_renders_file
     try:
         page.evaluate("() => window.melwav.abc.setLoop(0, window.melwav.abc.dur)")
         page.wait_for_timeout(500)
-        before = page.evaluate("() => [window.melwav.abc.urls, performance.now()]")
-        slider = page.get_by_role("slider", name="mT: time masks")
-        slider.focus()
-        slider.press("ArrowRight")
-        # The render's files come and the transport takes their URLs for what it already plays.
-        page.wait_for_function("old => { const S = window.melwav.abc; return S.urls && S.urls !== old"
-                               " && S.urls === JSON.stringify(JSON.parse(document.querySelector('#abc-box')"
-                               ".dataset.urls).map(u => new URL(u, document.baseURI).href)); }",
-                               arg=before[0], timeout=60_000)
+        pressed = _move_while_playing(page)
         page.wait_for_function(IDLE_JS, timeout=120_000)
         page.wait_for_timeout(300)
         got = page.evaluate(HEARD_JS)
         # Heard from the early audio (before the render's files came), once: the files did not switch again.
-        assert got["soundAt"] > before[1] and got["playing"] and got["early"] == ""
+        assert got["soundAt"] > pressed and got["playing"] and got["early"] == ""
         # ("switched": when the switch is heard, the audio clock's time on the page clock: a render quantum or
         # two either side of the moment the audio came.)
         assert got["soundAt"] - 20 <= got["switched"] < got["soundAt"] + 100 and got["same"]
@@ -367,15 +373,10 @@ def test_render_files_that_come_before_the_early_audio_wait_for_it(browser, app_
     page = _playing(browser, app_url)
     try:
         page.wait_for_timeout(500)
-        before = page.evaluate("() => [window.melwav.abc.urls, performance.now()]")
-        slider = page.get_by_role("slider", name="mT: time masks")
-        slider.focus()
-        slider.press("ArrowRight")
-        page.wait_for_function("old => { const S = window.melwav.abc; return S.urls && S.urls !== old; }",
-                               arg=before[0], timeout=60_000)
+        pressed = _move_while_playing(page)
         got = page.evaluate(HEARD_JS)
         # The files waited for the early audio (1.5 s late) and switched to it once, its data the file's.
-        assert got["soundAt"] > before[1] + 1400 and got["early"] == "" and got["same"]
+        assert got["soundAt"] > pressed + 1400 and got["early"] == "" and got["same"]
         assert got["soundAt"] - 20 <= got["switched"] < got["soundAt"] + 100
     finally:
         page.close()
@@ -399,17 +400,12 @@ def test_while_playing_the_render_joins_the_queue_once_the_move_is_heard(browser
         page.wait_for_timeout(500)
         page.evaluate(JOINS_JS)
         page.evaluate(SRCS_JS)
-        before = page.evaluate("() => [window.melwav.abc.urls, performance.now()]")
-        slider = page.get_by_role("slider", name="mT: time masks")
-        slider.focus()
-        slider.press("ArrowRight")
-        page.wait_for_function("old => { const S = window.melwav.abc; return S.urls && S.urls !== old; }",
-                               arg=before[0], timeout=60_000)
+        pressed = _move_while_playing(page)
         page.wait_for_function(IDLE_JS, timeout=120_000)
         page.wait_for_timeout(300)
         got = page.evaluate(HEARD_JS)
         joins = page.evaluate("window.__joins")
-        assert len(joins) == 1 and got["soundAt"] > before[1] and got["same"] and got["early"] == ""
+        assert len(joins) == 1 and got["soundAt"] > pressed and got["same"] and got["early"] == ""
         assert joins[0] > got["soundAt"], (joins, got["soundAt"])
         # The figure: the early one, then the render's file (the same, test above), nothing in between.
         assert [s.split(":", 1)[0] for s in page.evaluate("window.__srcs")] == ["data", "http"]
