@@ -78,9 +78,8 @@
     const gen = S.gen, urls = S.urls;
     const p = server.audio([live, id]).then(async r => {
       if (!r || typeof r.wav !== 'string') return null;
-      // The browser's own base64 decoding (a loop over 470 kB of text took ~10 ms of the page's thread).
-      // Decoded at once where the browser can (Uint8Array.fromBase64, ~1 ms): a fetch of a data URL waits for
-      // the page's thread like any other task, 10-45 ms behind Gradio's messages in the moments it arrives.
+      // The browser's own base64 decoding (a loop over 470 kB of text took ~10 ms of the page's thread), in the
+      // same task where it can (Uint8Array.fromBase64, ~1 ms): a data URL's fetch waited 10-45 ms for the thread.
       const buf = readWav(Uint8Array.fromBase64 ? Uint8Array.fromBase64(r.wav).buffer
         : await (await fetch('data:audio/wav;base64,' + r.wav)).arrayBuffer());
       return buf && S.bufs && Math.abs(buf.duration - S.bufs[2].duration) <= 0.05 ? buf : null;
