@@ -42,7 +42,6 @@ from .transport import (
     CHOSEN_B_JS,
     COMPARE_VOICE_EMPTY,
     DRAW_HELP,
-    EARLY_JS,
     POLICY_INFO,
     SC_HELP,
     THEME_JS,
@@ -52,6 +51,7 @@ from .transport import (
     TRANSPORT_HELP,
     TRANSPORT_HINT,
     compare_voice_update,
+    early_js,
     pack_js,
 )
 
@@ -89,6 +89,16 @@ def wired(w: dict, fn, *, fast: bool = True, packed: tuple = ()) -> dict:
         names[at:at + len(packed)] = ["controls"]
     inputs = [w[n] for n in names]
     return dict(inputs=inputs, outputs=outputs, **(page_event(fn, inputs, outputs) if fast else dict(fn=fn)))
+
+
+#: The controls whose move draws anew ("Keep this draw" unticked): the main sliders.
+MAIN = frozenset(c.key for c in controls.CONTROLS if c.place in ("main-1", "main-2"))
+
+
+def slider_places() -> dict:
+    """Each slider's label -> [its index in the controls' pack, whether its move unticks Keep] (transport.early_js)."""
+    return {c.label: [controls.KEYS.index(c.key), c.key in MAIN] for c in controls.CONTROLS
+            if c.kind == "slider" and c.trigger == "input"}
 
 
 def build() -> gr.Blocks:
@@ -137,7 +147,8 @@ def build() -> gr.Blocks:
                         # Its server functions make a move's figure and audio outside the queue (picture and
                         # audio, above: early_picture, early_audio).
                         w["transport"] = gr.HTML(TRANSPORT_EMPTY, elem_id="abc", container=False,
-                                                 server_functions=[picture, audio], js_on_load=EARLY_JS)
+                                                 server_functions=[picture, audio], js_on_load=early_js(
+                                                     slider_places(), controls.KEYS.index("keep")))
                         # The transport's data from each render (hidden; web/classroom.js reads it).
                         w["transport_data"] = gr.HTML(TRANSPORT_DATA_EMPTY, elem_id="abc-data-box", container=False,
                                                       visible="hidden")
@@ -309,7 +320,7 @@ def build() -> gr.Blocks:
         # the latest values once; moves in between are not rendered.
         render_on(audio.change, trigger_mode="always_last")
         render_on(demo.load)
-        main = {c.key for c in controls.CONTROLS if c.place in ("main-1", "main-2")}
+        main = MAIN
         # Before the renders' packs (Gradio runs an input's events in the order they were added, each after the
         # one before: an early pack waits for its figure and audio), so "Keep" and "custom" change at once.
         for key in sorted(main):

@@ -13,9 +13,13 @@ THEME_JS = """
 (...args) => { args[args.length - 1] = document.body.classList.contains('dark') ? 'dark' : 'light'; return args; }
 """
 
-#: Run by the transport's gr.HTML when the page loads: its server functions (``server.picture``, ``.audio``) for the
-#: page's script (web/classroom.js, ``window.melwav.early``).
-EARLY_JS = "window.melwavServer = server;"
+def early_js(sliders: dict, keep_at: int) -> str:
+    """Run by the transport's gr.HTML when the page loads: its server functions (``server.picture``, ``.audio``)
+    for the page's script (web/classroom.js, ``window.melwav.early``), and where each slider's value sits in the
+    controls' pack (``sliders``: label -> [index, whether it unticks "Keep this draw"]; ``keep_at``: Keep's), so
+    a move's early request can go out from the slider's own input event."""
+    return (f"window.melwavServer = server; window.melwavSliders = {json.dumps(sliders)}; "
+            f"window.melwavKeepAt = {int(keep_at)};")
 
 
 def pack_js(unkeep_index: int | None = None, *, early: bool = False) -> str:

@@ -257,6 +257,34 @@ def test_a_slider_move_shows_the_early_figure_first_then_the_same_figure_from_it
 
 
 @pytest.mark.app
+@pytest.mark.browser
+@needs_chromium
+def test_a_sliders_own_input_event_asks_for_the_early_figure_and_the_pack_step_takes_it(browser, app_url):
+    """W (its presses snapped to whole frames by the page), mT and F: each move's early request went out from
+    the slider's own input event (the pack Gradio then made was the same), and the figure came as before."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(app_url)
+        page.wait_for_function("() => document.querySelector('#abc-data') "
+                               "&& document.querySelector('#abc-data').dataset.live", timeout=120_000)
+        page.wait_for_function(IDLE_JS, timeout=120_000)
+        page.wait_for_timeout(500)
+        page.evaluate(SRCS_JS)
+        for n, name in enumerate(("W: max warp (ms)", "mT: time masks", "F: max bands"), 1):
+            slider = page.get_by_role("slider", name=name)
+            slider.focus()
+            slider.press("ArrowRight")
+            page.wait_for_function("n => window.__srcs.filter(s => s.startsWith('http')).length >= n", arg=n,
+                                   timeout=60_000)
+            page.wait_for_function(IDLE_JS, timeout=120_000)
+            page.wait_for_timeout(300)
+        assert page.evaluate("window.melwav.abc.preTaken") == 3
+        assert [s.split(":", 1)[0] for s in page.evaluate("window.__srcs")] == ["data", "http"] * 3
+    finally:
+        page.close()
+
+
+@pytest.mark.app
 def test_the_early_picture_answers_a_stranger_with_null(app_url):
     """What a script reaches outside the queue: a page token it was not given gets null, whatever it sends."""
     import urllib.error

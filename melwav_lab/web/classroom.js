@@ -55,21 +55,43 @@
   // The pack step waits for it (EARLY_WAIT_MS at most) before the render joins Gradio's queue: the queue's
   // messages and the render's step, handled on the page's one thread, used to hold up the early figure and
   // audio by 10-50 ms. The render then finds both made and only confirms them.
-  let early = 0;
+  let early = 0, pre = null;
   const EARLY_WAIT_MS = 1000;
+  const pageTheme = () => (document.body.classList.contains('dark') ? 'dark' : 'light');
   window.melwav.early = pack => {
     const server = window.melwavServer, d = document.getElementById('abc-data'), im = img();
     const live = d && d.dataset.live;
     if (!server || !server.picture || !live || !im) return null;
-    const ask = ++early, before = im.getAttribute('src');
-    const theme = document.body.classList.contains('dark') ? 'dark' : 'light';
-    const shown = server.picture([live, pack, theme]).then(r => {
+    const ask = ++early, before = im.getAttribute('src'), theme = pageTheme();
+    // The slider's own input event asked for this very pack already (below): its answer, else a request now.
+    const same = pre && pre.pack === pack && pre.live === live && pre.theme === theme;
+    if (same) S.preTaken = (S.preTaken || 0) + 1;
+    const asked = same ? pre.answer : server.picture([live, pack, theme]);
+    pre = null;
+    const shown = asked.then(r => {
       if (!r || typeof r.png !== 'string' || !r.png.startsWith('data:image/png;base64,') || ask !== early) return null;
       if (img() === im && im.getAttribute('src') === before) im.src = r.png;
       return typeof r.sound === 'string' && server.audio ? hear(server, live, r.sound) : null;
     }).catch(() => null);
     return Promise.race([shown, new Promise(done => setTimeout(done, EARLY_WAIT_MS))]);
   };
+  // A slider's own input event comes 5-15 ms before Gradio's pack step (its dispatch first gathers every
+  // input's properties and runs the events added before it): the request for the pack that step will make
+  // (the last pack with this slider's new value, Keep unticked for a main slider) goes out then. The pack
+  // step takes its answer when its pack is the same (early, above), else asks anew; nothing is shown before.
+  document.addEventListener('input', e => {
+    const r = e.target, sliders = window.melwavSliders, server = window.melwavServer, last = window.melwavPack;
+    if (!r || r.type !== 'range' || !sliders || !server || !server.picture || !last) return;
+    const at = sliders[(r.getAttribute('aria-label') || '').replace(/^range slider for /, '')];
+    const d = document.getElementById('abc-data'), live = d && d.dataset.live;
+    if (!at || !live) return;
+    let args;
+    try { args = JSON.parse(last); } catch (_) { return; }
+    args[at[0]] = Number(r.value);
+    if (at[1]) args[window.melwavKeepAt] = false;
+    const pack = JSON.stringify(args), theme = pageTheme();
+    pre = {pack, live, theme, answer: server.picture([live, pack, theme])};
+  }, true);
   // That picture's audio, straight to the transport while it plays (no download of its own): switched to
   // once rebuilt; when the render's files for the same sound (its id in their data) come first, they take it
   // from here (watch, below), and when they come after, they only give it its URL.
