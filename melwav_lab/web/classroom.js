@@ -82,7 +82,8 @@
   document.addEventListener('input', e => {
     const r = e.target, sliders = window.melwavSliders, server = window.melwavServer, last = window.melwavPack;
     if (!r || r.type !== 'range' || !sliders || !server || !server.picture || !last) return;
-    const at = sliders[(r.getAttribute('aria-label') || '').replace(/^range slider for /, '')];
+    const label = (r.getAttribute('aria-label') || '').replace(/^range slider for /, '');
+    const at = Object.hasOwn(sliders, label) ? sliders[label] : null;
     const d = document.getElementById('abc-data'), live = d && d.dataset.live;
     if (!at || !live) return;
     let args;
@@ -90,7 +91,7 @@
     args[at[0]] = Number(r.value);
     if (at[1]) args[window.melwavKeepAt] = false;
     const pack = JSON.stringify(args), theme = pageTheme();
-    pre = {pack, live, theme, answer: server.picture([live, pack, theme])};
+    pre = {pack, live, theme, answer: server.picture([live, pack, theme]).catch(() => null)};
   }, true);
   // That picture's audio, straight to the transport while it plays (no download of its own): switched to
   // once rebuilt; when the render's files for the same sound (its id in their data) come first, they take it
