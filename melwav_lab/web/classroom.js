@@ -55,43 +55,60 @@
   // The pack step waits for it (EARLY_WAIT_MS at most) before the render joins Gradio's queue: the queue's
   // messages and the render's step, handled on the page's one thread, used to hold up the early figure and
   // audio by 10-50 ms. The render then finds both made and only confirms them.
-  let early = 0, pre = null;
+  // The requests the sliders' own input events made (below), by what they asked (key), oldest first; and the
+  // pack step's last ask: a step made again for the same values (a move pending while a render ran is packed
+  // again when it ends) takes its promise, and asks anew only if that one was refused.
+  let early = 0, last = null;
+  const pres = new Map(), MAX_PRES = 8;
   const EARLY_WAIT_MS = 1000;
   const pageTheme = () => (document.body.classList.contains('dark') ? 'dark' : 'light');
+  const askKey = (live, pack, theme) => JSON.stringify([live, pack, theme]);
   window.melwav.early = pack => {
     const server = window.melwavServer, d = document.getElementById('abc-data'), im = img();
     const live = d && d.dataset.live;
     if (!server || !server.picture || !live || !im) return null;
-    const ask = ++early, before = im.getAttribute('src'), theme = pageTheme();
-    // The slider's own input event asked for this very pack already (below): its answer, else a request now.
-    const same = pre && pre.pack === pack && pre.live === live && pre.theme === theme;
-    if (same) S.preTaken = (S.preTaken || 0) + 1;
-    const asked = same ? pre.answer : server.picture([live, pack, theme]);
-    pre = null;
+    const key = askKey(live, pack, pageTheme());
+    if (reusable(key)) return last.wait;
+    const ask = ++early, before = im.getAttribute('src');
+    // A slider's input event asked for this very pack already (below): its answer, else a request now. A newer
+    // move's input event may come before this step, so its request stays; the older ones are past.
+    const pre = pres.get(key);
+    if (pre) {
+      S.preTaken = (S.preTaken || 0) + 1;
+      for (const k of [...pres.keys()]) { pres.delete(k); if (k === key) break; }
+    }
+    const asked = pre || server.picture([live, pack, pageTheme()]);
+    const mine = {key, ok: null};
     const shown = asked.then(r => {
-      if (!r || typeof r.png !== 'string' || !r.png.startsWith('data:image/png;base64,') || ask !== early) return null;
+      mine.ok = !!r && typeof r.png === 'string' && r.png.startsWith('data:image/png;base64,');
+      if (!mine.ok || ask !== early) return null;
       if (img() === im && im.getAttribute('src') === before) im.src = r.png;
       return typeof r.sound === 'string' && server.audio ? hear(server, live, r.sound) : null;
     }).catch(() => null);
-    return Promise.race([shown, new Promise(done => setTimeout(done, EARLY_WAIT_MS))]);
+    mine.wait = Promise.race([shown, new Promise(done => setTimeout(done, EARLY_WAIT_MS))]);
+    last = mine;
+    return mine.wait;
   };
+  const reusable = key => last !== null && last.key === key && last.ok !== false;
   // A slider's own input event comes 5-15 ms before Gradio's pack step (its dispatch first gathers every
   // input's properties and runs the events added before it): the request for the pack that step will make
   // (the last pack with this slider's new value, Keep unticked for a main slider) goes out then. The pack
   // step takes its answer when its pack is the same (early, above), else asks anew; nothing is shown before.
   document.addEventListener('input', e => {
-    const r = e.target, sliders = window.melwavSliders, server = window.melwavServer, last = window.melwavPack;
-    if (!r || r.type !== 'range' || !sliders || !server || !server.picture || !last) return;
+    const r = e.target, sliders = window.melwavSliders, server = window.melwavServer, packed = window.melwavPack;
+    if (!r || r.type !== 'range' || !sliders || !server || !server.picture || !packed) return;
     const label = (r.getAttribute('aria-label') || '').replace(/^range slider for /, '');
     const at = Object.hasOwn(sliders, label) ? sliders[label] : null;
     const d = document.getElementById('abc-data'), live = d && d.dataset.live;
     if (!at || !live) return;
     let args;
-    try { args = JSON.parse(last); } catch (_) { return; }
+    try { args = JSON.parse(packed); } catch (_) { return; }
     args[at[0]] = Number(r.value);
     if (at[1]) args[window.melwavKeepAt] = false;
-    const pack = JSON.stringify(args), theme = pageTheme();
-    pre = {pack, live, theme, answer: server.picture([live, pack, theme]).catch(() => null)};
+    const pack = JSON.stringify(args), theme = pageTheme(), key = askKey(live, pack, theme);
+    if (pres.has(key) || reusable(key)) return;
+    if (pres.size >= MAX_PRES) pres.delete(pres.keys().next().value);
+    pres.set(key, server.picture([live, pack, theme]).catch(() => null));
   }, true);
   // That picture's audio, straight to the transport while it plays (no download of its own): switched to
   // once rebuilt; when the render's files for the same sound (its id in their data) come first, they take it
