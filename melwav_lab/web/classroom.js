@@ -56,8 +56,9 @@
   // messages and the render's step, handled on the page's one thread, used to hold up the early figure and
   // audio by 10-50 ms. The render then finds both made and only confirms them.
   // The requests the sliders' own input events made (below), by what they asked (key), oldest first; and the
-  // pack step's last ask: a step made again for the same values (a move pending while a render ran is packed
-  // again when it ends) takes its promise, and asks anew only if that one was refused.
+  // pack step's last ask: a step made again for the same values (Gradio makes one per input event, and two
+  // read the newest value when a second move's event came first) takes its promise, refused or not (the server
+  // gives one early picture per render: a second request in those few ms would be refused too).
   let early = 0, last = null;
   const pres = new Map(), MAX_PRES = 8;
   const EARLY_WAIT_MS = 1000;
@@ -78,18 +79,15 @@
       for (const k of [...pres.keys()]) { pres.delete(k); if (k === key) break; }
     }
     const asked = pre || server.picture([live, pack, pageTheme()]);
-    const mine = {key, ok: null};
     const shown = asked.then(r => {
-      mine.ok = !!r && typeof r.png === 'string' && r.png.startsWith('data:image/png;base64,');
-      if (!mine.ok || ask !== early) return null;
+      if (!r || typeof r.png !== 'string' || !r.png.startsWith('data:image/png;base64,') || ask !== early) return null;
       if (img() === im && im.getAttribute('src') === before) im.src = r.png;
       return typeof r.sound === 'string' && server.audio ? hear(server, live, r.sound) : null;
     }).catch(() => null);
-    mine.wait = Promise.race([shown, new Promise(done => setTimeout(done, EARLY_WAIT_MS))]);
-    last = mine;
-    return mine.wait;
+    last = {key, wait: Promise.race([shown, new Promise(done => setTimeout(done, EARLY_WAIT_MS))])};
+    return last.wait;
   };
-  const reusable = key => last !== null && last.key === key && last.ok !== false;
+  const reusable = key => last !== null && last.key === key;
   // A slider's own input event comes 5-15 ms before Gradio's pack step (its dispatch first gathers every
   // input's properties and runs the events added before it): the request for the pack that step will make
   // (the last pack with this slider's new value, Keep unticked for a main slider) goes out then. The pack
