@@ -68,7 +68,7 @@
     const server = window.melwavServer, d = document.getElementById('abc-data'), im = img();
     const live = d && d.dataset.live;
     if (!server || !server.picture || !live || !im) return null;
-    const key = askKey(live, pack, pageTheme());
+    const theme = pageTheme(), key = askKey(live, pack, theme);
     if (reusable(key)) return last.wait;
     const ask = ++early, before = im.getAttribute('src');
     // A slider's input event asked for this very pack already (below): its answer, else a request now. A newer
@@ -78,7 +78,7 @@
       S.preTaken = (S.preTaken || 0) + 1;
       for (const k of [...pres.keys()]) { pres.delete(k); if (k === key) break; }
     }
-    const asked = pre || server.picture([live, pack, pageTheme()]);
+    const asked = pre || server.picture([live, pack, theme]);
     const shown = asked.then(r => {
       if (!r || typeof r.png !== 'string' || !r.png.startsWith('data:image/png;base64,') || ask !== early) return null;
       if (img() === im && im.getAttribute('src') === before) im.src = r.png;
